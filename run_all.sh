@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Regenerate every report, or run the tests, in a project-local virtual environment.
+#
+#   ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...]   run notebooks 01-05 -> reports/
+#   ./run_all.sh --test [pytest args]                                   run the test suite
+#   ./run_all.sh --help
+#
+# First use creates .venv/ beside this script and installs requirements.txt into it
+# (about a minute); later runs reuse it, and reinstall only when requirements.txt changed.
+# Set SER_NO_VENV=1 to use the current Python instead (conda, Kaggle, Colab).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="$ROOT/.venv"
+
+usage() {
+  cat <<'TXT'
+Usage:
+  ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...] [--artifacts-dir DIR] [--reports-dir DIR]
+  ./run_all.sh --test [pytest args]
+  ./run_all.sh --help
+
+Runs the notebooks in notebooks/ in order with papermill and renders them to
+reports/NN_name.html, reports/index.html, reports/report.html and reports/metrics.json.
+
+  --data-dir DIR   RAVDESS audio (any layout: official zips, Kaggle, flat folder).
+                   Default: data/ if it holds RAVDESS files, else the synthetic demo
+                   corpus, made once under data/demo-corpus/.
+  --profile NAME   demo (default on demo data) or full (default on real data), or seed004
+                   (the seed project's recipe, for comparison).
+  -p NAME VALUE    override one parameter, e.g. -p split speaker -p test_actors "[17, 18, 19, 20]"
+                   (VALUE is read as YAML). `python -m ser_utils.config` lists every parameter.
+  --test [ARGS]    run the test suite (pytest ARGS) in the same environment.
+
+Environment: SER_NO_VENV=1 uses the current Python instead of .venv/.
+TXT
+}
+
+case "${1:-}" in -h|--help) usage; exit 0;; esac
+
+pick_python() {
+  for cand in python3.11 python3 python; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$cand"; return 0
+    fi
+  done
+  echo "run_all.sh: Python 3.11 or newer is needed (found none on PATH)." >&2
+  return 1
+}
+
+ensure_env() {
+  if [ "${SER_NO_VENV:-0}" = "1" ]; then
+    PY="$(pick_python)"
+    "$PY" -c 'import ser_utils' 2>/dev/null || "$PY" -m pip install -q -e "$ROOT"
+    return 0
+  fi
+  local stamp="$VENV/.ser-installed" want
+  want="$(cat "$ROOT/requirements.txt" "$ROOT/pyproject.toml" | cksum | cut -d' ' -f1)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    local base; base="$(pick_python)"
+    echo "run_all.sh: creating $VENV (first use; about a minute) ..." >&2
+    "$base" -m venv "$VENV"
+  fi
+  PY="$VENV/bin/python"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "run_all.sh: installing requirements into $VENV ..." >&2
+    "$PY" -m pip install -q --upgrade pip >&2
+    local req="$ROOT/requirements.txt" extra=()
+    if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+      # An NVIDIA GPU: the regular TensorFlow wheel with its CUDA libraries instead of tensorflow-cpu.
+      local tfver; tfver="$(sed -n 's/^tensorflow-cpu\([^ #]*\).*/\1/p' "$req")"
+      req="$(mktemp)"; grep -v '^tensorflow-cpu' "$ROOT/requirements.txt" > "$req"
+      extra=("tensorflow[and-cuda]$tfver")
+      echo "run_all.sh: NVIDIA GPU found, installing tensorflow[and-cuda]$tfver" >&2
+    fi
+    "$PY" -m pip install -q -r "$req" "${extra[@]}" >&2
+    "$PY" -m pip install -q --no-deps -e "$ROOT" >&2
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_env
+export PYTHONNOUSERSITE=1
+if [ "${1:-}" = "--test" ]; then
+  shift
+  cd "$ROOT"
+  exec "$PY" -m pytest "$@"
+fi
+exec "$PY" -m ser_utils.report "$@"

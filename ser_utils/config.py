@@ -1,0 +1,396 @@
+"""Every parameter of the pipeline, its default, the profiles, and the project's paths.
+
+This is the one place where parameters are defined. Notebooks declare the ones they use
+in their ``parameters`` cell with ``None`` meaning "the profile's value", and call
+:func:`resolve` to get a validated, complete configuration.
+
+Run ``python -m ser_utils.config [--profile NAME]`` to print the table of parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = [
+    "EMOTIONS",
+    "PARAMS",
+    "PROFILES",
+    "Param",
+    "resolve",
+    "parse_value",
+    "project_root",
+    "default_artifacts_dir",
+    "default_data_dir",
+    "artifact_path",
+    "ARTIFACTS",
+]
+
+#: The eight RAVDESS emotions, in label order (label ``i`` is emotion id ``i + 1``).
+EMOTIONS: tuple[str, ...] = (
+    "neutral",
+    "calm",
+    "happy",
+    "sad",
+    "angry",
+    "fearful",
+    "disgust",
+    "surprised",
+)
+
+FRAME_FEATURES: tuple[str, ...] = (
+    "mfcc",
+    "mfcc_delta",
+    "mfcc_delta2",
+    "chroma",
+    "contrast",
+    "zcr",
+    "rms",
+    "centroid",
+    "bandwidth",
+    "rolloff",
+    "f0",
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its default, what it means, and how it is checked.
+
+    ``kind`` is one of ``"int"``, ``"float"``, ``"bool"``, ``"str"``, ``"path"``,
+    ``"int_list"``, ``"str_list"``; ``choices`` restricts the value (or, for
+    ``str_list``, each item); ``low``/``high`` bound numbers (inclusive);
+    ``optional`` allows ``None`` as a value.
+    """
+
+    default: Any
+    help: str
+    kind: str
+    section: str
+    choices: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+    optional: bool = False
+
+
+def _p(section: str, default: Any, kind: str, help: str, **kw: Any) -> Param:
+    return Param(default=default, help=help, kind=kind, section=section, **kw)
+
+
+#: Every parameter, by name. The defaults here are the ``full`` profile's base values.
+PARAMS: dict[str, Param] = {
+    # --- data -----------------------------------------------------------------------
+    "data_dir": _p("data", None, "path", "RAVDESS audio root(s); None = data/ if it has RAVDESS files, else the demo corpus", optional=True),
+    "demo_actors": _p("data", 24, "int", "actors in the synthetic demo corpus made when no data is given", low=1, high=24),
+    "sample_rate": _p("data", 22050, "int", "rate every file is resampled to (Hz)", low=8000, high=48000),
+    "min_duration_s": _p("data", 0.5, "float", "files shorter than this are skipped", low=0.0),
+    "vocal_channels": _p("data", ["speech", "song"], "str_list", "which RAVDESS channels to use", choices=("speech", "song")),
+    # --- features -------------------------------------------------------------------
+    "n_mels": _p("features", 128, "int", "mel bands of the log-mel input", low=8, high=256),
+    "n_fft": _p("features", 2048, "int", "FFT size (samples)", low=64, high=8192),
+    "hop_length": _p("features", 512, "int", "hop between frames (samples)", low=16, high=4096),
+    "fmin": _p("features", 0.0, "float", "lowest mel frequency (Hz)", low=0.0),
+    "fmax": _p("features", None, "float", "highest mel frequency (Hz); None = sample_rate / 2", low=0.0, optional=True),
+    "trim_silence": _p("features", True, "bool", "trim leading and trailing silence before fixing the length"),
+    "trim_top_db": _p("features", 40.0, "float", "silence threshold for trimming (dB below the peak)", low=1.0),
+    "length_percentile": _p("features", 95.0, "float", "fixed input length = this percentile of (trimmed) training-corpus durations", low=1.0, high=100.0),
+    "max_frames": _p("features", None, "int", "fixed input length in frames; None = from length_percentile", low=1, optional=True),
+    "deltas": _p("features", 0, "int", "log-mel channels: 0 = log-mel only, 1 = + delta, 2 = + delta and delta-delta", low=0, high=2),
+    "frame_features": _p("features", [], "str_list", "extra frame-level features, also pooled for the baseline", choices=FRAME_FEATURES),
+    "n_mfcc": _p("features", 40, "int", "MFCC coefficients", low=13, high=40),
+    "n_jobs": _p("features", -1, "int", "parallel workers for extraction (-1 = all cores)"),
+    "cache_dir": _p("features", None, "path", "feature cache folder; None = <artifacts_dir>/cache", optional=True),
+    # --- split ----------------------------------------------------------------------
+    "split": _p("split", "speaker", "str", "random: stratified by emotion; speaker: actor-disjoint", choices=("random", "speaker")),
+    "test_actors": _p("split", None, "int_list", "with split=speaker: exactly these actors form the test set; None = use `fold`", optional=True),
+    "n_folds": _p("split", None, "int", "with split=speaker and no test_actors: folds of actors (None = actors // 4)", low=2, optional=True),
+    "fold": _p("split", 0, "int", "which actor fold is the test set", low=0),
+    "n_val_actors": _p("split", 2, "int", "with split=speaker: validation actors taken from the training actors (gender-balanced)", low=1),
+    "test_size": _p("split", 0.2, "float", "with split=random: test fraction", low=0.05, high=0.5),
+    "val_size": _p("split", 0.1, "float", "with split=random: validation fraction (of all files, carved from training)", low=0.02, high=0.5),
+    "seed": _p("split", 42, "int", "seed for splits, augmentation, sampling and training", low=0),
+    # --- augmentation (training part only) ------------------------------------------
+    "aug_copies": _p("augment", 1, "int", "augmented copies per training file (0 = no waveform augmentation)", low=0, high=10),
+    "aug_noise_snr_db": _p("augment", 20.0, "float", "Gaussian noise at this SNR (dB); None = off", optional=True),
+    "aug_pitch_semitones": _p("augment", 2.0, "float", "random pitch shift within +/- this many semitones; 0 = off", low=0.0, high=12.0),
+    "aug_stretch": _p("augment", 0.1, "float", "random time stretch by a factor within 1 +/- this; 0 = off", low=0.0, high=0.5),
+    "aug_shift_s": _p("augment", 0.2, "float", "random circular time shift within +/- this many seconds; 0 = off", low=0.0),
+    "aug_gain_db": _p("augment", 6.0, "float", "random gain within +/- this many dB; 0 = off", low=0.0),
+    "specaug_time_masks": _p("augment", 2, "int", "SpecAugment time masks per training example; 0 = off", low=0),
+    "specaug_time_width": _p("augment", 20, "int", "largest time mask (frames)", low=1),
+    "specaug_freq_masks": _p("augment", 2, "int", "SpecAugment frequency masks per training example; 0 = off", low=0),
+    "specaug_freq_width": _p("augment", 12, "int", "largest frequency mask (mel bands)", low=1),
+    "mixup_alpha": _p("augment", 0.0, "float", "mixup Beta(alpha, alpha) on training batches; 0 = off", low=0.0),
+    # --- balancing and normalisation --------------------------------------------------
+    "balance": _p("balance", "oversample", "str", "training-set balancing", choices=("oversample", "smote", "class_weight", "none")),
+    "normalisation": _p("balance", "per_speaker", "str", "feature standardisation, statistics from the training part (per_speaker: each actor's own)", choices=("per_utterance", "global", "per_speaker")),
+    # --- model ----------------------------------------------------------------------
+    "model": _p("model", "crnn", "str", "architecture", choices=("crnn", "cnn_bilstm", "cnn_bilstm_attention", "attn_crnn")),
+    "conv_filters": _p("model", [32, 64], "int_list", "filters of each convolution block"),
+    "lstm_units": _p("model", [128, 64], "int_list", "units of each (Bi)LSTM layer"),
+    "dense_units": _p("model", 64, "int", "units of the dense layer before the output (0 = none)", low=0),
+    "dropout": _p("model", 0.3, "float", "dropout rate", low=0.0, high=0.9),
+    "attention_heads": _p("model", 4, "int", "heads of multi-head attention (attention models)", low=1),
+    # --- training -------------------------------------------------------------------
+    "epochs": _p("train", 60, "int", "most epochs (early stopping may end sooner)", low=1),
+    "batch_size": _p("train", 32, "int", "batch size", low=1),
+    "optimizer": _p("train", "adam", "str", "optimizer", choices=("adam", "adamw")),
+    "learning_rate": _p("train", 1e-3, "float", "initial learning rate", low=0.0),
+    "weight_decay": _p("train", 1e-4, "float", "AdamW weight decay", low=0.0),
+    "lr_schedule": _p("train", "plateau", "str", "plateau: ReduceLROnPlateau on validation loss; cosine: cosine decay; none", choices=("plateau", "cosine", "none")),
+    "label_smoothing": _p("train", 0.0, "float", "label smoothing", low=0.0, high=0.5),
+    "clipnorm": _p("train", None, "float", "gradient clipping by norm; None = off", low=0.0, optional=True),
+    "early_stopping_patience": _p("train", 10, "int", "epochs without validation improvement before stopping (best weights restored)", low=1),
+    "reduce_lr_patience": _p("train", 4, "int", "epochs without validation improvement before halving the learning rate", low=1),
+    "deterministic": _p("train", True, "bool", "seed everything and use deterministic ops"),
+    # --- evaluation -----------------------------------------------------------------
+    "baseline": _p("evaluate", "svm", "str", "classic baseline on pooled features", choices=("svm", "logreg")),
+    "predict_file": _p("evaluate", None, "path", "one audio file to predict at the end of notebook 5; None = the first test file", optional=True),
+}
+
+#: Named profiles: overrides of the defaults above.
+PROFILES: dict[str, dict[str, Any]] = {
+    # Real RAVDESS, the real recipe.
+    "full": {},
+    # The synthetic demo corpus, quick on 2 CPU cores.
+    "demo": {
+        "demo_actors": 8,
+        "sample_rate": 16000,
+        "n_mels": 64,
+        "n_fft": 1024,
+        "hop_length": 256,
+        "aug_copies": 0,
+        "conv_filters": [16, 32],
+        "lstm_units": [32],
+        "dense_units": 32,
+        "epochs": 12,
+        "early_stopping_patience": 4,
+        "n_val_actors": 2,
+    },
+    # Seed 004's recipe, reproduced for comparison (random split, 100 frames, no trimming).
+    "seed004": {
+        "split": "random",
+        "trim_silence": False,
+        "max_frames": 100,
+        "aug_copies": 0,
+        "specaug_time_masks": 0,
+        "specaug_freq_masks": 0,
+        "balance": "oversample",
+        "normalisation": "per_utterance",
+        "model": "crnn",
+        "conv_filters": [32, 64],
+        "lstm_units": [128, 64],
+        "dense_units": 0,
+        "learning_rate": 1e-4,
+        "lr_schedule": "none",
+        "epochs": 60,
+    },
+}
+
+
+def parse_value(text: str) -> Any:
+    """Read a command-line value the way a user means it.
+
+    ``"17"`` -> 17, ``"0.5"`` -> 0.5, ``"true"`` -> True, ``"none"`` -> None,
+    ``"[17, 18]"`` -> [17, 18], ``"17,18"`` -> [17, 18]; anything else stays a string.
+    """
+    s = text.strip()
+    low = s.lower()
+    if low in ("none", "null", "~", ""):
+        return None
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    try:
+        return ast.literal_eval(s)
+    except (ValueError, SyntaxError):
+        pass
+    if "," in s:
+        return [parse_value(part) for part in s.split(",") if part.strip()]
+    return s
+
+
+def _check(name: str, value: Any) -> Any:
+    spec = PARAMS[name]
+    if isinstance(value, str) and spec.kind not in ("str", "path"):
+        value = parse_value(value)
+    if value is None:
+        if spec.optional:
+            return None
+        raise ConfigError(f"parameter {name!r} may not be None ({spec.help})")
+    kind = spec.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"parameter {name!r} must be true or false, got {value!r}")
+    elif kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"parameter {name!r} must be an integer, got {value!r}")
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"parameter {name!r} must be a number, got {value!r}")
+        value = float(value)
+    elif kind in ("str", "path"):
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str):
+            raise ConfigError(f"parameter {name!r} must be a string, got {value!r}")
+    elif kind in ("int_list", "str_list"):
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"parameter {name!r} must be a list, got {value!r}")
+        item_type = int if kind == "int_list" else str
+        if not all(isinstance(v, item_type) and not isinstance(v, bool) for v in value):
+            raise ConfigError(f"parameter {name!r} must be a list of {item_type.__name__}, got {value!r}")
+        value = list(value)
+    if spec.choices is not None:
+        items = value if kind.endswith("_list") else [value]
+        bad = [v for v in items if v not in spec.choices]
+        if bad:
+            raise ConfigError(f"parameter {name!r}: {bad[0]!r} is not one of {', '.join(map(str, spec.choices))}")
+    if kind in ("int", "float"):
+        if spec.low is not None and value < spec.low:
+            raise ConfigError(f"parameter {name!r} must be >= {spec.low}, got {value!r}")
+        if spec.high is not None and value > spec.high:
+            raise ConfigError(f"parameter {name!r} must be <= {spec.high}, got {value!r}")
+    return value
+
+
+def resolve(profile: str = "full", /, **overrides: Any) -> dict[str, Any]:
+    """Return the complete, validated configuration of a profile with overrides applied.
+
+    Parameters
+    ----------
+    profile : str
+        A key of :data:`PROFILES` (``"demo"``, ``"full"``, ``"seed004"``).
+    **overrides
+        Parameter values; ``None`` means "keep the profile's value" (this is how a
+        notebook's ``parameters`` cell says "not set"). Strings are parsed for
+        non-string parameters, so ``test_actors="[17, 18]"`` works.
+
+    Returns
+    -------
+    config : dict
+        Every name in :data:`PARAMS` with its value, plus ``"profile"``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown profile or parameter, or a value of the wrong type or out of range.
+    """
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    unknown = sorted(set(overrides) - set(PARAMS))
+    if unknown:
+        raise ConfigError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
+            "run `python -m ser_utils.config` to list them"
+        )
+    cfg: dict[str, Any] = {name: spec.default for name, spec in PARAMS.items()}
+    cfg.update(PROFILES[profile])
+    cfg.update({k: v for k, v in overrides.items() if v is not None})
+    out = {name: _check(name, value) for name, value in cfg.items()}
+    if out["fmax"] is not None and out["fmax"] > out["sample_rate"] / 2:
+        raise ConfigError(f"fmax={out['fmax']} is above the Nyquist frequency of sample_rate={out['sample_rate']}")
+    if out["hop_length"] > out["n_fft"]:
+        raise ConfigError(f"hop_length={out['hop_length']} must not exceed n_fft={out['n_fft']}")
+    if out["test_actors"] is not None:
+        bad = [a for a in out["test_actors"] if not 1 <= a <= 24]
+        if bad or not out["test_actors"]:
+            raise ConfigError(f"test_actors must be a non-empty list of actor numbers 1-24, got {out['test_actors']!r}")
+        out["test_actors"] = sorted(set(out["test_actors"]))
+    out["profile"] = profile
+    return out
+
+
+# --- paths ---------------------------------------------------------------------------
+
+
+def project_root() -> Path:
+    """The repository root (the folder holding ``pyproject.toml``), else the current folder."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").is_file():
+        return here
+    return Path.cwd()
+
+
+def default_artifacts_dir() -> Path:
+    """``$SER_ARTIFACTS_DIR`` if set, else ``<project root>/artifacts``."""
+    env = os.environ.get("SER_ARTIFACTS_DIR")
+    return Path(env) if env else project_root() / "artifacts"
+
+
+def default_data_dir() -> Path:
+    """``<project root>/data``: where users put RAVDESS and where the demo corpus is made."""
+    return project_root() / "data"
+
+
+#: What each notebook writes under the artifacts folder, and which notebook writes it.
+ARTIFACTS: dict[str, tuple[str, str]] = {
+    "dataset": ("01_eda/dataset.json", "01_eda"),
+    "manifest": ("01_eda/manifest.csv", "01_eda"),
+    "skipped": ("01_eda/skipped.csv", "01_eda"),
+    "features": ("02_features/features.npz", "02_features"),
+    "feature_settings": ("02_features/feature_settings.json", "02_features"),
+    "feature_index": ("02_features/index.csv", "02_features"),
+    "split": ("03_oversampling/split.csv", "03_oversampling"),
+    "datasets": ("03_oversampling/datasets.npz", "03_oversampling"),
+    "prep_settings": ("03_oversampling/prep_settings.json", "03_oversampling"),
+    "bundle": ("04_crnn_training/bundle", "04_crnn_training"),
+    "history": ("04_crnn_training/history.csv", "04_crnn_training"),
+    "train_info": ("04_crnn_training/train_info.json", "04_crnn_training"),
+    "metrics": ("05_evaluation/metrics.json", "05_evaluation"),
+    "predictions": ("05_evaluation/predictions.csv", "05_evaluation"),
+}
+
+
+def artifact_path(artifacts_dir: str | os.PathLike | None, name: str, *, must_exist: bool = False) -> Path:
+    """Path of a named artifact; with ``must_exist``, say which notebook to run when it is missing.
+
+    Raises
+    ------
+    ArtifactMissingError
+        ``must_exist`` is true and the artifact is not there.
+    """
+    from .errors import ArtifactMissingError
+
+    if name not in ARTIFACTS:
+        raise ConfigError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
+    rel, notebook = ARTIFACTS[name]
+    base = Path(artifacts_dir) if artifacts_dir else default_artifacts_dir()
+    path = base / rel
+    if must_exist and not path.exists():
+        raise ArtifactMissingError(
+            f"{path} is missing: run notebooks/{notebook}.ipynb first "
+            f"(it writes {rel} under the artifacts folder {base})"
+        )
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print every parameter with its value in a profile."""
+    ap = argparse.ArgumentParser(prog="python -m ser_utils.config", description=main.__doc__)
+    ap.add_argument("--profile", default="full", choices=sorted(PROFILES))
+    args = ap.parse_args(argv)
+    cfg = resolve(args.profile)
+    section = None
+    for name, spec in PARAMS.items():
+        if spec.section != section:
+            section = spec.section
+            print(f"\n[{section}]")
+        print(f"  {name:<26} = {cfg[name]!r:<22} {spec.help}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
