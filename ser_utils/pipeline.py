@@ -1,0 +1,491 @@
+"""The notebooks' steps: what each one loads from and saves to the artifacts folder.
+
+Each notebook starts with :func:`start`, which resolves its parameters (``None`` = the
+profile's value), finds the artifacts folder, and says which earlier notebook to run
+when something it needs is missing. The step functions below are thin: they call the
+modules that hold the logic and save their results under plain, documented names
+(see :data:`ser_utils.config.ARTIFACTS`).
+
+Profiles: ``profile=None`` means ``demo`` on the synthetic demo corpus and ``full`` on
+real RAVDESS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .errors import ArtifactMissingError, ConfigError
+
+__all__ = [
+    "Run",
+    "start",
+    "scan_corpus",
+    "load_manifest",
+    "emotion_examples",
+    "extract_features",
+    "load_features",
+    "feature_overview",
+    "prepare",
+    "load_prepared",
+    "train_model",
+    "load_model_bundle",
+    "evaluate_model",
+    "predict_one",
+    "write_json",
+    "read_json",
+]
+
+
+@dataclass
+class Run:
+    """One notebook's resolved settings.
+
+    Attributes
+    ----------
+    notebook : str
+        e.g. ``"02_features"``.
+    cfg : dict
+        The complete configuration (:func:`ser_utils.config.resolve`).
+    artifacts_dir : Path
+        Where notebooks read and write their artifacts.
+    given : dict
+        The parameters the notebook was given (not ``None``).
+    dataset : dict
+        What notebook 01 recorded about the data (empty in notebook 01 before the scan).
+    """
+
+    notebook: str
+    cfg: dict[str, Any]
+    artifacts_dir: Path
+    given: dict[str, Any] = field(default_factory=dict)
+    dataset: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, name: str, *, must_exist: bool = False) -> Path:
+        """Path of a named artifact (``ser_utils.config.ARTIFACTS``); parent folders are made."""
+        p = config.artifact_path(self.artifacts_dir, name, must_exist=must_exist)
+        if not must_exist:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    @property
+    def cache_dir(self) -> Path:
+        return Path(self.cfg["cache_dir"]) if self.cfg.get("cache_dir") else self.artifacts_dir / "cache"
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.dataset.get("synthetic", False))
+
+    def parameters_table(self, sections: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The parameters in force (optionally only some sections), with their meaning."""
+        rows = []
+        for name, spec in config.PARAMS.items():
+            if sections and spec.section not in sections:
+                continue
+            rows.append(
+                {
+                    "parameter": name,
+                    "value": repr(self.cfg[name]),
+                    "set by": "notebook parameter" if name in self.given else f"profile {self.cfg['profile']!r}",
+                    "meaning": spec.help,
+                }
+            )
+        return pd.DataFrame(rows).set_index("parameter")
+
+    def banner(self) -> str:
+        """A one-paragraph statement of the data and profile, for the top of a notebook."""
+        d = self.dataset
+        if not d:
+            return f"profile {self.cfg['profile']!r}; artifacts in {self.artifacts_dir}"
+        kind = "SYNTHETIC demo corpus (not real speech)" if d.get("synthetic") else "real RAVDESS recordings"
+        return (
+            f"Data: {kind}, {d.get('n_files', '?')} usable files from {', '.join(d.get('roots', []))} "
+            f"(fingerprint {d.get('fingerprint', '?')}). Profile {self.cfg['profile']!r}. "
+            f"Artifacts in {self.artifacts_dir}."
+        )
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Write JSON atomically (temp file + rename), numpy scalars and paths converted."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, os.PathLike):
+            return os.fspath(o)
+        raise TypeError(f"not JSON-serialisable: {type(o).__name__}")
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=default))
+    os.replace(tmp, p)
+    return p
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def _auto_profile(profile: str | None, synthetic: bool | None) -> str:
+    if profile:
+        return profile
+    return "demo" if synthetic in (True, None) else "full"
+
+
+def start(
+    notebook: str,
+    *,
+    profile: str | None = None,
+    artifacts_dir: str | os.PathLike | None = None,
+    **params: Any,
+) -> Run:
+    """Resolve a notebook's parameters and check that what it needs exists.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name, e.g. ``"03_oversampling"``.
+    profile : str or None
+        ``demo``, ``full`` or ``seed004``; ``None`` picks ``demo`` on synthetic data and
+        ``full`` on real RAVDESS (as recorded by notebook 01).
+    artifacts_dir : path or None
+        ``None`` = ``<project>/artifacts`` (or ``$SER_ARTIFACTS_DIR``).
+    **params
+        The notebook's parameters; ``None`` means "the profile's value".
+
+    Raises
+    ------
+    ArtifactMissingError
+        A notebook other than 01 runs before notebook 01 has recorded the data.
+    ConfigError
+        A parameter is unknown or invalid.
+    """
+    adir = Path(artifacts_dir) if artifacts_dir else config.default_artifacts_dir()
+    given = {k: v for k, v in params.items() if v is not None}
+    dataset: dict[str, Any] = {}
+    if not notebook.startswith("01"):
+        ds_path = config.artifact_path(adir, "dataset", must_exist=True)
+        dataset = read_json(ds_path)
+    synthetic = dataset.get("synthetic") if dataset else None
+    if notebook.startswith("01") and not profile:
+        # The data decides the profile: find out now whether it is synthetic.
+        from .env import resolve_data_dir
+
+        probe = config.resolve("demo", **{k: v for k, v in given.items() if k != "data_dir"})
+        _, synthetic = resolve_data_dir(given.get("data_dir"), demo_actors=probe["demo_actors"], seed=0)
+    prof = _auto_profile(profile, synthetic)
+    cfg = config.resolve(prof, **given)
+    adir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SER_ARTIFACTS_DIR", str(adir))
+    return Run(notebook=notebook, cfg=cfg, artifacts_dir=adir, given=given, dataset=dataset)
+
+
+# --- 01 EDA ----------------------------------------------------------------------------
+
+
+def scan_corpus(run: Run):
+    """Find the data, scan it, save the manifest, the skipped table and ``dataset.json``.
+
+    Returns
+    -------
+    ScanResult
+        ``.manifest`` (one row per usable file) and ``.skipped`` (path, reason, detail).
+    """
+    from . import data
+    from .env import resolve_data_dir
+
+    cfg = run.cfg
+    roots, synthetic = resolve_data_dir(cfg["data_dir"], demo_actors=cfg["demo_actors"], seed=0)
+    t0 = time.perf_counter()
+    result = data.scan(roots, min_duration_s=cfg["min_duration_s"], vocal_channels=tuple(cfg["vocal_channels"]))
+    elapsed = time.perf_counter() - t0
+    data.require_files(result)
+    result.manifest.to_csv(run.path("manifest"), index=False)
+    result.skipped.to_csv(run.path("skipped"), index=False)
+    run.dataset = {
+        "data_dir": str(roots[0]) if len(roots) == 1 else [str(r) for r in roots],
+        "roots": [str(r) for r in roots],
+        "n_files": int(len(result.manifest)),
+        "n_skipped": int(len(result.skipped)),
+        "n_seen": int(len(result.manifest) + len(result.skipped)),
+        "synthetic": bool(synthetic),
+        "fingerprint": data.fingerprint(result.manifest),
+        "scan_time_s": round(elapsed, 2),
+        "skipped_by_reason": result.skipped["reason"].value_counts().to_dict() if len(result.skipped) else {},
+    }
+    write_json(run.path("dataset"), run.dataset)
+    reasons = ", ".join(f"{n} {r}" for r, n in run.dataset["skipped_by_reason"].items()) or "none"
+    print(
+        f"scanned {run.dataset['n_seen']} files in {elapsed:.1f} s: {run.dataset['n_files']} usable, "
+        f"{run.dataset['n_skipped']} skipped ({reasons})"
+    )
+    if synthetic:
+        print("NOTE: this is the SYNTHETIC demo corpus, not real speech; its numbers say nothing about RAVDESS.")
+    return result
+
+
+def load_manifest(run: Run) -> pd.DataFrame:
+    """The manifest notebook 01 saved (one row per usable file)."""
+    return pd.read_csv(run.path("manifest", must_exist=True))
+
+
+def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """One recording per emotion (the same actor where possible): ``(emotion, y, log-mel dB)``.
+
+    Returns
+    -------
+    list of (str, np.ndarray shape (n,), np.ndarray shape (n_mels, t))
+    """
+    from . import audio, features
+
+    cfg = run.cfg
+    speech = manifest[manifest["vocal_channel"] == "speech"]
+    pool = speech if len(speech) else manifest
+    actor = pool["actor"].value_counts().index[0]
+    out = []
+    for emotion in config.EMOTIONS:
+        rows = pool[(pool["emotion"] == emotion) & (pool["actor"] == actor)]
+        if rows.empty:
+            rows = manifest[manifest["emotion"] == emotion]
+        if rows.empty:
+            continue
+        row = rows.sort_values("file_id").iloc[0]
+        y = audio.load(row["path"], sr=cfg["sample_rate"])
+        S = features.logmel(
+            y, sr=cfg["sample_rate"], n_mels=cfg["n_mels"], n_fft=cfg["n_fft"], hop_length=cfg["hop_length"],
+            fmin=cfg["fmin"], fmax=cfg["fmax"],
+        )
+        out.append((f"{emotion} ({row['file_id']})", y, S))
+    return out
+
+
+# --- 02 features -----------------------------------------------------------------------
+
+
+def extract_features(run: Run, manifest: pd.DataFrame):
+    """Extract (or read from the cache) every file's log-mel and pooled vector, and save them."""
+    from . import features
+
+    settings = features.feature_settings(run.cfg)
+    fs = features.extract(
+        manifest, settings=settings, cache_dir=run.cache_dir, n_jobs=run.cfg["n_jobs"], progress=True
+    )
+    folder = run.path("features").parent
+    features.save_feature_set(fs, folder)
+    return fs
+
+
+def load_features(run: Run):
+    """The feature set notebook 02 saved."""
+    from . import features
+
+    run.path("features", must_exist=True)
+    return features.load_feature_set(run.path("features").parent)
+
+
+def feature_overview(fs) -> pd.DataFrame:
+    """Shapes and lengths of a feature set, one row per quantity."""
+    frames = fs.index["n_frames"].to_numpy()
+    dur = fs.index["trimmed_duration_s"].to_numpy()
+    rows = {
+        "files": len(fs.logmels),
+        "mel bands": int(fs.logmels[0].shape[0]) if fs.logmels else 0,
+        "frames per file (min / median / max)": f"{frames.min()} / {int(np.median(frames))} / {frames.max()}",
+        "trimmed duration s (min / median / max)": f"{dur.min():.2f} / {np.median(dur):.2f} / {dur.max():.2f}",
+        "pooled vector length": int(fs.pooled.shape[1]),
+        "extraction time s": fs.stats.get("time_s"),
+        "computed / from cache": f"{fs.stats.get('computed', '?')} / {fs.stats.get('cached', '?')}",
+    }
+    return pd.DataFrame({"value": [str(v) for v in rows.values()]}, index=list(rows))
+
+
+# --- 03 split, augmentation, balancing ---------------------------------------------------------
+
+
+def prepare(run: Run, fs):
+    """Split, fix the length, augment, normalise and balance (training part only), and save."""
+    from . import prepare as prep
+    from . import split
+
+    p = prep.prepare_datasets(fs, run.cfg, cache_dir=run.cache_dir, progress=True)
+    if run.cfg["split"] == "speaker":
+        split.check_disjoint(p.split_df)
+    folder = run.path("datasets").parent
+    prep.save_prepared(p, folder)
+    return p
+
+
+def load_prepared(run: Run):
+    """The datasets notebook 03 saved."""
+    from . import prepare as prep
+
+    run.path("datasets", must_exist=True)
+    return prep.load_prepared(run.path("datasets").parent)
+
+
+# --- 04 training -----------------------------------------------------------------------------
+
+
+def train_model(run: Run, prepared):
+    """Build the chosen model, fit it on the training part (validation for early stopping), save the bundle.
+
+    Returns
+    -------
+    model : keras.Model
+    info : dict
+        ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``bundle_dir``...
+    """
+    from . import bundle, model as model_mod, train
+
+    cfg = run.cfg
+    train.configure_threads()
+    m = model_mod.build_model(
+        cfg["model"],
+        input_shape=tuple(prepared.X_train.shape[1:]),
+        n_classes=len(config.EMOTIONS),
+        conv_filters=cfg["conv_filters"],
+        lstm_units=cfg["lstm_units"],
+        dense_units=cfg["dense_units"],
+        dropout=cfg["dropout"],
+        attention_heads=cfg["attention_heads"],
+        seed=cfg["seed"],
+    )
+    info = train.fit(
+        m,
+        X_train=prepared.X_train,
+        y_train=prepared.y_train,
+        X_val=prepared.X_val,
+        y_val=prepared.y_val,
+        cfg=cfg,
+        class_weight=prepared.class_weight,
+        len_train=prepared.len_train,
+    )
+    bundle_dir = run.path("bundle")
+    settings = dict(prepared.settings)
+    settings["model"] = {k: cfg[k] for k in ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")}
+    settings["training"] = {k: v for k, v in info.items() if k != "history"}
+    settings["training"]["parameters"] = {k: cfg[k] for k, s in config.PARAMS.items() if s.section == "train"}
+    bundle.save_bundle(bundle_dir, m, settings=settings)
+    pd.DataFrame(info["history"]).rename_axis("epoch").to_csv(run.path("history"))
+    info = dict(info, bundle_dir=str(bundle_dir))
+    write_json(run.path("train_info"), {k: v for k, v in info.items() if k != "history"})
+    return m, info
+
+
+def load_model_bundle(run: Run):
+    """The model bundle notebook 04 saved."""
+    from . import bundle
+
+    return bundle.load_bundle(run.path("bundle", must_exist=True))
+
+
+# --- 05 evaluation ---------------------------------------------------------------------------
+
+
+def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
+    """Score the model and the baselines on the test part; save predictions and ``metrics.json``.
+
+    Returns
+    -------
+    dict
+        ``metrics`` (the CRNN's), ``pred_df`` (one row per test file), ``comparison``
+        (table), ``breakdowns``, ``confused``, ``protocol`` (markdown).
+    """
+    from . import evaluate, split
+
+    probs = bundle_obj.model.predict(prepared.X_test, verbose=0)
+    y_pred = probs.argmax(axis=1)
+    y_true = prepared.y_test
+    m = evaluate.metrics(y_true, y_pred)
+    pred_df = prepared.meta_test.reset_index(drop=True).copy()
+    pred_df["y_true"] = y_true
+    pred_df["y_pred"] = y_pred
+    pred_df["true"] = [config.EMOTIONS[i] for i in y_true]
+    pred_df["predicted"] = [config.EMOTIONS[i] for i in y_pred]
+    for i, e in enumerate(config.EMOTIONS):
+        pred_df[f"p_{e}"] = probs[:, i]
+    pred_df.to_csv(run.path("predictions"), index=False)
+
+    base = evaluate.baseline(
+        prepared.P_train, prepared.y_train_pooled, prepared.P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"]
+    )
+    major = evaluate.majority_baseline(prepared.y_train_pooled, y_true)
+    comparison = evaluate.comparison_table(
+        {
+            f"CRNN ({run.cfg['model']})": m,
+            f"{run.cfg['baseline'].upper()} on pooled features": base,
+            "majority class": major,
+        }
+    )
+    actors = split.actors_by_part(prepared.split_df)
+    split_info = {
+        "split": run.cfg["split"],
+        "train_actors": actors.get("train", []),
+        "val_actors": actors.get("val", []),
+        "test_actors": actors.get("test", []),
+        "n_train": int(len(prepared.meta_train)),
+        "n_train_original": int((~prepared.meta_train.get("augmented", pd.Series(False, index=prepared.meta_train.index)).astype(bool)).sum()),
+        "n_val": int(len(prepared.meta_val)),
+        "n_test": int(len(prepared.meta_test)),
+        "synthetic": run.synthetic,
+        "normalisation": run.cfg["normalisation"],
+        "balance": run.cfg["balance"],
+    }
+    protocol = evaluate.protocol_text(split_info)
+    out = dict(m)
+    out.update(split_info)
+    out.update(
+        model_dir=str(run.path("bundle")),
+        model=run.cfg["model"],
+        baselines={k: {kk: v[kk] for kk in ("accuracy", "uar", "macro_f1") if kk in v} for k, v in {
+            run.cfg["baseline"]: base, "majority": major}.items()},
+        protocol=protocol,
+        normalisation_description=prepared.settings.get("normalisation_description"),
+    )
+    write_json(run.path("metrics"), out)
+    return {
+        "metrics": m,
+        "pred_df": pred_df,
+        "comparison": comparison,
+        "breakdowns": evaluate.breakdowns(pred_df),
+        "confused": evaluate.confused_pairs(y_true, y_pred),
+        "protocol": protocol,
+        "summary": out,
+    }
+
+
+def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=None) -> dict[str, Any]:
+    """Predict one file with the saved bundle, as ``python -m ser_utils.predict`` would.
+
+    ``path=None`` takes the first test file. Returns ``path``, ``emotion``, ``probabilities``,
+    ``y`` (the waveform at the model's rate) and ``S`` (its log-mel, dB).
+    """
+    from . import audio, features
+
+    if path is None:
+        if prepared is None or prepared.meta_test.empty:
+            raise ConfigError("predict_file is None and there is no test file to take instead")
+        path = prepared.meta_test["path"].iloc[0]
+    df = bundle_obj.predict_paths([path])
+    if df.empty or df.iloc[0].get("error"):
+        raise ArtifactMissingError(f"could not predict {path}: {df.iloc[0].get('error') if not df.empty else 'unreadable'}")
+    row = df.iloc[0]
+    fset = bundle_obj.settings["features"]
+    y = audio.load(path, sr=fset["sample_rate"])
+    S = features.logmel(
+        y, sr=fset["sample_rate"], n_mels=fset["n_mels"], n_fft=fset["n_fft"], hop_length=fset["hop_length"],
+        fmin=fset["fmin"], fmax=fset["fmax"],
+    )
+    probs = {e: float(row[e]) for e in config.EMOTIONS}
+    return {"path": str(path), "emotion": row["emotion"], "probabilities": probs, "y": y, "S": S, "sr": fset["sample_rate"], "hop_length": fset["hop_length"]}
