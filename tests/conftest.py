@@ -1,0 +1,43 @@
+"""Shared fixtures: the real-data folder (or a skip) and a tiny-audio writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+#: ``shared/data`` beside the repository (read-only reference data; absent for most users).
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The ``shared/data`` folder beside the repo; skips the test when it is absent."""
+    if not (SHARED_DATA / "ravdess-22k").is_dir():
+        pytest.skip(f"real data not available at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def _write_wav(path, y, sr: int, subtype: str = "PCM_16", channels: int = 1) -> Path:
+    """Write ``y`` (shape ``(n,)`` or ``(n, channels)``) to ``path`` with soundfile.
+
+    The format follows the extension (``.wav``, ``.flac``); a 1-D ``y`` is copied to
+    every channel when ``channels > 1``. Parent folders are created. Returns the path.
+    """
+    import soundfile as sf
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim == 1 and channels > 1:
+        y = np.repeat(y[:, None], channels, axis=1)
+    sf.write(str(p), y, int(sr), subtype=subtype)
+    return p
+
+
+@pytest.fixture
+def write_wav() -> Callable[..., Path]:
+    """``write_wav(path, y, sr, subtype="PCM_16", channels=1) -> Path``."""
+    return _write_wav
