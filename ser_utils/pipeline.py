@@ -316,11 +316,8 @@ def feature_overview(fs) -> pd.DataFrame:
 def prepare(run: Run, fs):
     """Split, fix the length, augment, normalise and balance (training part only), and save."""
     from . import prepare as prep
-    from . import split
 
     p = prep.prepare_datasets(fs, run.cfg, cache_dir=run.cache_dir, progress=True)
-    if run.cfg["split"] == "speaker":
-        split.check_disjoint(p.split_df)
     folder = run.path("datasets").parent
     prep.save_prepared(p, folder)
     return p
@@ -435,7 +432,7 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         "val_actors": actors.get("val", []),
         "test_actors": actors.get("test", []),
         "n_train": int(len(prepared.meta_train)),
-        "n_train_original": int((~prepared.meta_train.get("augmented", pd.Series(False, index=prepared.meta_train.index)).astype(bool)).sum()),
+        "n_train_files": int(prepared.settings.get("n_files", {}).get("train", len(prepared.meta_train))),
         "n_val": int(len(prepared.meta_val)),
         "n_test": int(len(prepared.meta_test)),
         "synthetic": run.synthetic,

@@ -1,0 +1,345 @@
+"""Train / validation / test splits without leakage.
+
+Two kinds of split:
+
+- ``random``: files drawn at random, stratified by emotion (the seeds' choice; the same
+  actors appear in every part, so it measures speaker-*dependent* accuracy);
+- ``speaker``: actor-disjoint; the test actors are either named or one of ``k`` folds of
+  actors balanced by gender, and the validation actors are taken from the training
+  actors, never from the test actors.
+
+Every split is decided on the manifest only, before any augmentation, normalisation or
+balancing, so nothing fitted later can see the test files.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, DataError
+
+__all__ = [
+    "PARTS",
+    "random_split",
+    "speaker_folds",
+    "speaker_split",
+    "make_split",
+    "check_disjoint",
+    "actors_by_part",
+]
+
+#: The three parts, in order.
+PARTS: tuple[str, ...] = ("train", "val", "test")
+
+
+def _require_columns(manifest: pd.DataFrame, columns: Sequence[str]) -> None:
+    if not isinstance(manifest, pd.DataFrame):
+        raise DataError(f"expected a manifest DataFrame, got {type(manifest).__name__}")
+    missing = [c for c in columns if c not in manifest.columns]
+    if missing:
+        raise DataError(
+            f"manifest lacks column(s) {', '.join(missing)}; expected the columns of "
+            "ser_utils.data.scan(...).manifest"
+        )
+    if len(manifest) == 0:
+        raise DataError("the manifest is empty: there is nothing to split")
+
+
+def _actor_genders(manifest: pd.DataFrame) -> dict[int, str]:
+    """Actor -> ``"male"``/``"female"``, from the ``gender`` column or RAVDESS parity (odd = male)."""
+    actors = manifest["actor"].astype(int)
+    if "gender" in manifest.columns:
+        pairs = pd.DataFrame({"actor": actors, "gender": manifest["gender"].astype(str)}).drop_duplicates()
+        dup = pairs["actor"][pairs["actor"].duplicated()]
+        if len(dup):
+            raise DataError(f"actor(s) {sorted(set(dup.tolist()))} have more than one gender in the manifest")
+        return {int(a): str(g) for a, g in zip(pairs["actor"], pairs["gender"])}
+    return {int(a): ("male" if a % 2 else "female") for a in sorted(set(actors.tolist()))}
+
+
+def random_split(
+    manifest: pd.DataFrame,
+    *,
+    test_size: float = 0.2,
+    val_size: float = 0.1,
+    seed: int = 42,
+) -> pd.Series:
+    """Split files at random, stratified by emotion.
+
+    Parameters
+    ----------
+    manifest : pd.DataFrame, shape (n_files, ...)
+        Needs a ``label`` (or ``emotion``) column.
+    test_size : float
+        Fraction of all files in the test part, in (0, 1).
+    val_size : float
+        Fraction of all files in the validation part (carved from the training part);
+        ``0`` for no validation part. ``test_size + val_size`` must be below 1.
+    seed : int
+        Same seed, same split.
+
+    Returns
+    -------
+    part : pd.Series of str, shape (n_files,)
+        ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``.
+
+    Raises
+    ------
+    ConfigError
+        Sizes out of range.
+    DataError
+        Too few files of a class to stratify.
+    """
+    from sklearn.model_selection import train_test_split
+
+    strat_col = "label" if "label" in getattr(manifest, "columns", ()) else "emotion"
+    _require_columns(manifest, [strat_col])
+    if not 0.0 < test_size < 1.0:
+        raise ConfigError(f"test_size must be in (0, 1), got {test_size!r}")
+    if not 0.0 <= val_size < 1.0 or test_size + val_size >= 1.0:
+        raise ConfigError(f"val_size must be in [0, 1) with test_size + val_size < 1, got val_size={val_size!r}, test_size={test_size!r}")
+    strat = manifest[strat_col].to_numpy()
+    pos = np.arange(len(manifest))
+    try:
+        rest, test = train_test_split(pos, test_size=test_size, stratify=strat, random_state=seed)
+        val = np.array([], dtype=int)
+        if val_size > 0:
+            frac = val_size / (1.0 - test_size)
+            rest, val = train_test_split(rest, test_size=frac, stratify=strat[rest], random_state=seed)
+    except ValueError as exc:
+        raise DataError(
+            f"cannot stratify {len(manifest)} files by {strat_col} with test_size={test_size}, "
+            f"val_size={val_size}: {exc}. Expected at least a few files of every class."
+        ) from None
+    part = np.empty(len(manifest), dtype=object)
+    part[rest] = "train"
+    part[val] = "val"
+    part[test] = "test"
+    return pd.Series(part, index=manifest.index, name="part")
+
+
+def speaker_folds(manifest: pd.DataFrame, *, n_folds: int | None = None, seed: int = 42) -> list[list[int]]:
+    """Group the actors into folds balanced by gender.
+
+    The actors of each gender are shuffled (by ``seed``) and dealt round-robin, males
+    first, then females continuing where the males stopped, so fold sizes differ by at
+    most one and each fold holds as equal a number of men and women as possible
+    (24 actors, 6 folds: 2 + 2 in each; 20 actors, 5 folds: 2 + 2 in each).
+
+    Parameters
+    ----------
+    manifest : pd.DataFrame
+        Needs an ``actor`` column (and ``gender``; else odd actors are male).
+    n_folds : int, optional
+        Number of folds; default ``max(2, n_actors // 4)`` (folds of about 4 actors).
+    seed : int
+
+    Returns
+    -------
+    folds : list of list of int, length n_folds
+        Sorted actor numbers of each fold; every actor is in exactly one fold.
+
+    Raises
+    ------
+    ConfigError
+        ``n_folds`` below 2 or above the number of actors.
+    """
+    _require_columns(manifest, ["actor"])
+    genders = _actor_genders(manifest)
+    actors = sorted(genders)
+    n_actors = len(actors)
+    if n_folds is None:
+        n_folds = max(2, n_actors // 4)
+    if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
+        raise ConfigError(f"n_folds must be an integer >= 2, got {n_folds!r}")
+    if n_actors < n_folds:
+        raise ConfigError(
+            f"too few actors for the folds: {n_actors} actor(s) ({actors}) cannot make {n_folds} folds; "
+            "expected at least one actor per fold (lower n_folds or name test_actors)"
+        )
+    rng = np.random.default_rng(seed)
+    males = [a for a in actors if genders[a] == "male"]
+    others = [a for a in actors if genders[a] != "male"]
+    order = [int(a) for a in rng.permutation(males)] + [int(a) for a in rng.permutation(others)]
+    folds: list[list[int]] = [[] for _ in range(int(n_folds))]
+    for i, actor in enumerate(order):
+        folds[i % n_folds].append(actor)
+    return [sorted(f) for f in folds]
+
+
+def _pick_val_actors(train_actors: list[int], genders: dict[int, str], n_val: int, seed: int) -> list[int]:
+    """``n_val`` actors from ``train_actors``, alternating genders (the larger pool first)."""
+    rng = np.random.default_rng([seed, 7])
+    males = [int(a) for a in rng.permutation(sorted(a for a in train_actors if genders[a] == "male"))]
+    others = [int(a) for a in rng.permutation(sorted(a for a in train_actors if genders[a] != "male"))]
+    pools = [males, others] if len(males) >= len(others) else [others, males]
+    picked: list[int] = []
+    turn = 0
+    while len(picked) < n_val:
+        pool = pools[turn % 2] or pools[(turn + 1) % 2]
+        picked.append(pool.pop(0))
+        turn += 1
+    return sorted(picked)
+
+
+def speaker_split(
+    manifest: pd.DataFrame,
+    *,
+    test_actors: Sequence[int] | None = None,
+    n_folds: int | None = None,
+    fold: int = 0,
+    n_val_actors: int = 2,
+    seed: int = 42,
+) -> pd.Series:
+    """Split by actor: no actor has files in two parts.
+
+    Parameters
+    ----------
+    manifest : pd.DataFrame, shape (n_files, ...)
+        Needs ``actor`` (and ``gender``; else odd actors are male).
+    test_actors : sequence of int, optional
+        These actors, and only these, form the test part. ``None``: use fold ``fold``
+        of :func:`speaker_folds`.
+    n_folds : int, optional
+        See :func:`speaker_folds` (ignored when ``test_actors`` is given).
+    fold : int
+        Which fold is the test part, ``0 <= fold < n_folds``.
+    n_val_actors : int
+        Validation actors taken from the training actors, genders alternating
+        (2 -> one man and one woman when both are available); ``0`` for none.
+    seed : int
+
+    Returns
+    -------
+    part : pd.Series of str, shape (n_files,)
+        ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``.
+
+    Raises
+    ------
+    ConfigError
+        Fold out of range; a named test actor has no files; no training actor would be
+        left.
+    """
+    _require_columns(manifest, ["actor"])
+    genders = _actor_genders(manifest)
+    actors = sorted(genders)
+    if test_actors is not None:
+        test = sorted({int(a) for a in test_actors})
+        if not test:
+            raise ConfigError("test_actors is empty: expected at least one actor number")
+        absent = [a for a in test if a not in genders]
+        if absent:
+            raise ConfigError(
+                f"test actor(s) {absent} have no files in the manifest; actors present: {actors}"
+            )
+    else:
+        folds = speaker_folds(manifest, n_folds=n_folds, seed=seed)
+        if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < len(folds):
+            raise ConfigError(f"fold={fold!r} is out of range: expected 0 <= fold < {len(folds)} (n_folds)")
+        test = folds[int(fold)]
+    train = [a for a in actors if a not in test]
+    if isinstance(n_val_actors, bool) or not isinstance(n_val_actors, (int, np.integer)) or n_val_actors < 0:
+        raise ConfigError(f"n_val_actors must be an integer >= 0, got {n_val_actors!r}")
+    if len(train) - n_val_actors < 1:
+        raise ConfigError(
+            f"test actors {test} and {n_val_actors} validation actor(s) leave no training actor "
+            f"(actors present: {actors}); expected at least one training actor"
+        )
+    val = _pick_val_actors(train, genders, int(n_val_actors), seed)
+    a = manifest["actor"].astype(int)
+    part = np.where(a.isin(test), "test", np.where(a.isin(val), "val", "train")).astype(object)
+    return pd.Series(part, index=manifest.index, name="part")
+
+
+def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """Split a manifest as the configuration says.
+
+    Parameters
+    ----------
+    manifest : pd.DataFrame, shape (n_files, ...)
+        ``ser_utils.data.scan(...).manifest`` (``file_id``, ``path``, ``actor``,
+        ``emotion``, ``label``; ``gender`` if present).
+    cfg : mapping
+        Uses ``split``, ``seed``, and ``test_size``/``val_size`` (random) or
+        ``test_actors``/``n_folds``/``fold``/``n_val_actors`` (speaker).
+
+    Returns
+    -------
+    split_df : pd.DataFrame, shape (n_files, 7)
+        ``file_id, path, actor, gender, emotion, label, part``, in manifest order
+        (index reset).
+
+    Raises
+    ------
+    ConfigError, DataError
+    """
+    _require_columns(manifest, ["file_id", "path", "actor", "emotion", "label"])
+    if manifest["file_id"].duplicated().any():
+        dup = manifest["file_id"][manifest["file_id"].duplicated()].iloc[0]
+        raise DataError(f"file_id {dup!r} appears twice in the manifest: expected one row per file")
+    kind = cfg.get("split", "speaker")
+    seed = int(cfg.get("seed", 42))
+    if kind == "random":
+        part = random_split(manifest, test_size=cfg.get("test_size", 0.2), val_size=cfg.get("val_size", 0.1), seed=seed)
+    elif kind == "speaker":
+        part = speaker_split(
+            manifest,
+            test_actors=cfg.get("test_actors"),
+            n_folds=cfg.get("n_folds"),
+            fold=cfg.get("fold", 0),
+            n_val_actors=cfg.get("n_val_actors", 2),
+            seed=seed,
+        )
+    else:
+        raise ConfigError(f"split must be 'random' or 'speaker', got {kind!r}")
+    genders = _actor_genders(manifest)
+    out = pd.DataFrame(
+        {
+            "file_id": manifest["file_id"].astype(str).to_numpy(),
+            "path": manifest["path"].astype(str).to_numpy(),
+            "actor": manifest["actor"].astype(int).to_numpy(),
+            "gender": [genders[int(a)] for a in manifest["actor"]],
+            "emotion": manifest["emotion"].astype(str).to_numpy(),
+            "label": manifest["label"].astype(int).to_numpy(),
+            "part": part.to_numpy(),
+        }
+    )
+    if kind == "speaker":
+        check_disjoint(out)
+    return out
+
+
+def check_disjoint(split_df: pd.DataFrame) -> None:
+    """Make sure no actor (and no file) is in two parts.
+
+    Call it on speaker splits; a random split shares actors between parts by design.
+
+    Raises
+    ------
+    DataError
+        Naming each actor found in two parts, and the parts; or a file listed twice.
+    """
+    _require_columns(split_df, ["actor", "part"])
+    bad_parts = sorted(set(split_df["part"]) - set(PARTS))
+    if bad_parts:
+        raise DataError(f"unknown part(s) {bad_parts}: expected {', '.join(PARTS)}")
+    if "file_id" in split_df.columns and split_df["file_id"].duplicated().any():
+        dup = sorted(set(split_df["file_id"][split_df["file_id"].duplicated()]))
+        raise DataError(f"file(s) {dup[:5]} listed more than once in the split")
+    parts_of = split_df.groupby(split_df["actor"].astype(int))["part"].agg(lambda s: sorted(set(s)))
+    shared = {int(a): p for a, p in parts_of.items() if len(p) > 1}
+    if shared:
+        desc = "; ".join(f"actor {a} in {' and '.join(p)}" for a, p in shared.items())
+        raise DataError(f"speaker leakage: {desc}. Expected each actor in exactly one part")
+
+
+def actors_by_part(split_df: pd.DataFrame) -> dict[str, list[int]]:
+    """The sorted actors of each part: ``{"train": [...], "val": [...], "test": [...]}``."""
+    _require_columns(split_df, ["actor", "part"])
+    return {
+        p: sorted(int(a) for a in set(split_df.loc[split_df["part"] == p, "actor"]))
+        for p in PARTS
+    }

@@ -1,0 +1,110 @@
+"""Normalisation: statistics from training rows only, padding ignored and zeroed, per-speaker stats."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ser_utils.errors import FeatureError
+from ser_utils.normalise import apply, describe, fit
+
+
+def _batch(n=6, T=12, F=5, C=2, seed=0, offset=0.0):
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(n, T, F, C)) * 3 + offset).astype(np.float32)
+    L = rng.integers(3, T + 1, size=n)
+    for i, l in enumerate(L):
+        X[i, l:] = 999.0  # padding garbage that must never count
+    return X, L
+
+
+def _by_hand(X, L):
+    frames = np.concatenate([X[i, :l] for i, l in enumerate(L)]).astype(np.float64)  # (sum L, F, C)
+    return frames.mean(axis=0), frames.std(axis=0)
+
+
+def test_global_stats_equal_hand_computed_training_stats():
+    X, L = _batch()
+    stats = fit(X, L, method="global")
+    json.dumps(stats)  # JSON-able
+    mean, std = _by_hand(X, L)
+    np.testing.assert_allclose(stats["mean"], mean, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(stats["std"], std, rtol=1e-6, atol=1e-6)
+
+
+def test_fitted_stats_ignore_other_parts_and_apply_uses_them():
+    Xtr, Ltr = _batch(seed=1)
+    Xte, Lte = _batch(seed=2, offset=50.0)
+    s1 = fit(Xtr, Ltr, method="global")
+    Xn1 = apply(Xte, Lte, s1)
+    Xte2 = Xte + 100.0  # change the test data: the fitted stats cannot change
+    s2 = fit(Xtr, Ltr, method="global")
+    assert s1 == s2
+    Xn2 = apply(Xte2, Lte, s2)
+    assert not np.allclose(Xn1, Xn2)
+    # test data standardised with training stats is far from zero-mean
+    real = np.concatenate([Xn1[i, :l] for i, l in enumerate(Lte)])
+    assert real.mean() > 5
+
+
+def test_apply_zeroes_padding_and_standardises_training():
+    X, L = _batch()
+    Xn = apply(X, L, fit(X, L, method="global"))
+    assert Xn.dtype == np.float32 and Xn.shape == X.shape
+    for i, l in enumerate(L):
+        assert (Xn[i, l:] == 0).all()
+    real = np.concatenate([Xn[i, :l] for i, l in enumerate(L)])
+    np.testing.assert_allclose(real.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(real.std(axis=0), 1, atol=1e-4)
+
+
+def test_per_utterance_each_example_own_stats():
+    X, L = _batch()
+    stats = fit(X, L, method="per_utterance")
+    assert "mean" not in stats
+    Xn = apply(X, L, stats)
+    for i, l in enumerate(L):
+        np.testing.assert_allclose(Xn[i, :l].mean(axis=0), 0, atol=1e-5)
+        np.testing.assert_allclose(Xn[i, :l].std(axis=0), 1, atol=1e-4)
+        assert (Xn[i, l:] == 0).all()
+
+
+def test_per_speaker_uses_each_actors_own_stats():
+    X, L = _batch(n=8)
+    X[4:] += 40.0  # actor 2 is much louder
+    actors = np.array([1, 1, 1, 1, 2, 2, 2, 2])
+    stats = fit(X, L, method="per_speaker", actors=actors)
+    json.dumps(stats)
+    for actor in (1, 2):
+        rows = actors == actor
+        mean, std = _by_hand(X[rows], L[rows])
+        np.testing.assert_allclose(stats["actors"][str(actor)]["mean"], mean, rtol=1e-6, atol=1e-5)
+        np.testing.assert_allclose(stats["actors"][str(actor)]["std"], std, rtol=1e-6, atol=1e-5)
+    Xn = apply(X, L, stats, actors=actors)
+    for actor in (1, 2):
+        rows = np.flatnonzero(actors == actor)
+        real = np.concatenate([Xn[i, :L[i]] for i in rows])
+        np.testing.assert_allclose(real.mean(axis=0), 0, atol=1e-5)
+    # an unseen actor (test) is standardised with its own inputs' statistics
+    Xt, Lt = _batch(n=3, seed=5, offset=-30.0)
+    Xtn = apply(Xt, Lt, stats, actors=[9, 9, 9])
+    real = np.concatenate([Xtn[i, :l] for i, l in enumerate(Lt)])
+    np.testing.assert_allclose(real.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(real.std(axis=0), 1, atol=1e-4)
+    # without actors: the global fallback
+    np.testing.assert_allclose(apply(Xt, Lt, stats), apply(Xt, Lt, fit(X, L, method="global")), atol=1e-6)
+    assert "transductive" in describe(stats)
+
+
+def test_errors():
+    X, L = _batch()
+    with pytest.raises(FeatureError, match="unknown normalisation"):
+        fit(X, L, method="minmax")
+    with pytest.raises(FeatureError, match="needs actors"):
+        fit(X, L, method="per_speaker")
+    with pytest.raises(FeatureError, match="lengths"):
+        fit(X, L + 100, method="global")
+    with pytest.raises(FeatureError, match="n_mels"):
+        apply(X[:, :, :3], L, fit(X, L, method="global"))

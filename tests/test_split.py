@@ -1,0 +1,132 @@
+"""Splits: actor-disjoint speaker splits, gender-balanced folds, stratified random splits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ser_utils.config import EMOTIONS
+from ser_utils.errors import ConfigError, DataError
+from ser_utils.split import (
+    actors_by_part,
+    check_disjoint,
+    make_split,
+    random_split,
+    speaker_folds,
+    speaker_split,
+)
+
+
+def _manifest(n_actors: int = 24, per_emotion: int = 2, actors=None) -> pd.DataFrame:
+    actors = list(actors) if actors is not None else list(range(1, n_actors + 1))
+    rows = []
+    for a in actors:
+        for e in range(8):
+            for r in range(per_emotion):
+                fid = f"03-01-{e + 1:02d}-01-01-{r + 1:02d}-{a:02d}"
+                rows.append(
+                    dict(
+                        file_id=fid,
+                        path=f"/x/{fid}.wav",
+                        actor=a,
+                        gender="male" if a % 2 else "female",
+                        emotion=EMOTIONS[e],
+                        label=e,
+                    )
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("n_actors,expected_folds", [(24, 6), (20, 5)])
+def test_folds_partition_actors_gender_balanced(n_actors, expected_folds):
+    m = _manifest(n_actors)
+    folds = speaker_folds(m, seed=3)
+    assert len(folds) == expected_folds
+    flat = [a for f in folds for a in f]
+    assert sorted(flat) == list(range(1, n_actors + 1))  # each actor exactly once
+    for f in folds:
+        assert len(f) == 4
+        males = sum(a % 2 for a in f)
+        assert males == 2, f
+    assert folds == speaker_folds(m, seed=3)  # deterministic
+    assert folds != speaker_folds(m, seed=4)
+
+
+def test_folds_uneven_genders_stay_close():
+    m = _manifest(actors=[1, 3, 5, 7, 9, 11, 13, 2, 4, 6, 8, 10])  # 7 men, 5 women
+    folds = speaker_folds(m, n_folds=3, seed=0)
+    assert [len(f) for f in folds] == [4, 4, 4]
+    women = [sum(1 - a % 2 for a in f) for f in folds]
+    assert max(women) - min(women) <= 1
+
+
+@pytest.mark.parametrize("n_actors", [24, 20])
+def test_every_fold_is_actor_disjoint_and_val_not_test(n_actors):
+    m = _manifest(n_actors)
+    folds = speaker_folds(m, seed=42)
+    seen_test = []
+    for k in range(len(folds)):
+        df = make_split(m, {"split": "speaker", "fold": k, "n_val_actors": 2, "seed": 42})
+        check_disjoint(df)
+        parts = actors_by_part(df)
+        assert parts["test"] == folds[k]
+        assert not set(parts["val"]) & set(parts["test"])
+        assert not set(parts["train"]) & set(parts["test"])
+        assert not set(parts["train"]) & set(parts["val"])
+        assert len(parts["val"]) == 2 and sum(a % 2 for a in parts["val"]) == 1  # 1 man + 1 woman
+        assert set(parts["train"]) | set(parts["val"]) | set(parts["test"]) == set(range(1, n_actors + 1))
+        seen_test += parts["test"]
+    assert sorted(seen_test) == list(range(1, n_actors + 1))  # folds cover all actors once
+
+
+def test_named_test_actors_form_the_test_set_exactly():
+    m = _manifest(20)
+    part = speaker_split(m, test_actors=[17, 18, 19, 20], n_val_actors=2, seed=1)
+    assert sorted(set(m.loc[part == "test", "actor"])) == [17, 18, 19, 20]
+    assert (part[m["actor"].isin([17, 18, 19, 20])] == "test").all()
+    val = set(m.loc[part == "val", "actor"])
+    assert len(val) == 2 and not val & {17, 18, 19, 20}
+    df = make_split(m, {"split": "speaker", "test_actors": [17, 18, 19, 20], "seed": 1})
+    assert list(df.columns) == ["file_id", "path", "actor", "gender", "emotion", "label", "part"]
+    assert actors_by_part(df)["test"] == [17, 18, 19, 20]
+
+
+def test_speaker_split_errors():
+    m = _manifest(8)
+    with pytest.raises(ConfigError, match="no files"):
+        speaker_split(m, test_actors=[23])
+    with pytest.raises(ConfigError, match="fold=5 is out of range"):
+        speaker_split(m, fold=5)
+    with pytest.raises(ConfigError, match="too few actors"):
+        speaker_folds(m, n_folds=9)
+    with pytest.raises(ConfigError, match="no training actor"):
+        speaker_split(m, test_actors=[1, 2, 3, 4, 5, 6], n_val_actors=2)
+
+
+def test_check_disjoint_names_the_leaking_actor():
+    m = _manifest(8)
+    df = make_split(m, {"split": "speaker", "fold": 0, "seed": 0})
+    leak = df.copy()
+    a = int(leak.loc[leak["part"] == "test", "actor"].iloc[0])
+    leak.loc[leak.index[(leak["actor"] == a)][0], "part"] = "train"
+    with pytest.raises(DataError, match=f"actor {a} in test and train"):
+        check_disjoint(leak)
+
+
+def test_random_split_is_stratified_and_deterministic():
+    m = _manifest(24, per_emotion=5)  # 960 files, 120 per class
+    p1 = random_split(m, test_size=0.2, val_size=0.1, seed=7)
+    p2 = random_split(m, test_size=0.2, val_size=0.1, seed=7)
+    p3 = random_split(m, test_size=0.2, val_size=0.1, seed=8)
+    assert p1.equals(p2)
+    assert not p1.equals(p3)
+    counts = pd.crosstab(m["label"], p1)
+    assert counts["test"].sum() == 192 and counts["val"].sum() == 96
+    # every class has the same share in each part (within one file)
+    assert counts["test"].max() - counts["test"].min() <= 1
+    assert counts["val"].max() - counts["val"].min() <= 1
+    df = make_split(m, {"split": "random", "test_size": 0.2, "val_size": 0.1, "seed": 7})
+    assert (df["part"].to_numpy() == p1.to_numpy()).all()
+    with pytest.raises(ConfigError):
+        random_split(m, test_size=0.6, val_size=0.5)
