@@ -1,0 +1,338 @@
+"""Tests of ser_utils.evaluate: metrics, tables, breakdowns, baselines, summaries, protocol."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import (
+    accuracy_score,
+    classification_report,
+    f1_score,
+    precision_recall_fscore_support,
+    recall_score,
+)
+
+from ser_utils import evaluate as E
+from ser_utils.config import EMOTIONS
+from ser_utils.errors import ConfigError, DataError, SERError
+
+ABC = ("a", "b", "c")
+# 3 classes, supports 3/3/4, recalls 1/3, 1/3, 1: accuracy 6/10, UAR 5/9
+TOY_TRUE = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2]
+TOY_PRED = [0, 1, 2, 1, 0, 2, 2, 2, 2, 2]
+
+
+def _random_pair(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 8, n)
+    p = np.where(rng.random(n) < 0.55, t, rng.integers(0, 8, n))
+    return t, p
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+
+def test_metrics_hand_computed_toy():
+    m = E.metrics(TOY_TRUE, TOY_PRED, labels=ABC)
+    assert m["accuracy"] == pytest.approx(0.6)
+    assert m["uar"] == pytest.approx(5 / 9)
+    assert round(m["uar"], 4) == 0.5556
+    assert m["n"] == 10
+    assert m["per_class"]["a"] == {"precision": pytest.approx(0.5), "recall": pytest.approx(1 / 3), "f1": pytest.approx(0.4), "support": 3}
+    # c: predicted 6 times, 4 right -> precision 2/3, recall 1, f1 0.8
+    assert m["per_class"]["c"]["precision"] == pytest.approx(2 / 3)
+    assert m["per_class"]["c"]["f1"] == pytest.approx(0.8)
+    assert m["absent_classes"] == []
+
+
+def test_metrics_agree_with_sklearn():
+    t, p = _random_pair()
+    m = E.metrics(t, p)
+    assert m["accuracy"] == pytest.approx(accuracy_score(t, p))
+    assert m["uar"] == pytest.approx(recall_score(t, p, average="macro"))
+    assert m["macro_f1"] == pytest.approx(f1_score(t, p, average="macro"))
+    assert m["weighted_f1"] == pytest.approx(f1_score(t, p, average="weighted"))
+    prec, rec, f1, sup = precision_recall_fscore_support(t, p, labels=range(8))
+    for i, name in enumerate(EMOTIONS):
+        pc = m["per_class"][name]
+        assert (pc["precision"], pc["recall"], pc["f1"], pc["support"]) == pytest.approx((prec[i], rec[i], f1[i], sup[i]))
+    # JSON-able, plain Python types
+    back = json.loads(json.dumps(m))
+    assert back["per_class"]["angry"]["support"] == int(sup[4])
+    assert type(m["accuracy"]) is float and type(m["n"]) is int
+
+
+def test_metrics_accepts_names_and_ints_alike():
+    t, p = _random_pair(120, seed=1)
+    names_t = [EMOTIONS[i] for i in t]
+    names_p = pd.Series([EMOTIONS[i] for i in p])
+    assert E.metrics(names_t, names_p) == E.metrics(t, p)
+
+
+def test_uar_differs_from_accuracy_when_imbalanced():
+    t = np.array([0] * 90 + [1] * 10)
+    p = np.zeros(100, dtype=int)
+    m = E.metrics(t, p, labels=("x", "y"))
+    assert m["accuracy"] == pytest.approx(0.9)
+    assert m["uar"] == pytest.approx(0.5)
+
+
+def test_absent_class_is_stated_without_warnings():
+    t = np.array([0, 1, 2, 3, 4, 5, 6, 6])  # no 'surprised' in the truth
+    p = np.array([0, 1, 2, 3, 4, 5, 7, 6])  # ...but predicted once
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = E.metrics(t, p)
+    assert m["absent_classes"] == ["surprised"]
+    assert "surprised" not in m["averaged_over"]
+    assert m["per_class"]["surprised"]["support"] == 0
+    # UAR averages the 7 present classes: six recalls of 1 and disgust's 1/2
+    assert m["uar"] == pytest.approx((6 + 0.5) / 7)
+    assert m["accuracy"] == pytest.approx(7 / 8)
+
+
+@pytest.mark.parametrize(
+    "y_true, y_pred, match",
+    [
+        ([0, 1], [0], "same length"),
+        ([[0, 1]], [[0, 1]], "one-dimensional"),
+        ([0, 8], [0, 1], "outside 0..7"),
+        ([0, -1], [0, 1], "outside 0..7"),
+        (["happy", "joyful"], ["happy", "sad"], "unknown class"),
+        ([], [], "empty"),
+        ([0.5, 1.0], [0, 1], "whole class indices"),
+    ],
+)
+def test_metrics_rejects_bad_input(y_true, y_pred, match):
+    with pytest.raises(DataError, match=match) as err:
+        E.metrics(y_true, y_pred)
+    assert isinstance(err.value, SERError)
+
+
+def test_classification_table_matches_sklearn_report():
+    t, p = _random_pair(200, seed=2)
+    table = E.classification_table(t, p)
+    rep = classification_report(t, p, labels=list(range(8)), target_names=list(EMOTIONS), output_dict=True)
+    assert list(table.index) == list(EMOTIONS) + ["macro avg", "weighted avg", "accuracy"]
+    for row in list(EMOTIONS) + ["macro avg", "weighted avg"]:
+        assert table.loc[row, "precision"] == pytest.approx(rep[row]["precision"])
+        assert table.loc[row, "recall"] == pytest.approx(rep[row]["recall"])
+        assert table.loc[row, "f1"] == pytest.approx(rep[row]["f1-score"])
+        assert table.loc[row, "support"] == rep[row]["support"]
+    assert table.loc["accuracy", "f1"] == pytest.approx(rep["accuracy"])
+
+
+def test_confusion_counts_and_normalised():
+    cm = E.confusion(TOY_TRUE, TOY_PRED, labels=ABC)
+    assert cm.loc["a"].tolist() == [1, 1, 1]
+    assert cm.loc["c", "c"] == 4
+    assert cm.to_numpy().sum() == 10
+    assert cm.index.name == "true" and cm.columns.name == "predicted"
+    norm = E.confusion(TOY_TRUE, TOY_PRED, labels=ABC, normalise=True)
+    np.testing.assert_allclose(norm.sum(axis=1), 1.0)
+    assert norm.loc["b", "b"] == pytest.approx(1 / 3)
+    # a class absent from the truth has a zero row, not NaN
+    norm2 = E.confusion([0, 0], [0, 2], labels=ABC, normalise=True)
+    assert norm2.loc["b"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_confused_pairs_ordering():
+    # a->b 3 times (of 5 a), c->b 3 times (of 4 c), b->a once (of 3 b), c->a once
+    t = ["a"] * 5 + ["b"] * 3 + ["c"] * 4
+    p = ["a", "a", "b", "b", "b"] + ["b", "b", "a"] + ["b", "b", "b", "a"]
+    pairs = E.confused_pairs(t, p, labels=ABC, top=3)
+    assert list(pairs.columns) == ["true", "predicted", "count", "share"]
+    # equal counts: the larger share (c: 3/4) comes first
+    assert pairs[["true", "predicted", "count"]].values.tolist() == [["c", "b", 3], ["a", "b", 3], ["b", "a", 1]]
+    assert pairs["share"].tolist() == pytest.approx([0.75, 0.6, 1 / 3])
+    assert len(E.confused_pairs(t, p, labels=ABC, top=10)) == 4  # never-confused pairs left out
+    with pytest.raises(ConfigError):
+        E.confused_pairs(t, p, labels=ABC, top=0)
+
+
+# --- breakdowns ------------------------------------------------------------------------
+
+
+def test_breakdowns_count_and_score_per_group():
+    df = pd.DataFrame(
+        {
+            "y_true": [0, 1, 2, 3, 0, 1, 2, 3],
+            "y_pred": [0, 1, 0, 0, 0, 0, 0, 0],
+            "vocal_channel": ["speech"] * 4 + ["song"] * 4,
+            "intensity": ["normal", "strong"] * 4,
+            "gender": ["male", "male", "female", "female"] * 2,
+            "actor": [1, 1, 2, 2, 3, 3, 4, 4],
+        }
+    )
+    b = E.breakdowns(df)
+    assert list(b) == ["vocal_channel", "intensity", "gender", "actor"]
+    vc = b["vocal_channel"]
+    assert vc.loc["speech", "n"] == 4 and vc.loc["song", "n"] == 4
+    assert vc.loc["speech", "accuracy"] == pytest.approx(0.5)
+    assert vc.loc["song", "accuracy"] == pytest.approx(0.25)
+    assert vc.loc["song", "uar"] == pytest.approx(0.25)
+    assert b["gender"].loc["male", "accuracy"] == pytest.approx(3 / 4)
+    assert b["gender"].loc["female", "accuracy"] == pytest.approx(0.0)
+    actor = b["actor"]
+    assert actor.index.tolist() == [1, 2, 3, 4]
+    assert actor["n"].tolist() == [2, 2, 2, 2]
+    assert actor["accuracy"].tolist() == pytest.approx([1.0, 0.0, 0.5, 0.0])
+    assert int(sum(t["n"].sum() for t in b.values())) == 4 * len(df)
+
+
+def test_breakdowns_validates_columns():
+    with pytest.raises(DataError, match="y_pred"):
+        E.breakdowns(pd.DataFrame({"y_true": [0], "actor": [1]}))
+    with pytest.raises(DataError, match="grouping"):
+        E.breakdowns(pd.DataFrame({"y_true": [0], "y_pred": [0]}))
+    only_actor = E.breakdowns(pd.DataFrame({"y_true": ["sad", "sad"], "y_pred": ["sad", "calm"], "actor": [5, 5]}))
+    assert list(only_actor) == ["actor"] and only_actor["actor"].loc[5, "accuracy"] == 0.5
+
+
+# --- baselines -------------------------------------------------------------------------
+
+
+def _blobs(n_per_class: int, shift: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(4), n_per_class)
+    centres = rng.normal(0, 4, (4, 6))
+    X = centres[y] + rng.normal(0, 0.5, (y.size, 6)) + shift
+    return X, y
+
+
+@pytest.mark.parametrize("kind", ["svm", "logreg"])
+def test_baseline_fits_on_training_only(kind):
+    P_train, y_train = _blobs(20, 0.0, seed=3)
+    P_test, y_test = _blobs(5, 0.0, seed=3)
+    P_test = P_test + 0.05  # slightly different statistics from training
+    out = E.baseline(P_train, y_train, P_test, y_test, kind=kind, seed=0)
+    scaler = out["model"].named_steps["scale"]
+    np.testing.assert_allclose(scaler.mean_, P_train.mean(axis=0))
+    np.testing.assert_allclose(scaler.scale_, P_train.std(axis=0))
+    assert scaler.n_samples_seen_ == len(P_train)
+    assert out["y_pred"].shape == (len(P_test),)
+    assert out["accuracy"] > 0.9  # well-separated blobs
+    assert out["kind"] == kind
+    clf = out["model"].named_steps["clf"]
+    assert clf.class_weight == "balanced"
+    if kind == "svm":
+        assert clf.kernel == "rbf" and clf.C == 10
+    else:
+        assert clf.max_iter == 2000
+
+
+def test_baseline_validates():
+    P, y = _blobs(5, 0.0, seed=4)
+    with pytest.raises(ConfigError, match="svm"):
+        E.baseline(P, y, P, y, kind="forest")
+    with pytest.raises(DataError, match="features"):
+        E.baseline(P, y, P[:, :3], y)
+    with pytest.raises(DataError, match="rows"):
+        E.baseline(P, y[:-1], P, y)
+    bad = P.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(DataError, match="NaN"):
+        E.baseline(bad, y, P, y)
+
+
+def test_majority_baseline():
+    y_train = [3, 3, 3, 1, 2, 3, 0]
+    y_test = [3, 3, 1, 0, 5]
+    out = E.majority_baseline(y_train, y_test)
+    assert out["majority_class"] == "sad"
+    assert out["y_pred"].tolist() == [3] * 5
+    assert out["accuracy"] == pytest.approx(0.4)
+    assert out["uar"] == pytest.approx(1 / 4)  # four classes present in the test part
+    # ties go to the first label
+    assert E.majority_baseline([2, 1], [1])["majority_class"] == "calm"
+
+
+# --- summaries -------------------------------------------------------------------------
+
+
+def test_fold_summary_and_format():
+    folds = [{"accuracy": 0.5, "uar": 0.4, "macro_f1": 0.3}, {"accuracy": 0.7, "uar": 0.6, "macro_f1": 0.5}, {"accuracy": 0.6, "uar": 0.5, "macro_f1": 0.4}]
+    s = E.fold_summary(folds)
+    assert s["n_folds"] == 3
+    assert s["accuracy"]["mean"] == pytest.approx(0.6)
+    assert s["accuracy"]["std"] == pytest.approx(np.std([0.5, 0.7, 0.6], ddof=1))
+    assert s["uar"]["values"] == [0.4, 0.6, 0.5]
+    json.dumps(s)
+    assert E.format_mean_std(s["accuracy"]) == "60.0 ± 10.0 %"
+    assert E.format_mean_std(0.61234, 0.0345, percent=False, digits=3) == "0.612 ± 0.035"
+    assert E.format_mean_std(0.5) == "50.0 %"
+    assert E.fold_summary(folds[:1])["uar"]["std"] == 0.0
+    with pytest.raises(DataError):
+        E.fold_summary([{"accuracy": 0.5}])
+    with pytest.raises(DataError):
+        E.fold_summary([])
+
+
+def test_comparison_table():
+    t, p = _random_pair(100, seed=5)
+    crnn = E.fold_summary([E.metrics(t, p), E.metrics(t, t)])
+    table = E.comparison_table({"CRNN (5 folds)": crnn, "SVM": E.metrics(t, p), "majority": E.majority_baseline(t, t)})
+    assert table.index.tolist() == ["CRNN (5 folds)", "SVM", "majority"]
+    assert list(table.columns) == ["accuracy", "uar", "macro_f1", "accuracy_std", "uar_std", "macro_f1_std"]
+    assert table.loc["SVM", "accuracy"] == pytest.approx(accuracy_score(t, p))
+    assert table.loc["CRNN (5 folds)", "accuracy"] == pytest.approx((accuracy_score(t, p) + 1) / 2)
+    assert np.isnan(table.loc["SVM", "uar_std"])
+    plain = E.comparison_table({"SVM": E.metrics(t, p)})
+    assert list(plain.columns) == ["accuracy", "uar", "macro_f1"]
+    with pytest.raises(DataError, match="lacks"):
+        E.comparison_table({"x": {"accuracy": 1.0}})
+
+
+# --- protocol --------------------------------------------------------------------------
+
+
+def _split_df() -> pd.DataFrame:
+    actors = [1, 2, 3, 4, 17, 18]
+    parts = {1: "train", 2: "train", 3: "val", 4: "train", 17: "test", 18: "test"}
+    rows = [{"actor": a, "part": parts[a], "file_id": f"x{a}-{k}"} for a in actors for k in range(3)]
+    return pd.DataFrame(rows)
+
+
+def test_protocol_text_speaker_split():
+    info = E.describe_split(_split_df(), split="speaker", synthetic=False, seed=42)
+    assert info["actors"] == {"train": [1, 2, 4], "val": [3], "test": [17, 18]}
+    assert info["n_files"] == {"train": 9, "val": 3, "test": 6}
+    json.dumps(info)
+    text = E.protocol_text(info)
+    assert "speaker-independent" in text
+    assert "test: actors 17, 18 (6 files)" in text
+    assert "val: actors 03 (3 files)" in text
+    assert "RAVDESS" in text and "synthetic" not in text
+    assert "\n" not in text  # one paragraph
+
+
+def test_protocol_text_random_split_warns_about_speakers():
+    info = E.describe_split(_split_df(), split="random", synthetic=True, test_size=0.2, val_size=0.1)
+    text = E.protocol_text(info)
+    assert "random split" in text
+    assert "same actors" in text and "overstate" in text
+    assert "20 % of the files for test" in text
+    assert "synthetic" in text
+
+
+def test_protocol_text_validates():
+    with pytest.raises(DataError, match="random"):
+        E.protocol_text({"split": "kfold", "synthetic": False})
+    with pytest.raises(DataError, match="synthetic"):
+        E.protocol_text({"split": "random"})
+
+
+def test_import_is_light():
+    code = (
+        "import sys, ser_utils.evaluate, ser_utils.plots; "
+        "bad = [m for m in ('tensorflow', 'keras', 'matplotlib.pyplot', 'sklearn', 'librosa') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stdout + res.stderr
