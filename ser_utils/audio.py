@@ -111,14 +111,23 @@ def load(
         raise AudioError(f"offset_s must be >= 0 and duration_s > 0, got offset_s={offset_s}, duration_s={duration_s}")
     sf = _soundfile()
     p = Path(path)
-    hdr = info(p)
-    if not SUPPORTED_RATES[0] <= hdr.sample_rate <= SUPPORTED_RATES[1]:
-        raise AudioError(f"{p}: sample rate {hdr.sample_rate} Hz is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz")
-    start = int(round(offset_s * hdr.sample_rate))
-    stop = None if duration_s is None else start + int(round(duration_s * hdr.sample_rate))
+    if not p.is_file():
+        raise AudioError(f"{p}: no such file")
     try:
-        data, file_sr = sf.read(str(p), start=start, stop=stop, dtype="float32", always_2d=True)
-    except Exception as exc:
+        with sf.SoundFile(str(p)) as f:  # one open: header and samples
+            file_sr = int(f.samplerate)
+            if not SUPPORTED_RATES[0] <= file_sr <= SUPPORTED_RATES[1]:
+                raise AudioError(
+                    f"{p}: sample rate {file_sr} Hz is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz"
+                )
+            start = int(round(offset_s * file_sr))
+            frames = -1 if duration_s is None else int(round(duration_s * file_sr))
+            if start:
+                f.seek(min(start, f.frames))
+            data = f.read(frames=frames, dtype="float32", always_2d=True)
+    except AudioError:
+        raise
+    except Exception as exc:  # soundfile raises LibsndfileError / RuntimeError / TypeError
         raise AudioError(f"{p}: could not decode the audio ({exc}); the file may be corrupt or truncated") from None
     if data.shape[0] == 0:
         raise AudioError(f"{p}: the file holds no samples")

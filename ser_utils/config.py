@@ -25,6 +25,7 @@ __all__ = [
     "PROFILES",
     "Param",
     "resolve",
+    "check",
     "parse_value",
     "project_root",
     "default_artifacts_dir",
@@ -264,6 +265,13 @@ def _check(name: str, value: Any) -> Any:
         if spec.high is not None and value > spec.high:
             raise ConfigError(f"parameter {name!r} must be <= {spec.high}, got {value!r}")
     return value
+
+
+def check(name: str, value: Any) -> Any:
+    """Validate (and coerce) one parameter's value; raise :class:`ConfigError` when it is wrong."""
+    if name not in PARAMS:
+        raise ConfigError(f"unknown parameter {name!r}; run `python -m ser_utils.config` to list them")
+    return _check(name, value)
 
 
 def resolve(profile: str = "full", /, **overrides: Any) -> dict[str, Any]:
