@@ -169,7 +169,7 @@ def feature_settings(cfg: dict) -> dict:
 
 
 def _validate_settings(settings: dict) -> dict:
-    from .config import _check  # the config module's own per-parameter validation
+    from .config import check
 
     if not isinstance(settings, dict):
         raise FeatureError(f"settings must be a dict from feature_settings(cfg), got {type(settings).__name__}")
@@ -181,7 +181,7 @@ def _validate_settings(settings: dict) -> dict:
         v = settings[k]
         if isinstance(v, np.generic):
             v = v.item()
-        out[k] = _check(k, v)
+        out[k] = check(k, v)
     names = out["frame_features"]
     out["frame_features"] = [n for n in FRAME_FEATURES if n in set(names)]
     if out["fmax"] is not None and out["fmax"] > out["sample_rate"] / 2:
