@@ -1,0 +1,300 @@
+"""ser_utils.report on a series of small fake notebooks (papermill runs real kernels)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ser_utils import report
+
+# Comments holding "=" as in the real notebooks (papermill's own inspection skips such lines).
+PARAMS_CELL = 'profile = "demo"  # "demo" or "full"; None = from the data\ndata_dir = None\nartifacts_dir = None  # None = artifacts/\n'
+
+EDA_CODE = r'''
+import json, sys, time
+from pathlib import Path
+import matplotlib.pyplot as plt
+from tqdm import tqdm
+from IPython.display import display
+from ser_utils import config
+
+cfg = config.resolve(profile, test_actors=test_actors)
+out = config.artifact_path(artifacts_dir, "dataset")
+out.parent.mkdir(parents=True, exist_ok=True)
+files = sorted(p.name for p in Path(data_dir).rglob("*.wav"))
+out.write_text(json.dumps({"data_dir": data_dir, "roots": [data_dir], "n_files": len(files),
+                           "n_skipped": 0, "synthetic": False, "fingerprint": "feedc0ffee"}))
+for _ in tqdm(range(40), file=sys.stderr, mininterval=0, ascii=True, desc="scanning"):
+    time.sleep(0.002)
+display({"application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0},
+         "text/plain": "HB" + "ox(children=(FloatProgress(value=0.0),))"}, raw=True)
+import os
+os.write(2, b"I0000 00:00:1795249371.122603   17895 port.cc:153] native" + b" noise from C++\n")
+fig, ax = plt.subplots(figsize=(3, 2))
+ax.plot([0, 1, 2], [1, 0, 1])
+plt.show()
+print("files:", len(files), "profile:", cfg["profile"])
+'''
+
+EVAL_CODE = r'''
+import json
+from ser_utils import config, EMOTIONS
+out = config.artifact_path(artifacts_dir, "metrics")
+out.parent.mkdir(parents=True, exist_ok=True)
+per_class = {e: {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 4} for e in EMOTIONS}
+out.write_text(json.dumps({
+    "accuracy": 0.625, "uar": 0.6, "macro_f1": 0.58, "weighted_f1": 0.61, "per_class": per_class,
+    "split": "speaker", "train_actors": [1, 2, 3], "val_actors": [4], "test_actors": test_actors,
+    "test_actors_type": type(test_actors).__name__, "n_train": 30, "n_test": 32, "model_dir": "bundle",
+    "baselines": {"svm": {"accuracy": 0.4, "uar": 0.38, "macro_f1": 0.37}},
+    "protocol": "speaker-independent, actors 17-18 held out"}))
+print("evaluated", type(test_actors).__name__)
+'''
+
+
+def make_nb(path: Path, cells: list, params: str = PARAMS_CELL) -> Path:
+    nb = nbformat.v4.new_notebook()
+    pcell = nbformat.v4.new_code_cell(params)
+    pcell.metadata["tags"] = ["parameters"]
+    nb.cells = [cells[0], pcell, *cells[1:]]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def md(text: str):
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def code(text: str):
+    return nbformat.v4.new_code_cell(text)
+
+
+@pytest.fixture(scope="module")
+def fake_data(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    for name in ("03-01-01-01-01-01-17.wav", "03-01-05-02-01-01-18.wav"):
+        (root / "Actor_x").mkdir(exist_ok=True)
+        sf.write(root / "Actor_x" / name, np.zeros(1600, dtype=np.float32), 16000)
+    return root
+
+
+@pytest.fixture(scope="module")
+def good_series(tmp_path_factory, fake_data):
+    base = tmp_path_factory.mktemp("good")
+    nbdir = base / "notebooks"
+    nbdir.mkdir()
+    make_nb(nbdir / "01_eda.ipynb", [md("# Exploring the corpus\n\n```python\n# not a heading\n```\n\n## Files found"),
+                                     code(EDA_CODE)], PARAMS_CELL + "test_actors = None\n")
+    make_nb(nbdir / "05_evaluation.ipynb", [md("# Evaluation results\n\n## Files found"), code(EVAL_CODE)],
+            PARAMS_CELL + "test_actors = None\nseed = None\n")
+    argv = ["--data-dir", str(fake_data), "--profile", "demo", "-p", "test_actors", "[17, 18]",
+            "--notebooks-dir", str(nbdir), "--artifacts-dir", str(base / "artifacts"), "--reports-dir", str(base / "reports")]
+    status = report.main(argv)
+    return {"status": status, "reports": base / "reports", "artifacts": base / "artifacts"}
+
+
+def check_offline_html(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?https?:", text, re.I), path
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?https?:", text, re.I), path
+    assert "Failed to display Jupyter Widget" not in text
+    assert path.stat().st_size < report.MAX_REPORT_BYTES
+    return text
+
+
+@pytest.mark.slow
+def test_series_runs_and_renders(good_series, capsys):
+    assert good_series["status"] == 0
+    reports = good_series["reports"]
+    for name in ("01_eda", "05_evaluation", "index", "report"):
+        check_offline_html(reports / f"{name}.html")
+    eda = (reports / "01_eda.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in eda  # the plot is embedded
+    assert "HBox(children" not in eda  # widget residue removed
+    injected = eda[eda.index("celltag_injected-parameters"):][:4000]  # the parameters used are shown
+    assert "test_actors" in injected and ">17<" in injected and ">18<" in injected
+    executed = (good_series["artifacts"] / "executed" / "01_eda.ipynb").read_text()
+    assert "\\r" in executed  # tqdm really rewrote its line ...
+    assert "40/40" in eda and "20/40" not in eda  # ... and only its last state is shown
+    # the kernels' own stderr (TensorFlow's C++ logs) goes to a log file, not the terminal nor the HTML
+    assert "native noise" in (good_series["artifacts"] / "executed" / "kernels.log").read_text()
+    assert "native noise" not in eda
+
+
+@pytest.mark.slow
+def test_index_links_and_summary(good_series):
+    reports = good_series["reports"]
+    text = check_offline_html(reports / "index.html")
+    hrefs = re.findall(r'href="([^"#][^"]*)"', text)
+    assert {"01_eda.html", "05_evaluation.html", "report.html", "metrics.json"} <= set(hrefs)
+    for href in hrefs:
+        assert (reports / href).is_file(), href
+    assert "feedc0ffee" in text and "0.625" in text and "UAR" in text and "held out. Test files" in text
+    assert "test_actors" in text and "[17, 18]" in text
+    assert "<script" not in text
+
+
+@pytest.mark.slow
+def test_single_file_report_has_toc_and_all_headings(good_series):
+    text = check_offline_html(good_series["reports"] / "report.html")
+    assert 'id="contents"' in text
+    for anchor in ("nb-01_eda", "nb-05_evaluation"):
+        assert f'href="#{anchor}"' in text and f'id="{anchor}"' in text
+    for heading in ("Exploring the corpus", "Evaluation results"):
+        assert heading in text
+    # the same heading in two notebooks gets two distinct anchors, both in the TOC
+    assert 'href="#nb-01_eda-h2"' in text and 'href="#nb-05_evaluation-h2"' in text
+    assert "not a heading</a>" not in text  # code fences are not headings
+    assert "0.625" in text  # summary on top
+    assert '<h1 id="top">' in text and "&lt;h2" not in text  # the summary's HTML is not escaped
+
+
+@pytest.mark.slow
+def test_metrics_json(good_series):
+    m = json.loads((good_series["reports"] / "metrics.json").read_text())
+    for key in ("accuracy", "uar", "macro_f1", "per_class", "split", "train_actors", "val_actors", "test_actors",
+                "n_train", "n_test", "timings_s", "parameters", "data_dir", "synthetic", "model_dir", "profile",
+                "git_commit", "versions", "fingerprint"):
+        assert key in m, key
+    assert m["status"] == "ok" and m["profile"] == "demo" and m["synthetic"] is False
+    assert 0 <= m["accuracy"] <= 1 and m["uar"] == 0.6
+    assert set(m["per_class"]) == {"neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"}
+    assert m["test_actors"] == [17, 18] and m["test_actors_type"] == "list"  # -p reached the notebook as a list
+    assert m["parameters"]["test_actors"] == [17, 18]
+    t = m["timings_s"]
+    assert set(t) == {"01_eda", "05_evaluation", "total"} and t["total"] >= t["01_eda"] > 0
+    assert m["versions"]["numpy"] and m["fingerprint"] == "feedc0ffee"
+
+
+@pytest.mark.slow
+def test_failing_notebook_stops_and_is_reported(tmp_path, fake_data, capsys):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    make_nb(nbdir / "01_boom.ipynb", [md("# Boom"), code("x = 1\nraise ValueError('deliberate failure 42')")])
+    make_nb(nbdir / "02_after.ipynb", [md("# After"), code("print('never')")])
+    status = report.main(["--data-dir", str(fake_data), "--notebooks-dir", str(nbdir),
+                          "--artifacts-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "notebook 01_boom failed: ValueError: deliberate failure 42" in err and "01_boom.html" in err
+    html_text = check_offline_html(tmp_path / "r" / "01_boom.html")
+    assert "deliberate failure 42" in html_text and "Traceback" in html_text or "ValueError" in html_text
+    assert not (tmp_path / "r" / "02_after.html").exists()
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["status"] == "failed" and m["failed_notebook"] == "01_boom" and m["accuracy"] is None
+    assert m["notebooks"] == {"01_boom": "failed", "02_after": "not run"}
+    index = check_offline_html(tmp_path / "r" / "index.html")
+    assert "01_boom failed" in index
+
+
+# --- checks made before anything runs (no kernel) -------------------------------------------------
+
+
+@pytest.fixture
+def tiny_series(tmp_path):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    make_nb(nbdir / "01_a.ipynb", [md("# A"), code("print(1)")], PARAMS_CELL + "test_actors = None\n")
+    return nbdir
+
+
+def _run_nothing(*a, **k):
+    raise AssertionError("no notebook may run")
+
+
+def test_unknown_parameter_fails_before_running(tiny_series, fake_data, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(report, "run_notebooks", _run_nothing)
+    base = ["--data-dir", str(fake_data), "--notebooks-dir", str(tiny_series), "--reports-dir", str(tmp_path / "r")]
+    assert report.main([*base, "-p", "unknown_param", "1"]) == 2
+    assert "unknown parameter 'unknown_param'" in capsys.readouterr().err
+    assert report.main([*base, "-p", "test_actor", "[17]"]) == 2
+    assert "did you mean 'test_actors'" in capsys.readouterr().err
+    assert report.main([*base, "-p", "n_mels", "32"]) == 2  # valid, but no notebook declares it
+    assert "declared by none" in capsys.readouterr().err
+    assert report.main([*base, "--profile", "demo", "-p", "test_actors", "[30]"]) == 2  # invalid value
+    assert "test_actors" in capsys.readouterr().err
+    assert report.main([*base, "-p", "profile", "full"]) == 2
+    assert "--profile" in capsys.readouterr().err
+    assert report.main(["--data-dir", str(tmp_path / "nope"), "--notebooks-dir", str(tiny_series)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_declared_parameters_reads_the_cell_with_ast(tmp_path):
+    nb = make_nb(tmp_path / "01_x.ipynb", [md("# X"), code("y = 2")],
+                 "%matplotlib inline\nprofile = None  # a; None = auto\nseed: int = None\n"
+                 "conv_filters = [\n    16,  # = first\n    32,\n]\n")
+    assert report.declared_parameters(nb) == {"profile", "seed", "conv_filters"}
+    plain = nbformat.v4.new_notebook()
+    plain.cells = [code("a = 1")]
+    nbformat.write(plain, tmp_path / "02_y.ipynb")
+    assert report.declared_parameters(tmp_path / "02_y.ipynb") == set()
+
+
+def test_help_exits_zero(capsys):
+    assert report.main(["--help"]) == 0
+    assert "--data-dir" in capsys.readouterr().out
+
+
+def test_parse_overrides_values():
+    assert report.parse_overrides([["test_actors", "[17, 18]"], ["epochs", "3"], ["fmax", "none"]]) == {
+        "test_actors": [17, 18], "epochs": 3, "fmax": None}
+
+
+def test_clean_stream_text():
+    bar = "\r  0%|          | 0/3\r 33%|###       | 1/3\r100%|##########| 3/3\n"
+    assert report.clean_stream_text("start\n" + bar + "done\n") == "start\n100%|##########| 3/3\ndone\n"
+    assert report.clean_stream_text("abc\b\bXY\n") == "aXY\n"
+    assert report.clean_stream_text("left\r") == "left"
+    assert report.clean_stream_text("plain\ntext") == "plain\ntext"
+
+
+def test_sanitize_notebook_strips_widgets_and_merges_streams():
+    nb = nbformat.v4.new_notebook(metadata={"widgets": {"state": {}}})
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="\r 10%|#"),
+        nbformat.v4.new_output("stream", name="stderr", text="\r100%|##########|\n"),
+        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "m"},
+                                                     "text/plain": "HBox()"}),
+        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "m"},
+                                                     "text/html": "<b>kept</b>"}),
+    ]
+    nb.cells = [cell]
+    tf_log = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+              "I0000 00:00:1795249371.122603   17895 port.cc:153] oneDNN custom operations are on.\n"
+              "real warning kept\n")
+    cell2 = nbformat.v4.new_code_cell("import tensorflow")
+    cell2.outputs = [nbformat.v4.new_output("stream", name="stderr", text=tf_log)]
+    nb.cells.append(cell2)
+    out = report.sanitize_notebook(nb)
+    assert "widgets" not in out.metadata and "widgets" in nb.metadata  # a copy
+    outs = out.cells[0].outputs
+    assert len(outs) == 2 and outs[0].text == "100%|##########|\n"
+    assert out.cells[1].outputs[0].text == "real warning kept\n"
+    assert report.sanitize_notebook(nb, drop_native_logs=False).cells[1].outputs[0].text == tf_log
+    assert outs[1].data == {"text/html": "<b>kept</b>"}
+
+
+def test_render_html_is_offline(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [md("# Title\n\nSome $x^2$ text"), code("print(1)")]
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    path = report.render_html(tmp_path / "n.ipynb", tmp_path / "out" / "n.html")
+    text = check_offline_html(path)
+    assert "<script" not in text and "Title" in text
+
+
+def test_run_info_keys():
+    info = report.run_info()
+    assert set(info) >= {"git_commit", "git_dirty", "date", "machine", "versions"}
+    assert info["machine"]["cpu_count"] >= 1 and info["versions"]["numpy"]
+    assert re.fullmatch(r"[0-9a-f]{4,40}|unknown", info["git_commit"])
