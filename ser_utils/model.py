@@ -1,0 +1,300 @@
+"""Keras models for log-mel inputs: the CRNN family.
+
+Every model takes a batch ``X`` of shape ``(n, n_frames, n_mels, n_channels)`` (time
+first, channels last, as :mod:`ser_utils.prepare` produces it) and returns class
+probabilities of shape ``(n, n_classes)`` (softmax).
+
+=========================  =============================================================
+``crnn``                   Conv2D blocks, then stacked LSTMs; the last LSTM state feeds
+                           the dense head (seed 004's recipe).
+``cnn_bilstm``             mel bands as features: Conv1D blocks over time, then
+                           bidirectional LSTMs (seeds 000/002).
+``cnn_bilstm_attention``   as ``cnn_bilstm``, then multi-head self-attention with a
+                           residual connection and layer normalisation, averaged over
+                           time (seed 003).
+``attn_crnn``              the Conv2D front end of ``crnn``, a per-frame linear
+                           projection (to ``2 * lstm_units[0]``, LayerNorm, ReLU), one or
+                           more bidirectional GRUs returning sequences, then *attentive
+                           statistics pooling* (attention-weighted mean and standard
+                           deviation over time) instead of the last state. Small and fast
+                           on a CPU; our model for speaker-independent work.
+=========================  =============================================================
+
+TensorFlow/Keras are imported lazily, inside the functions, so importing this module is
+cheap. :func:`import_keras` is the one place that does it (quietening TensorFlow's C++
+logging first); :mod:`ser_utils.train` and :mod:`ser_utils.bundle` use it as well.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import ModelError
+
+__all__ = ["MODELS", "build_model", "import_keras", "model_params"]
+
+#: Architectures known to :func:`build_model`.
+MODELS: tuple[str, ...] = ("crnn", "cnn_bilstm", "cnn_bilstm_attention", "attn_crnn")
+
+_PARAM_NAMES = ("conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")
+
+
+def import_keras():
+    """Import and return ``keras`` (TensorFlow backend), with TensorFlow's C++ logs quiet.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (unless already set) before the first import, so a
+    notebook or the ``predict`` command does not print oneDNN/CPU-feature banners.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
+    return keras
+
+
+def model_params(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of :func:`build_model` taken from a configuration dict.
+
+    Parameters
+    ----------
+    cfg : dict
+        A configuration from :func:`ser_utils.config.resolve` (or any dict holding
+        ``conv_filters``, ``lstm_units``, ``dense_units``, ``dropout``, ``attention_heads``
+        and optionally ``seed``).
+
+    Returns
+    -------
+    params : dict
+        JSON-able; ``build_model(cfg["model"], input_shape=..., **params)`` builds the model.
+    """
+    missing = [k for k in _PARAM_NAMES if k not in cfg]
+    if missing:
+        raise ModelError(f"configuration lacks the model parameter(s) {', '.join(missing)}")
+    out = {k: (list(cfg[k]) if isinstance(cfg[k], (list, tuple)) else cfg[k]) for k in _PARAM_NAMES}
+    if "seed" in cfg:
+        out["seed"] = int(cfg["seed"])
+    return out
+
+
+def _register(keras):
+    """Define (once) and return the custom layer class; registered for ``.keras`` loading."""
+    global _ATTN_CLASS
+    if _ATTN_CLASS is not None:
+        return _ATTN_CLASS
+
+    @keras.saving.register_keras_serializable(package="ser_utils", name="AttentiveStatsPooling")
+    class AttentiveStatsPooling(keras.layers.Layer):
+        """Attentive statistics pooling over time.
+
+        Input ``(n, t, d)``; a small scorer (Dense(``units``, tanh) then Dense(1)) gives one
+        score per frame, softmax over time gives weights ``w``; the output is the weighted
+        mean and the weighted standard deviation concatenated, shape ``(n, 2 * d)``
+        (Okabe et al., 2018). With ``stats=False`` only the weighted mean, ``(n, d)``.
+        """
+
+        def __init__(self, units: int = 64, stats: bool = True, eps: float = 1e-5, **kwargs):
+            super().__init__(**kwargs)
+            self.units = int(units)
+            self.stats = bool(stats)
+            self.eps = float(eps)
+            self.hidden = keras.layers.Dense(self.units, activation="tanh", name="score_hidden")
+            self.score = keras.layers.Dense(1, name="score")
+
+        def build(self, input_shape):
+            self.hidden.build(input_shape)
+            self.score.build(tuple(input_shape[:-1]) + (self.units,))
+
+        def call(self, h):
+            ops = keras.ops
+            s = self.score(self.hidden(h))  # (n, t, 1)
+            w = ops.softmax(s, axis=1)
+            mean = ops.sum(w * h, axis=1)
+            if not self.stats:
+                return mean
+            var = ops.sum(w * ops.square(h), axis=1) - ops.square(mean)
+            std = ops.sqrt(ops.maximum(var, self.eps))
+            return ops.concatenate([mean, std], axis=-1)
+
+        def compute_output_shape(self, input_shape):
+            d = input_shape[-1]
+            return (input_shape[0], (2 * d if self.stats and d is not None else d))
+
+        def get_config(self):
+            cfg = super().get_config()
+            cfg.update(units=self.units, stats=self.stats, eps=self.eps)
+            return cfg
+
+    _ATTN_CLASS = AttentiveStatsPooling
+    return _ATTN_CLASS
+
+
+_ATTN_CLASS = None
+
+
+def __getattr__(name: str):  # lazy access to the custom layer class (imports Keras)
+    if name == "AttentiveStatsPooling":
+        return _register(import_keras())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _check_int_list(name: str, value: Any, *, allow_empty: bool = False) -> list[int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ModelError(f"{name} must be a list of positive integers, got {value!r}")
+    if not value and not allow_empty:
+        raise ModelError(f"{name} must hold at least one layer size, got an empty list")
+    if any(v < 1 for v in value):
+        raise ModelError(f"{name} must hold positive integers, got {list(value)!r}")
+    return [int(v) for v in value]
+
+
+def build_model(
+    name: str = "crnn",
+    *,
+    input_shape: Sequence[int],
+    n_classes: int = 8,
+    conv_filters: Sequence[int] = (32, 64),
+    lstm_units: Sequence[int] = (128, 64),
+    dense_units: int = 64,
+    dropout: float = 0.3,
+    attention_heads: int = 4,
+    seed: int = 42,
+):
+    """Build (uncompiled) one of the :data:`MODELS`.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODELS`.
+    input_shape : sequence of int
+        ``(n_frames, n_mels, n_channels)``; ``n_frames`` may be ``None`` (variable length)
+        for every model; ``n_mels`` and ``n_channels`` must be known.
+    n_classes : int
+        Output classes (8 for RAVDESS).
+    conv_filters : sequence of int
+        Filters of each convolution block (each block halves the time axis, and for the
+        2-D models also the mel axis).
+    lstm_units : sequence of int
+        Units of each recurrent layer (per direction for bidirectional layers).
+    dense_units : int
+        Units of the dense ReLU layer before the output; 0 = none.
+    dropout : float
+        Dropout rate in [0, 1).
+    attention_heads : int
+        Heads of the multi-head self-attention (``cnn_bilstm_attention``).
+    seed : int
+        Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``) before the
+        layers are made, so the same arguments give the same initial weights.
+
+    Returns
+    -------
+    model : keras.Model
+        Input ``(None, n_frames, n_mels, n_channels)``, output ``(None, n_classes)``
+        softmax probabilities. Named ``name``; layers have readable names.
+
+    Raises
+    ------
+    ModelError
+        Unknown name, an empty or non-positive layer list, a bad rate, or an input shape
+        that the pooling would reduce to nothing.
+    """
+    if name not in MODELS:
+        raise ModelError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    try:
+        shape = tuple(None if d is None else int(d) for d in input_shape)
+    except (TypeError, ValueError):
+        raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels), got {input_shape!r}") from None
+    if len(shape) != 3:
+        raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels) with 3 entries, got {input_shape!r}")
+    n_frames, n_mels, n_ch = shape
+    if n_mels is None or n_ch is None or n_mels < 1 or n_ch < 1 or (n_frames is not None and n_frames < 1):
+        raise ModelError(f"input_shape needs positive n_mels and n_channels (n_frames may be None), got {input_shape!r}")
+    conv = _check_int_list("conv_filters", conv_filters)
+    rnn = _check_int_list("lstm_units", lstm_units)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+        raise ModelError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    if isinstance(dense_units, bool) or not isinstance(dense_units, int) or dense_units < 0:
+        raise ModelError(f"dense_units must be an integer >= 0 (0 = no dense layer), got {dense_units!r}")
+    if not isinstance(dropout, (int, float)) or not 0.0 <= float(dropout) < 1.0:
+        raise ModelError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    if isinstance(attention_heads, bool) or not isinstance(attention_heads, int) or attention_heads < 1:
+        raise ModelError(f"attention_heads must be a positive integer, got {attention_heads!r}")
+    shrink = 2 ** len(conv)
+    if n_frames is not None and n_frames < shrink:
+        raise ModelError(
+            f"n_frames={n_frames} is too short for {len(conv)} pooling blocks: need at least {shrink} frames"
+        )
+    if name in ("crnn", "attn_crnn") and n_mels < shrink:
+        raise ModelError(f"n_mels={n_mels} is too small for {len(conv)} 2-D pooling blocks: need at least {shrink}")
+
+    keras = import_keras()
+    keras.utils.set_random_seed(int(seed))
+    layers = keras.layers
+    dropout = float(dropout)
+    inputs = keras.Input(shape=shape, name="logmel")
+
+    def conv2d_front(x):
+        for i, f in enumerate(conv, 1):
+            x = layers.Conv2D(f, (3, 3), padding="same", use_bias=False, name=f"conv{i}")(x)
+            x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
+            x = layers.ReLU(name=f"conv{i}_relu")(x)
+            x = layers.MaxPooling2D((2, 2), name=f"conv{i}_pool")(x)
+        feat = (n_mels // shrink) * conv[-1]
+        return layers.Reshape((-1, feat), name="to_sequence")(x)  # (n, t', mels' * filters)
+
+    def conv1d_front(x):
+        x = layers.Reshape((-1, n_mels * n_ch), name="to_sequence")(x)  # mel bands (x channels) as features
+        for i, f in enumerate(conv, 1):
+            x = layers.Conv1D(f, 5, padding="same", use_bias=False, name=f"conv{i}")(x)
+            x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
+            x = layers.ReLU(name=f"conv{i}_relu")(x)
+            x = layers.MaxPooling1D(2, name=f"conv{i}_pool")(x)
+            x = layers.Dropout(dropout, name=f"conv{i}_dropout")(x)
+        return x
+
+    def head(x):
+        if dense_units:
+            x = layers.Dense(dense_units, activation="relu", name="dense")(x)
+            if name != "crnn":
+                x = layers.Dropout(dropout, name="dense_dropout")(x)
+        return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+
+    if name == "crnn":
+        x = conv2d_front(inputs)
+        for i, u in enumerate(rnn, 1):
+            last = i == len(rnn)
+            x = layers.LSTM(u, return_sequences=not last, name=f"lstm{i}")(x)
+            x = layers.Dropout(dropout, name=f"lstm{i}_dropout")(x)
+    elif name == "cnn_bilstm":
+        x = conv1d_front(inputs)
+        for i, u in enumerate(rnn, 1):
+            last = i == len(rnn)
+            x = layers.Bidirectional(layers.LSTM(u, return_sequences=not last), name=f"bilstm{i}")(x)
+    elif name == "cnn_bilstm_attention":
+        x = conv1d_front(inputs)
+        for i, u in enumerate(rnn, 1):
+            x = layers.Bidirectional(layers.LSTM(u, return_sequences=True), name=f"bilstm{i}")(x)
+        d = 2 * rnn[-1]
+        key_dim = max(1, d // attention_heads)
+        att = layers.MultiHeadAttention(attention_heads, key_dim, dropout=dropout, name="self_attention")(x, x)
+        x = layers.Add(name="attention_residual")([x, att])
+        x = layers.LayerNormalization(name="attention_norm")(x)
+        x = layers.GlobalAveragePooling1D(name="time_average")(x)
+    else:  # attn_crnn
+        pool_cls = _register(keras)
+        x = conv2d_front(inputs)
+        # project each frame's (mels' x filters) features down before the recurrent loop:
+        # the GRU's per-step cost then no longer grows with n_mels (the main CPU saving)
+        x = layers.Dense(2 * rnn[0], use_bias=False, name="frame_projection")(x)
+        x = layers.LayerNormalization(name="frame_projection_norm")(x)
+        x = layers.ReLU(name="frame_projection_relu")(x)
+        x = layers.Dropout(dropout, name="front_dropout")(x)
+        for i, u in enumerate(rnn, 1):
+            x = layers.Bidirectional(layers.GRU(u, return_sequences=True), name=f"bigru{i}")(x)
+        x = pool_cls(units=max(8, rnn[-1]), stats=True, name="attentive_stats_pooling")(x)
+        x = layers.Dropout(dropout, name="pool_dropout")(x)
+    outputs = head(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,221 @@
+"""ser_utils.bundle: save/load round trip, input reproduction, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ser_utils import audio, config, features, normalise
+from ser_utils.bundle import SETTINGS_FILE, MODEL_FILE, load_bundle, read_settings, save_bundle
+from ser_utils.errors import ModelError
+from ser_utils.model import build_model
+
+SR = 8000
+N_FRAMES = 48
+
+
+def _tone(freq: float, seconds: float = 1.0, sr: int = SR, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    y = 0.3 * np.sin(2 * np.pi * freq * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    return (y + 0.01 * rng.normal(size=t.size)).astype(np.float32)
+
+
+def _settings(*, method: str = "global", deltas: int = 1, X=None, lengths=None, actors=None) -> dict:
+    cfg = config.resolve("demo", sample_rate=SR, n_mels=16, n_fft=256, hop_length=128, deltas=deltas)
+    feats = features.feature_settings(cfg)
+    if X is None:
+        rng = np.random.default_rng(1)
+        X = rng.normal(-40, 10, size=(6, N_FRAMES, 16, deltas + 1)).astype(np.float32)
+        lengths = np.full(6, N_FRAMES)
+        actors = [1, 1, 2, 2, 3, 3]
+    stats = normalise.fit(X, lengths, method=method, actors=actors if method == "per_speaker" else None)
+    return {
+        "features": feats,
+        "deltas": deltas,
+        "n_frames": N_FRAMES,
+        "normalisation": method,
+        "normalisation_stats": stats,  # the names prepare.prepare_datasets uses
+        "model": {"model": "attn_crnn", "conv_filters": [4, 8], "lstm_units": [8]},
+        "training": {"epochs_run": 0, "note": np.float32(1.5)},  # numpy scalars are fine
+    }
+
+
+def _model(deltas: int = 1, seed: int = 0):
+    return build_model("attn_crnn", input_shape=(N_FRAMES, 16, deltas + 1), conv_filters=[4, 8], lstm_units=[8], dense_units=8, seed=seed)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A saved bundle (global stats, deltas=1) and three audio files for it."""
+    root = tmp_path_factory.mktemp("bundle")
+    m = _model()
+    folder = save_bundle(root / "bundle", m, settings=_settings())
+    import soundfile as sf
+
+    paths = []
+    for i, f in enumerate((220.0, 440.0, 880.0)):
+        p = root / "audio" / f"clip{i}.wav"
+        p.parent.mkdir(exist_ok=True)
+        sf.write(p, _tone(f, seconds=0.6 + 0.4 * i, seed=i), SR)
+        paths.append(str(p))
+    return folder, m, paths
+
+
+def test_save_writes_keras_and_json_without_pickle(saved):
+    folder, m, _ = saved
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [SETTINGS_FILE, MODEL_FILE]
+    doc = json.loads((folder / SETTINGS_FILE).read_text())
+    assert doc["labels"] == list(config.EMOTIONS)
+    assert doc["n_frames"] == N_FRAMES and doc["deltas"] == 1
+    assert doc["features"]["sample_rate"] == SR and doc["features"]["trim_silence"] is True
+    assert doc["normalisation_stats"]["method"] == "global"
+    assert doc["model"]["input_shape"] == [N_FRAMES, 16, 2]
+    assert doc["model"]["n_params"] == m.count_params()
+    assert doc["versions"]["ser_utils"] == __import__("ser_utils").__version__
+    assert doc["training"]["note"] == 1.5
+
+
+def test_round_trip_gives_identical_predictions(saved):
+    folder, m, paths = saved
+    b = load_bundle(folder)
+    X, lengths, ok, errors = b.preprocess(paths)
+    assert X.shape == (3, N_FRAMES, 16, 2) and X.dtype == np.float32
+    assert ok == paths and errors == []
+    np.testing.assert_array_equal(b.predict(X), m.predict(X, verbose=0))
+    df = b.predict_paths(paths)
+    assert list(df.columns) == ["path", "emotion", *config.EMOTIONS, "error"]
+    np.testing.assert_allclose(df[list(config.EMOTIONS)].sum(axis=1), 1.0, rtol=1e-5)
+    assert df["error"].isna().all()
+    assert df["emotion"].tolist() == [config.EMOTIONS[i] for i in m.predict(X, verbose=0).argmax(axis=1)]
+
+
+def test_preprocess_reproduces_the_pipeline_by_hand(saved):
+    folder, _, paths = saved
+    b = load_bundle(folder)
+    X, lengths, _, _ = b.preprocess(paths)
+    f = b.features
+    mels = []
+    for p in paths:
+        y = audio.load(p, sr=SR)
+        y, _ = audio.trim(y, sr=SR, top_db=f["trim_top_db"])
+        S = features.logmel(y, sr=SR, n_mels=16, n_fft=256, hop_length=128, fmin=0.0, fmax=None)
+        mels.append(features.add_deltas(S, order=1))
+    X0, L0 = features.fix_length([m[0] for m in mels], n_frames=N_FRAMES)
+    X1, _ = features.fix_length([m[1] for m in mels], n_frames=N_FRAMES)
+    expect = normalise.apply(np.stack([X0, X1], axis=-1), L0, b.norm_stats)
+    np.testing.assert_array_equal(lengths, L0)
+    assert lengths[0] < N_FRAMES  # the short clip is padded...
+    assert np.all(X[0, lengths[0]:] == 0)  # ...and its padding is zero after normalisation
+    np.testing.assert_allclose(X, expect, rtol=1e-6, atol=1e-6)
+
+
+def test_unreadable_file_is_reported_not_raised(saved, tmp_path):
+    folder, _, paths = saved
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    b = load_bundle(folder)
+    df = b.predict_paths([paths[0], str(bad), str(tmp_path / "missing.flac")])
+    assert len(df) == 3
+    assert df.loc[0, "error"] is None and df.loc[0, "emotion"] in config.EMOTIONS
+    assert "broken.wav" in df.loc[1, "error"] and df.loc[1, "emotion"] is None
+    assert np.isnan(df.loc[1, "neutral"])
+    assert "missing.flac" in df.loc[2, "error"]
+    X, L, ok, errors = b.preprocess([str(bad)])
+    assert X.shape == (0, N_FRAMES, 16, 2) and ok == [] and len(errors) == 1
+
+
+def test_per_speaker_groups_ravdess_actors_and_falls_back_to_global(tmp_path):
+    import soundfile as sf
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(-40, 10, size=(4, N_FRAMES, 16, 1)).astype(np.float32)
+    settings = _settings(method="per_speaker", deltas=0, X=X, lengths=np.full(4, N_FRAMES), actors=[1, 1, 2, 2])
+    folder = save_bundle(tmp_path / "b", _model(deltas=0), settings=settings)
+    b = load_bundle(folder)
+    # two files of unseen actor 5 (quiet and loud copies), one of trained actor 1, one unnamed
+    y = _tone(300.0, seed=7)
+    p5a = tmp_path / "03-01-05-01-01-01-05.wav"
+    p5b = tmp_path / "03-01-05-01-01-02-05.wav"
+    p1 = tmp_path / "03-01-05-01-01-01-01.flac"
+    px = tmp_path / "mine.wav"
+    for p, gain in ((p5a, 0.2), (p5b, 1.0), (p1, 1.0), (px, 1.0)):
+        sf.write(p, y * gain, SR)
+    paths = [str(p) for p in (p5a, p5b, p1, px)]
+    Xn, L, ok, _ = b.preprocess(paths)
+    raw = [features.add_deltas(features.logmel(audio.trim(audio.load(p, sr=SR), sr=SR)[0], sr=SR, n_mels=16, n_fft=256, hop_length=128), order=0)[0] for p in paths]
+    Xr, Lr = features.fix_length(raw, n_frames=N_FRAMES)
+    Xr = Xr[..., None]
+    stats = b.norm_stats
+    np.testing.assert_allclose(Xn[:2], normalise.apply(Xr[:2], Lr[:2], stats, actors=[5, 5]), atol=1e-5)
+    np.testing.assert_allclose(Xn[2:3], normalise.apply(Xr[2:3], Lr[2:3], stats, actors=[1]), atol=1e-5)
+    np.testing.assert_allclose(Xn[3:], normalise.apply(Xr[3:], Lr[3:], stats, actors=None), atol=1e-5)
+    # actor 1's stored statistics differ from the global ones, so the grouping matters
+    assert not np.allclose(Xn[2], normalise.apply(Xr[2:3], Lr[2:3], stats, actors=None)[0], atol=1e-3)
+
+
+def test_missing_or_corrupt_parts_raise_clear_errors(saved, tmp_path):
+    folder, _, _ = saved
+    with pytest.raises(ModelError, match="does not exist"):
+        load_bundle(tmp_path / "nowhere")
+    only_json = tmp_path / "only_json"
+    only_json.mkdir()
+    (only_json / SETTINGS_FILE).write_text((folder / SETTINGS_FILE).read_text())
+    with pytest.raises(ModelError, match="model.keras is missing"):
+        load_bundle(only_json)
+    no_json = tmp_path / "no_json"
+    no_json.mkdir()
+    (no_json / MODEL_FILE).write_bytes((folder / MODEL_FILE).read_bytes())
+    with pytest.raises(ModelError, match="bundle.json is missing"):
+        load_bundle(no_json)
+    bad_json = tmp_path / "bad_json"
+    bad_json.mkdir()
+    (bad_json / SETTINGS_FILE).write_text("{not json")
+    with pytest.raises(ModelError, match="not readable JSON"):
+        read_settings(bad_json)
+    bad_model = tmp_path / "bad_model"
+    bad_model.mkdir()
+    (bad_model / SETTINGS_FILE).write_text((folder / SETTINGS_FILE).read_text())
+    (bad_model / MODEL_FILE).write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ModelError, match="model.keras could not be loaded"):
+        load_bundle(bad_model)
+
+
+def test_save_checks_settings_against_the_model(tmp_path):
+    m = _model(deltas=1)
+    s = _settings()
+    with pytest.raises(ModelError, match="n_frames"):
+        save_bundle(tmp_path / "a", m, settings={k: v for k, v in s.items() if k != "n_frames"})
+    with pytest.raises(ModelError, match="normalisation_stats"):
+        save_bundle(tmp_path / "a", m, settings={k: v for k, v in s.items() if k != "normalisation_stats"})
+    with pytest.raises(ModelError, match="features.*lacks hop_length"):
+        save_bundle(tmp_path / "a", m, settings=dict(s, features={k: v for k, v in s["features"].items() if k != "hop_length"}))
+    with pytest.raises(ModelError, match="inputs of shape"):
+        save_bundle(tmp_path / "a", m, settings=dict(s, deltas=0))
+    assert not (tmp_path / "a").exists()
+
+
+def test_save_replaces_an_existing_bundle(tmp_path):
+    s = _settings()
+    save_bundle(tmp_path / "b", _model(seed=0), settings=s)
+    m2 = _model(seed=5)
+    save_bundle(tmp_path / "b", m2, settings=s)
+    X = np.random.default_rng(0).normal(size=(2, N_FRAMES, 16, 2)).astype(np.float32)
+    np.testing.assert_array_equal(load_bundle(tmp_path / "b").predict(X), m2.predict(X, verbose=0))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]  # no temp folders left
+
+
+def test_read_settings_does_not_import_tensorflow(saved):
+    import subprocess
+    import sys
+
+    folder, _, _ = saved
+    code = (
+        "import sys; from ser_utils.bundle import read_settings; "
+        f"s = read_settings({str(folder)!r}); print(s['n_frames'], 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [str(N_FRAMES), "False"]
