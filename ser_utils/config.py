@@ -161,19 +161,20 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Real RAVDESS, the real recipe.
     "full": {},
     # The synthetic demo corpus, quick on 2 CPU cores.
+    # 12 actors -> 3 gender-balanced folds: 4 test, 2 validation and 6 training actors.
+    # Measured on a 2-core CPU (2026-11-21): about 2 minutes for the whole run, CRNN UAR ~0.59.
     "demo": {
-        "demo_actors": 8,
+        "demo_actors": 12,
         "sample_rate": 16000,
         "n_mels": 64,
         "n_fft": 1024,
-        "hop_length": 256,
+        "hop_length": 512,
         "aug_copies": 0,
         "conv_filters": [16, 32],
         "lstm_units": [32],
         "dense_units": 32,
-        "epochs": 12,
-        "early_stopping_patience": 4,
-        "n_val_actors": 2,
+        "epochs": 20,
+        "early_stopping_patience": 6,
     },
     # Seed 004's recipe, reproduced for comparison (random split, 100 frames, no trimming).
     "seed004": {
