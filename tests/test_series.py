@@ -1,0 +1,135 @@
+"""The real notebook series, end to end, through the same runner as ./run_all.sh.
+
+A tiny demo corpus (6 actors, 16 kHz) and one training epoch keep this to about a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ["01_eda", "02_features", "03_oversampling", "04_crnn_training", "05_evaluation"]
+TINY = [
+    "-p", "test_actors", "[5, 6]",
+    "-p", "epochs", "1",
+    "-p", "n_mels", "32",
+    "-p", "conv_filters", "[4, 8]",
+    "-p", "lstm_units", "[8]",
+    "-p", "dense_units", "8",
+]
+
+
+def _report(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ser_utils.report", *args],
+        cwd=tmp,  # the runner must not depend on the current folder
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    from ser_utils import synth
+
+    out = tmp_path_factory.mktemp("corpus") / "demo"
+    synth.make_corpus(out, actors=6, seed=1, sample_rate=16000)
+    return out
+
+
+@pytest.fixture(scope="module")
+def series(corpus, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("series")
+    args = ["--data-dir", str(corpus), "--artifacts-dir", str(tmp / "artifacts"), "--reports-dir", str(tmp / "reports"), *TINY]
+    proc = _report(args, tmp)
+    return proc, tmp
+
+
+def test_series_exits_zero_and_names_every_notebook(series):
+    proc, _ = series
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for name in NOTEBOOKS:
+        assert f"{name} ... ok" in proc.stdout
+
+
+def test_every_report_is_offline_and_small(series):
+    _, tmp = series
+    reports = tmp / "reports"
+    for name in [*NOTEBOOKS, "index", "report"]:
+        html = (reports / f"{name}.html").read_text()
+        assert not re.search(r"<script[^>]+src=[\"']https?:", html), name
+        assert not re.search(r"<link[^>]+href=[\"']https?:", html), name
+        assert "Failed to display Jupyter Widget" not in html, name
+        assert (reports / f"{name}.html").stat().st_size < 3 * 1024 * 1024, name
+    # plots are embedded, and the synthetic data is called synthetic
+    assert "data:image/png;base64" in (reports / "01_eda.html").read_text()
+    assert "SYNTHETIC" in (reports / "index.html").read_text().upper()
+
+
+def test_index_links_resolve(series):
+    _, tmp = series
+    reports = tmp / "reports"
+    html = (reports / "index.html").read_text()
+    links = re.findall(r'href="([^"#:]+\.html)"', html)
+    assert {f"{n}.html" for n in NOTEBOOKS} <= set(links)
+    for link in links:
+        assert (reports / link).is_file(), link
+
+
+def test_metrics_json_has_the_required_keys_and_honest_values(series):
+    _, tmp = series
+    m = json.loads((tmp / "reports" / "metrics.json").read_text())
+    required = [
+        "accuracy", "uar", "macro_f1", "per_class", "split", "train_actors", "val_actors", "test_actors",
+        "n_train", "n_test", "timings_s", "parameters", "data_dir", "synthetic", "model_dir",
+    ]
+    missing = [k for k in required if k not in m]
+    assert not missing, missing
+    for k in ("accuracy", "uar", "macro_f1"):
+        assert 0.0 <= m[k] <= 1.0
+    assert m["synthetic"] is True
+    assert m["split"] == "speaker"
+    # the named test actors, and only they, are the test set; no actor in two parts
+    assert sorted(m["test_actors"]) == [5, 6]
+    train, val, test = set(m["train_actors"]), set(m["val_actors"]), set(m["test_actors"])
+    assert not (train & test) and not (val & test) and not (train & val)
+    assert m["n_test"] > 0 and m["n_train"] > 0
+    assert set(m["per_class"]) >= {"neutral", "angry", "sad"}
+    assert all(n in m["timings_s"] for n in NOTEBOOKS)
+    assert Path(m["model_dir"], "model.keras").is_file()
+
+
+def test_predict_command_uses_the_saved_bundle(series, corpus):
+    _, tmp = series
+    m = json.loads((tmp / "reports" / "metrics.json").read_text())
+    one = sorted((corpus / "speech" / "Actor_05").glob("*.wav"))[0]
+    proc = subprocess.run(
+        [sys.executable, "-m", "ser_utils.predict", str(one), "--model", m["model_dir"], "--json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    row = json.loads(proc.stdout.strip().splitlines()[0])
+    assert row["path"].endswith(one.name)
+    assert abs(sum(row["probabilities"].values()) - 1.0) < 1e-3
+
+
+def test_a_failing_notebook_stops_the_run_and_still_renders(corpus, tmp_path):
+    # actor 24 is not in a 6-actor corpus: notebook 03 must fail, clearly
+    args = ["--data-dir", str(corpus), "--artifacts-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "r"),
+            *TINY[:0], "-p", "test_actors", "[24]"]
+    proc = _report(args, tmp_path)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "03_oversampling" in out
+    html = (tmp_path / "r" / "03_oversampling.html").read_text()
+    assert "24" in html and ("Error" in html or "Traceback" in html)
+    assert not (tmp_path / "r" / "04_crnn_training.html").exists()
