@@ -431,15 +431,28 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         "train_actors": actors.get("train", []),
         "val_actors": actors.get("val", []),
         "test_actors": actors.get("test", []),
-        "n_train": int(len(prepared.meta_train)),
-        "n_train_files": int(prepared.settings.get("n_files", {}).get("train", len(prepared.meta_train))),
+        # files, not rows: augmentation and oversampling add rows, never files
+        "n_train": int(prepared.settings.get("n_files", {}).get("train", len(prepared.meta_train))),
+        "n_train_rows": int(len(prepared.meta_train)),
         "n_val": int(len(prepared.meta_val)),
         "n_test": int(len(prepared.meta_test)),
         "synthetic": run.synthetic,
         "normalisation": run.cfg["normalisation"],
         "balance": run.cfg["balance"],
     }
-    protocol = evaluate.protocol_text(split_info)
+    cfg = run.cfg
+    details = {
+        "actors": actors,
+        "n_files": prepared.settings.get("n_files", {}),
+        "seed": cfg["seed"],
+        "vocal_channels": cfg["vocal_channels"],
+        "test_size": cfg["test_size"],
+        "val_size": cfg["val_size"],
+    }
+    if cfg["split"] == "speaker" and cfg["test_actors"] is None:
+        n_actors = len({a for part in actors.values() for a in part})
+        details.update(fold=cfg["fold"], n_folds=cfg["n_folds"] or max(2, n_actors // 4))
+    protocol = evaluate.protocol_text({**split_info, **details})
     out = dict(m)
     out.update(split_info)
     out.update(
