@@ -19,6 +19,7 @@ __all__ = [
     "UnsafeArchiveError",
     "FeatureError",
     "ModelError",
+    "ReportError",
 ]
 
 
@@ -64,3 +65,7 @@ class FeatureError(SERError):
 
 class ModelError(SERError):
     """A model cannot be built, trained, saved or loaded as asked."""
+
+
+class ReportError(SERError, RuntimeError):
+    """The notebooks cannot be found, run or rendered as asked."""

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config
-from .errors import ConfigError, DataError, SERError
+from .errors import ConfigError, DataError, ReportError, SERError
 
 __all__ = [
     "ReportError",
@@ -138,10 +138,6 @@ code { background: #f4f4f4; padding: 0 3px; }
 .ser-override { font-weight: bold; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 """
-
-
-class ReportError(SERError, RuntimeError):
-    """The notebooks cannot be found, run or rendered as asked."""
 
 
 @dataclass
