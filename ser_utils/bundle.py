@@ -330,7 +330,7 @@ class Bundle:
         y = audio.load(path, sr=sr)
         if f["trim_silence"]:
             # the shortest kept audio that features.extract uses (its private constant; 0.25 s)
-            min_s = float(getattr(features, "_MIN_DURATION_S", 0.25))
+            min_s = features.MIN_TRIMMED_S
             y, _ = audio.trim(y, sr=sr, top_db=float(f["trim_top_db"]), min_duration_s=min_s)
         S = features.logmel(
             y,

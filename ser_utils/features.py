@@ -110,8 +110,8 @@ DEFAULT_POOLED_FEATURES: tuple[str, ...] = ("mfcc", "mfcc_delta")
 
 #: Bumped whenever the computation changes, so that old cache entries are not reused.
 _CACHE_VERSION = 2
-#: Shortest signal analysed when trimming (seconds), as in :func:`ser_utils.audio.trim`.
-_MIN_DURATION_S = 0.25
+#: Trimming never keeps less than this much audio (seconds); see :func:`ser_utils.audio.trim`.
+MIN_TRIMMED_S = 0.25
 #: Mel bands behind the MFCCs (librosa's default), independent of ``n_mels``.
 _MFCC_MELS = 128
 #: Spectral contrast: bands and the highest lowest-band edge (librosa's defaults).
@@ -572,7 +572,7 @@ def _group_settings(settings: dict, *, transform_key: str | None, seed: int) -> 
         "sample_rate": settings["sample_rate"],
         "trim_silence": settings["trim_silence"],
         "trim_top_db": settings["trim_top_db"] if settings["trim_silence"] else None,
-        "min_duration_s": _MIN_DURATION_S if settings["trim_silence"] else None,
+        "min_duration_s": MIN_TRIMMED_S if settings["trim_silence"] else None,
         "transform_key": transform_key,
         "seed": int(seed) if transform_key is not None else None,
         "cache_version": _CACHE_VERSION,
@@ -720,7 +720,7 @@ def _compute_one(job: _Job, ctx: dict) -> dict:
         if not np.isfinite(y).all():
             raise FeatureError(f"transform(...) returned NaN or infinite samples for {job.path}")
     if s["trim_silence"]:
-        y, _ = audio.trim(y, sr=sr, top_db=s["trim_top_db"], min_duration_s=_MIN_DURATION_S)
+        y, _ = audio.trim(y, sr=sr, top_db=s["trim_top_db"], min_duration_s=MIN_TRIMMED_S)
     n_samples = int(y.shape[0])
     mag = _magnitude(y, n_fft=n_fft, hop_length=hop)
     out: dict[str, Any] = {"sha1": job.sha1, "write_errors": 0}
