@@ -1,0 +1,317 @@
+"""Speaker-independent cross-validation of a recipe on real RAVDESS (issue 6).
+
+For each actor fold (``split=speaker``, ``n_folds`` folds of
+:func:`ser_utils.split.speaker_folds`, gender-balanced), prepare the datasets exactly as
+notebook 03 does (:func:`ser_utils.prepare.prepare_datasets`), train the configured
+model as notebook 04 does (:func:`ser_utils.train.fit`, early stopping on the fold's
+validation actors), and score it on the fold's test actors, which it has never seen.
+The classic baseline (an RBF SVM on the pooled vectors, trained on every non-test actor:
+it needs no validation part) is scored on the same folds, twice: with global
+standardisation, and with per-speaker standardisation of the pooled vectors (each actor
+standardised with its own mean and std, test actors included: that uses unlabelled audio
+of the test speaker, so both figures are printed).
+
+``--fuse-svm`` also scores the average of the model's and that per-speaker SVM's class
+probabilities (Platt-calibrated); ``--save-probs`` keeps each fold's test probabilities
+under ``artifacts/cv_probs/``.
+
+With ``--split random`` the seeds' protocol is run instead: one stratified 80/20 split
+(seed 42, 10 % of all files carved from training for validation), which lets every actor
+appear in training and test.
+
+Prints per-fold accuracy / UAR / macro-F1, mean +/- std (sample std over folds) and the
+wall time, and appends one JSON line per experiment to ``benchmarks/results.jsonl``.
+
+Usage (from anywhere)::
+
+    python benchmarks/cv_speaker.py [--data-dir ../shared/data/ravdess-22k] [--profile full]
+        [--folds 5] [--only-folds 0 1] [--split speaker|random] [-p NAME VALUE ...]
+        [--name LABEL] [--baseline-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from ser_utils import config, data, evaluate, features, prepare, split as split_mod  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"
+DEFAULT_CACHE = REPO / "artifacts" / "cache"
+RESULTS = REPO / "benchmarks" / "results.jsonl"
+_KEYS = ("accuracy", "uar", "macro_f1")
+
+
+def _machine() -> dict[str, Any]:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover
+        load = float("nan")
+    return {"cpu": model, "cores": cores, "load_at_start": round(load, 2), "host": platform.node()}
+
+
+def _short(m: dict[str, Any]) -> dict[str, float]:
+    return {k: round(float(m[k]), 4) for k in _KEYS}
+
+
+def _fmt(m: dict[str, Any]) -> str:
+    return "  ".join(f"{k} {m[k]:.3f}" for k in _KEYS)
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    s = evaluate.fold_summary(rows)
+    return {k: {"mean": round(s[k]["mean"], 4), "std": round(s[k]["std"], 4)} for k in _KEYS}
+
+
+def _fmt_summary(s: dict[str, dict[str, float]]) -> str:
+    return "  ".join(f"{k} {s[k]['mean']:.3f} ± {s[k]['std']:.3f}" for k in _KEYS)
+
+
+def per_speaker_standardise(P: np.ndarray, actors: np.ndarray) -> np.ndarray:
+    """Standardise pooled vectors within each actor.
+
+    Parameters
+    ----------
+    P : np.ndarray, shape (n_files, d)
+    actors : np.ndarray of int, shape (n_files,)
+
+    Returns
+    -------
+    np.ndarray, float64, shape (n_files, d)
+        Each actor's rows minus that actor's mean, divided by its std (floored at 1e-8).
+    """
+    out = np.empty(P.shape, np.float64)
+    for a in np.unique(actors):
+        r = actors == a
+        mu = P[r].mean(axis=0)
+        sd = np.maximum(P[r].std(axis=0), 1e-8)
+        out[r] = (P[r] - mu) / sd
+    return out
+
+
+def _baselines(fs, split_df, *, kind: str, seed: int) -> dict[str, dict[str, Any]]:
+    """SVM on pooled vectors: train = every non-test file, test = the test part."""
+    part = split_df["part"].to_numpy()
+    tr, te = part != "test", part == "test"
+    P = np.asarray(fs.pooled, np.float64)
+    y = split_df["label"].to_numpy()
+    actors = split_df["actor"].to_numpy()
+    out = {}
+    g = evaluate.baseline(P[tr], y[tr], P[te], y[te], kind=kind, seed=seed)
+    out[kind] = _short(g)
+    Ps = per_speaker_standardise(P, actors)
+    s = evaluate.baseline(Ps[tr], y[tr], Ps[te], y[te], kind=kind, seed=seed)
+    out[f"{kind}_per_speaker"] = _short(s)
+    return out
+
+
+def _svm_probs(fs, split_df, *, seed: int) -> np.ndarray:
+    """Per-speaker-standardised pooled vectors, RBF SVM with Platt probabilities.
+
+    Returns
+    -------
+    np.ndarray, shape (n_test, 8)
+        Class probabilities of the test files (rows in ``split_df`` order of the test part).
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    part = split_df["part"].to_numpy()
+    tr, te = part != "test", part == "test"
+    Ps = per_speaker_standardise(np.asarray(fs.pooled, np.float64), split_df["actor"].to_numpy())
+    y = split_df["label"].to_numpy()
+    svc = SVC(C=10.0, gamma="scale", class_weight="balanced", random_state=seed)
+    # Platt scaling fitted by internal 5-fold CV (what SVC(probability=True) did; that flag is deprecated)
+    clf = Pipeline([("scale", StandardScaler()), ("clf", CalibratedClassifierCV(svc, method="sigmoid", cv=5, ensemble=False))])
+    clf.fit(Ps[tr], y[tr])
+    probs = np.zeros((int(te.sum()), len(config.EMOTIONS)))
+    probs[:, clf.classes_] = clf.predict_proba(Ps[te])
+    return probs
+
+
+def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
+    from ser_utils import model as model_mod, train
+
+    t0 = time.perf_counter()
+    p = prepare.prepare_datasets(fs, cfg, cache_dir=cache_dir, progress=False)
+    t_prep = time.perf_counter() - t0
+    m = model_mod.build_model(
+        cfg["model"],
+        input_shape=tuple(p.X_train.shape[1:]),
+        n_classes=len(config.EMOTIONS),
+        **{k: v for k, v in model_mod.model_params(cfg).items()},
+    )
+    info = train.fit(
+        m,
+        X_train=p.X_train,
+        y_train=p.y_train,
+        X_val=p.X_val,
+        y_val=p.y_val,
+        cfg=cfg,
+        class_weight=p.class_weight,
+        len_train=p.len_train,
+        log=log,
+    )
+    probs = m.predict(p.X_test, batch_size=64, verbose=0)
+    extra_ids = p.meta_test["file_id"].astype(str).to_numpy()
+    met = evaluate.metrics(p.y_test, probs.argmax(axis=1))
+    extra = {
+        "prep_s": round(t_prep, 1),
+        "train_s": round(float(info["train_time_s"]), 1),
+        "epochs_run": info["epochs_run"],
+        "best_epoch": info["best_epoch"],
+        "n_frames": p.settings["n_frames"],
+        "n_train_rows": int(len(p.y_train)),
+        "n_test": int(len(p.y_test)),
+        "params": int(m.count_params()),
+        "test_file_ids": extra_ids,
+        "y_test": np.asarray(p.y_test),
+    }
+    return met, extra, probs
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--profile", default="full", choices=sorted(config.PROFILES))
+    ap.add_argument("--folds", type=int, default=5, help="actor folds (n_folds)")
+    ap.add_argument("--only-folds", type=int, nargs="+", default=None, help="run only these folds (screening)")
+    ap.add_argument("--split", choices=("speaker", "random"), default="speaker")
+    ap.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("--name", default=None, help="label of the experiment in results.jsonl")
+    ap.add_argument("--baseline-only", action="store_true", help="only the SVM baselines (no CRNN)")
+    ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    ap.add_argument("--fuse-svm", action="store_true", help="also score the average of the model's and a per-speaker SVM's probabilities")
+    ap.add_argument("--save-probs", action="store_true", help="save each fold's test probabilities under artifacts/cv_probs/")
+    ap.add_argument("--no-record", action="store_true", help="do not append to results.jsonl")
+    args = ap.parse_args(argv)
+
+    t_start = time.perf_counter()
+    machine = _machine()
+    overrides = {k: config.parse_value(v) for k, v in args.param}
+    base_cfg = config.resolve(args.profile, **overrides)
+    name = args.name or (args.profile + ("" if not overrides else " " + json.dumps(overrides, sort_keys=True)))
+    print(f"experiment: {name}\nprotocol: {args.split}; data: {args.data_dir}; machine: {machine}", flush=True)
+
+    scan = data.scan(args.data_dir, vocal_channels=tuple(base_cfg["vocal_channels"]), n_jobs=2)
+    manifest = scan.manifest
+    print(f"{len(manifest)} files ({len(scan.skipped)} skipped); actors {sorted(manifest['actor'].unique().tolist())}", flush=True)
+    t0 = time.perf_counter()
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    fs = features.extract(manifest, settings=features.feature_settings(base_cfg), cache_dir=args.cache_dir, n_jobs=2, progress=False)
+    t_feat = time.perf_counter() - t0
+    print(f"features: {t_feat:.1f} s ({fs.stats})", flush=True)
+
+    log = None if args.quiet else (lambda s: print("    " + s, flush=True))
+    if not args.baseline_only:
+        from ser_utils import train
+
+        train.configure_threads()
+
+    runs: list[dict[str, Any]] = []
+    if args.split == "random":
+        plan = [("random", dict(split="random"))]
+    else:
+        folds = split_mod.speaker_folds(manifest, n_folds=args.folds, seed=base_cfg["seed"])
+        ks = args.only_folds if args.only_folds is not None else list(range(args.folds))
+        plan = [(f"fold {k} test actors {folds[k]}", dict(split="speaker", n_folds=args.folds, fold=k)) for k in ks]
+
+    for label, extra_cfg in plan:
+        cfg = config.resolve(args.profile, **{**overrides, **extra_cfg})
+        split_df = split_mod.make_split(fs.index.reset_index(drop=True), cfg)  # as prepare_datasets does
+        actors = split_mod.actors_by_part(split_df)
+        t_run = time.perf_counter()
+        row: dict[str, Any] = {"label": label, "actors": actors}
+        row["baselines"] = _baselines(fs, split_df, kind=cfg["baseline"], seed=cfg["seed"])
+        print(f"{label}: val actors {actors.get('val')}", flush=True)
+        for k, v in row["baselines"].items():
+            print(f"  {k:<18} {_fmt(v)}", flush=True)
+        if not args.baseline_only:
+            met, extra, probs = _train_and_score(fs, cfg, cache_dir=args.cache_dir, log=log)
+            ids, y_test = extra.pop("test_file_ids"), extra.pop("y_test")
+            row["model"] = _short(met)
+            row.update(extra)
+            p_svm = None
+            if args.fuse_svm:
+                p_svm = _svm_probs(fs, split_df, seed=cfg["seed"])
+                test_ids = split_df.loc[split_df["part"] == "test", "file_id"].astype(str).to_numpy()
+                order = {f: i for i, f in enumerate(test_ids)}
+                p_svm = p_svm[[order[f] for f in ids]]  # to the model's test-row order
+                fused = evaluate.metrics(y_test, (0.5 * probs + 0.5 * p_svm).argmax(axis=1))
+                row["baselines"]["fusion_model+svm_ps"] = _short(fused)
+                print(f"  {'fusion_model+svm_ps':<18} {_fmt(fused)}", flush=True)
+            if args.save_probs:
+                out = REPO / "artifacts" / "cv_probs" / "".join(c if c.isalnum() else "_" for c in name)[:80]
+                out.mkdir(parents=True, exist_ok=True)
+                arrays = {"file_id": ids.astype(str), "y_test": y_test, "p_model": probs.astype(np.float32)}
+                if p_svm is not None:
+                    arrays["p_svm_per_speaker"] = p_svm.astype(np.float32)
+                np.savez(out / f"{plan.index((label, extra_cfg))}.npz", **arrays)
+            print(f"  {cfg['model']:<18} {_fmt(met)}   (train {extra['train_s']:.0f} s, {extra['epochs_run']} epochs, best {extra['best_epoch']}, n_frames {extra['n_frames']})", flush=True)
+        row["wall_s"] = round(time.perf_counter() - t_run, 1)
+        runs.append(row)
+
+    total_min = (time.perf_counter() - t_start) / 60
+    result: dict[str, Any] = {
+        "name": name,
+        "profile": args.profile,
+        "overrides": overrides,
+        "protocol": args.split,
+        "folds": [r["label"] for r in runs],
+        "n_folds": args.folds if args.split == "speaker" else 1,
+        "runs": runs,
+        "minutes": round(total_min, 2),
+        "feature_s": round(t_feat, 1),
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine,
+    }
+    print("\nsummary" + (f" over {len(runs)} fold(s)" if args.split == "speaker" else ""))
+    for key in ["model"] * (not args.baseline_only) + list(runs[0]["baselines"]):
+        rows = [r[key] if key == "model" else r["baselines"][key] for r in runs]
+        s = _summary(rows)
+        result.setdefault("summary", {})[key if key != "model" else base_cfg["model"]] = s
+        print(f"  {(key if key != 'model' else base_cfg['model']):<18} {_fmt_summary(s)}")
+    if not args.baseline_only:
+        tt = [r["train_s"] for r in runs]
+        result["train_s_mean"] = round(float(np.mean(tt)), 1)
+        print(f"  training per fold: {np.mean(tt):.0f} s mean ({min(tt):.0f}-{max(tt):.0f})")
+    print(f"  wall time: {total_min:.1f} min (features {t_feat:.0f} s)")
+    if not args.no_record:
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.results, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(result) + "\n")
+        print(f"  appended to {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
