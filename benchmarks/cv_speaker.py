@@ -48,6 +48,7 @@ if str(REPO) not in sys.path:
 import numpy as np  # noqa: E402
 
 from ser_utils import config, data, evaluate, features, prepare, split as split_mod  # noqa: E402
+from ser_utils.normalise import standardise_per_actor  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"
 DEFAULT_CACHE = REPO / "artifacts" / "cache"
@@ -92,28 +93,6 @@ def _fmt_summary(s: dict[str, dict[str, float]]) -> str:
     return "  ".join(f"{k} {s[k]['mean']:.3f} ± {s[k]['std']:.3f}" for k in _KEYS)
 
 
-def per_speaker_standardise(P: np.ndarray, actors: np.ndarray) -> np.ndarray:
-    """Standardise pooled vectors within each actor.
-
-    Parameters
-    ----------
-    P : np.ndarray, shape (n_files, d)
-    actors : np.ndarray of int, shape (n_files,)
-
-    Returns
-    -------
-    np.ndarray, float64, shape (n_files, d)
-        Each actor's rows minus that actor's mean, divided by its std (floored at 1e-8).
-    """
-    out = np.empty(P.shape, np.float64)
-    for a in np.unique(actors):
-        r = actors == a
-        mu = P[r].mean(axis=0)
-        sd = np.maximum(P[r].std(axis=0), 1e-8)
-        out[r] = (P[r] - mu) / sd
-    return out
-
-
 def _baselines(fs, split_df, *, kind: str, seed: int) -> dict[str, dict[str, Any]]:
     """SVM on pooled vectors: train = every non-test file, test = the test part."""
     part = split_df["part"].to_numpy()
@@ -124,7 +103,7 @@ def _baselines(fs, split_df, *, kind: str, seed: int) -> dict[str, dict[str, Any
     out = {}
     g = evaluate.baseline(P[tr], y[tr], P[te], y[te], kind=kind, seed=seed)
     out[kind] = _short(g)
-    Ps = per_speaker_standardise(P, actors)
+    Ps = standardise_per_actor(P, actors)
     s = evaluate.baseline(Ps[tr], y[tr], Ps[te], y[te], kind=kind, seed=seed)
     out[f"{kind}_per_speaker"] = _short(s)
     return out
@@ -145,7 +124,7 @@ def _svm_probs(fs, split_df, *, seed: int) -> np.ndarray:
 
     part = split_df["part"].to_numpy()
     tr, te = part != "test", part == "test"
-    Ps = per_speaker_standardise(np.asarray(fs.pooled, np.float64), split_df["actor"].to_numpy())
+    Ps = standardise_per_actor(np.asarray(fs.pooled, np.float64), split_df["actor"].to_numpy())
     y = split_df["label"].to_numpy()
     svc = SVC(C=10.0, gamma="scale", class_weight="balanced", random_state=seed)
     # Platt scaling fitted by internal 5-fold CV (what SVC(probability=True) did; that flag is deprecated)

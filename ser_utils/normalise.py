@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import FeatureError
 
-__all__ = ["METHODS", "fit", "apply", "describe"]
+__all__ = ["METHODS", "fit", "apply", "describe", "standardise_per_actor"]
 
 METHODS: tuple[str, ...] = ("per_utterance", "global", "per_speaker")
 _EPS = 1e-6
@@ -221,3 +221,36 @@ def describe(stats: dict) -> str:
             "(single files) with the training part's global statistics."
         )
     raise FeatureError(f"not normalisation stats: {stats!r:.80}")
+
+
+def standardise_per_actor(P: np.ndarray, actors: np.ndarray) -> np.ndarray:
+    """Standardise per-file vectors within each actor (per-speaker normalisation of pooled features).
+
+    Each actor's rows are centred and scaled with that actor's own mean and standard
+    deviation, so no statistic crosses from one speaker (or one part of a split) to another.
+    For test actors this uses their own unlabelled inputs, as ``per_speaker`` does for
+    the CRNN's input.
+
+    Parameters
+    ----------
+    P : np.ndarray, shape (n_files, d)
+        Pooled feature vectors.
+    actors : np.ndarray of int, shape (n_files,)
+        The actor of each row.
+
+    Returns
+    -------
+    np.ndarray, float64, shape (n_files, d)
+        Each actor's rows minus that actor's mean, divided by its std (floored at 1e-8).
+    """
+    P = np.asarray(P, dtype=np.float64)
+    actors = np.asarray(actors)
+    if P.ndim != 2 or actors.shape != (P.shape[0],):
+        raise FeatureError(f"expected P of shape (n, d) and actors of shape (n,), got {P.shape} and {actors.shape}")
+    out = np.empty_like(P)
+    for a in np.unique(actors):
+        rows = actors == a
+        mu = P[rows].mean(axis=0)
+        sd = np.maximum(P[rows].std(axis=0), 1e-8)
+        out[rows] = (P[rows] - mu) / sd
+    return out

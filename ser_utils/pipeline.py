@@ -414,14 +414,22 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         pred_df[f"p_{e}"] = probs[:, i]
     pred_df.to_csv(run.path("predictions"), index=False)
 
-    base = evaluate.baseline(
-        prepared.P_train, prepared.y_train_pooled, prepared.P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"]
-    )
+    P_train, P_test = prepared.P_train, prepared.P_test
+    base_name = f"{run.cfg['baseline'].upper()} on pooled features"
+    if run.cfg["normalisation"] == "per_speaker":
+        # the baseline gets the same per-speaker normalisation as the CRNN's input
+        from .normalise import standardise_per_actor
+
+        train_actors = prepared.split_df.loc[prepared.split_df["part"] == "train", "actor"].to_numpy()
+        P_train = standardise_per_actor(P_train, train_actors)
+        P_test = standardise_per_actor(P_test, prepared.meta_test["actor"].to_numpy())
+        base_name += " (per-speaker standardised)"
+    base = evaluate.baseline(P_train, prepared.y_train_pooled, P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"])
     major = evaluate.majority_baseline(prepared.y_train_pooled, y_true)
     comparison = evaluate.comparison_table(
         {
             f"CRNN ({run.cfg['model']})": m,
-            f"{run.cfg['baseline'].upper()} on pooled features": base,
+            base_name: base,
             "majority class": major,
         }
     )

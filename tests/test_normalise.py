@@ -108,3 +108,21 @@ def test_errors():
         fit(X, L + 100, method="global")
     with pytest.raises(FeatureError, match="n_mels"):
         apply(X[:, :, :3], L, fit(X, L, method="global"))
+
+
+def test_standardise_per_actor_uses_each_actors_own_statistics():
+    from ser_utils.normalise import standardise_per_actor
+
+    rng = np.random.default_rng(0)
+    actors = np.array([1] * 6 + [2] * 6)
+    P = rng.normal(size=(12, 3))
+    P[actors == 2] = P[actors == 2] * 5.0 + 100.0  # a very different speaker
+    out = standardise_per_actor(P, actors)
+    for a in (1, 2):
+        rows = out[actors == a]
+        np.testing.assert_allclose(rows.mean(axis=0), 0.0, atol=1e-12)
+        np.testing.assert_allclose(rows.std(axis=0), 1.0, atol=1e-12)
+    # another actor's rows never change an actor's result
+    P2 = P.copy()
+    P2[actors == 2] += 1e6
+    np.testing.assert_array_equal(standardise_per_actor(P2, actors)[actors == 1], out[actors == 1])
