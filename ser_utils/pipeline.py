@@ -414,9 +414,16 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         pred_df[f"p_{e}"] = probs[:, i]
     pred_df.to_csv(run.path("predictions"), index=False)
 
+    # What notebooks 03 and 04 actually did (not this notebook's own defaults).
+    ps = prepared.settings
+    sp = dict(ps.get("split") or {})
+    split_kind = sp.get("kind", run.cfg["split"])
+    normalisation = ps.get("normalisation", run.cfg["normalisation"])
+    model_name = (bundle_obj.settings.get("model") or {}).get("model", run.cfg["model"])
+
     P_train, P_test = prepared.P_train, prepared.P_test
     base_name = f"{run.cfg['baseline'].upper()} on pooled features"
-    if run.cfg["normalisation"] == "per_speaker":
+    if normalisation == "per_speaker":
         # the baseline gets the same per-speaker normalisation as the CRNN's input
         from .normalise import standardise_per_actor
 
@@ -426,50 +433,45 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         base_name += " (per-speaker standardised)"
     base = evaluate.baseline(P_train, prepared.y_train_pooled, P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"])
     major = evaluate.majority_baseline(prepared.y_train_pooled, y_true)
-    comparison = evaluate.comparison_table(
-        {
-            f"CRNN ({run.cfg['model']})": m,
-            base_name: base,
-            "majority class": major,
-        }
-    )
+    comparison = evaluate.comparison_table({f"CRNN ({model_name})": m, base_name: base, "majority class": major})
     actors = split.actors_by_part(prepared.split_df)
     split_info = {
-        "split": run.cfg["split"],
+        "split": split_kind,
         "train_actors": actors.get("train", []),
         "val_actors": actors.get("val", []),
         "test_actors": actors.get("test", []),
         # files, not rows: augmentation and oversampling add rows, never files
-        "n_train": int(prepared.settings.get("n_files", {}).get("train", len(prepared.meta_train))),
+        "n_train": int(ps.get("n_files", {}).get("train", len(prepared.meta_train))),
         "n_train_rows": int(len(prepared.meta_train)),
         "n_val": int(len(prepared.meta_val)),
         "n_test": int(len(prepared.meta_test)),
         "synthetic": run.synthetic,
-        "normalisation": run.cfg["normalisation"],
-        "balance": run.cfg["balance"],
+        "normalisation": normalisation,
+        "balance": ps.get("balance", run.cfg["balance"]),
     }
-    cfg = run.cfg
+    channels = pd.concat([prepared.meta_train, prepared.meta_val, prepared.meta_test])["vocal_channel"]
     details = {
         "actors": actors,
-        "n_files": prepared.settings.get("n_files", {}),
-        "seed": cfg["seed"],
-        "vocal_channels": cfg["vocal_channels"],
-        "test_size": cfg["test_size"],
-        "val_size": cfg["val_size"],
+        "n_files": ps.get("n_files", {}),
+        "seed": sp.get("seed", ps.get("seed", run.cfg["seed"])),
+        "vocal_channels": [c for c in ("speech", "song") if c in set(channels.dropna())],
     }
-    if cfg["split"] == "speaker" and cfg["test_actors"] is None:
+    details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
+    if split_kind == "speaker" and not sp.get("test_actors"):
         n_actors = len({a for part in actors.values() for a in part})
-        details.update(fold=cfg["fold"], n_folds=cfg["n_folds"] or max(2, n_actors // 4))
+        details.update(fold=sp.get("fold", 0), n_folds=sp.get("n_folds") or max(2, n_actors // 4))
     protocol = evaluate.protocol_text({**split_info, **details})
     out = dict(m)
     out.update(split_info)
     out.update(
         model_dir=str(run.path("bundle")),
-        model=run.cfg["model"],
-        baselines={k: {kk: v[kk] for kk in ("accuracy", "uar", "macro_f1") if kk in v} for k, v in {
-            run.cfg["baseline"]: base, "majority": major}.items()},
+        model=model_name,
+        baselines={
+            base_name: {k: base[k] for k in ("accuracy", "uar", "macro_f1")},
+            "majority class": {k: major[k] for k in ("accuracy", "uar", "macro_f1")},
+        },
         protocol=protocol,
-        normalisation_description=prepared.settings.get("normalisation_description"),
+        normalisation_description=ps.get("normalisation_description"),
     )
     write_json(run.path("metrics"), out)
     return {

@@ -133,3 +133,15 @@ def test_a_failing_notebook_stops_the_run_and_still_renders(corpus, tmp_path):
     html = (tmp_path / "r" / "03_oversampling.html").read_text()
     assert "24" in html and ("Error" in html or "Traceback" in html)
     assert not (tmp_path / "r" / "04_crnn_training.html").exists()
+
+
+def test_a_random_split_is_reported_as_random(corpus, tmp_path):
+    # notebook 05 must report what notebook 03 did, not its own profile's default split
+    args = ["--data-dir", str(corpus), "--artifacts-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "r"),
+            *TINY[3:], "-p", "split", "random"]
+    proc = _report(args, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["split"] == "random"
+    assert "random split" in m["protocol"].lower() and "same actors" in m["protocol"]
+    assert set(m["test_actors"]) == set(range(1, 7))  # a random split lets every actor into test
