@@ -15,7 +15,7 @@ which also warms the OS file cache for every mode alike.
 
 Usage::
 
-    python benchmarks/bench_features.py [--data-dir DIR] [--limit N] [--n-jobs J] [--profile full]
+    python benchmarks/bench_features.py [--data-dir DIR] [--limit N] [--n-jobs J] [--profile full] [-p NAME VALUE]
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="use only the first N files (sorted by path)")
     ap.add_argument("--n-jobs", type=int, default=-1, help="workers for extract (-1 = all cores)")
     ap.add_argument("--profile", default="full", help="config profile for the feature settings (default: full)")
+    ap.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="override one parameter, e.g. -p frame_features '[]' for the log-mel input alone")
     ap.add_argument("--skip-baseline", action="store_true", help="do not run the plain librosa loop")
     args = ap.parse_args(argv)
 
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print(f"no .wav/.flac files under {args.data_dir}", file=sys.stderr)
         return 2
-    s = features.feature_settings(config.resolve(args.profile))
+    overrides = {name: config.parse_value(value) for name, value in args.param}
+    s = features.feature_settings(config.resolve(args.profile, **overrides))
     manifest = pd.DataFrame({
         "path": [str(p) for p in paths],
         "file_id": [p.stem for p in paths],
