@@ -117,22 +117,11 @@ def _svm_probs(fs, split_df, *, seed: int) -> np.ndarray:
     np.ndarray, shape (n_test, 8)
         Class probabilities of the test files (rows in ``split_df`` order of the test part).
     """
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
     part = split_df["part"].to_numpy()
     tr, te = part != "test", part == "test"
     Ps = standardise_per_actor(np.asarray(fs.pooled, np.float64), split_df["actor"].to_numpy())
     y = split_df["label"].to_numpy()
-    svc = SVC(C=10.0, gamma="scale", class_weight="balanced", random_state=seed)
-    # Platt scaling fitted by internal 5-fold CV (what SVC(probability=True) did; that flag is deprecated)
-    clf = Pipeline([("scale", StandardScaler()), ("clf", CalibratedClassifierCV(svc, method="sigmoid", cv=5, ensemble=False))])
-    clf.fit(Ps[tr], y[tr])
-    probs = np.zeros((int(te.sum()), len(config.EMOTIONS)))
-    probs[:, clf.classes_] = clf.predict_proba(Ps[te])
-    return probs
+    return evaluate.baseline_probabilities(Ps[tr], y[tr], Ps[te], seed=seed, n_classes=len(config.EMOTIONS))
 
 
 def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:

@@ -32,6 +32,7 @@ __all__ = [
     "BREAKDOWN_COLUMNS",
     "confused_pairs",
     "baseline",
+    "baseline_probabilities",
     "majority_baseline",
     "comparison_table",
     "fold_summary",
@@ -364,6 +365,64 @@ def baseline(
     out = metrics(yte, y_pred, labels=labs)
     out.update(kind=kind, fit_time_s=float(fit_time), y_pred=y_pred, model=model)
     return out
+
+
+def baseline_probabilities(
+    P_train: Any,
+    y_train: Any,
+    P_test: Any,
+    *,
+    seed: int = 42,
+    n_classes: int = len(EMOTIONS),
+) -> np.ndarray:
+    """Class probabilities of the RBF SVM baseline, for fusing with another model.
+
+    The same ``StandardScaler`` + ``SVC(C=10, class_weight="balanced")`` as :func:`baseline`
+    (``kind="svm"``), with Platt scaling fitted by internal cross-validation on the training
+    part (``CalibratedClassifierCV(method="sigmoid")``, up to 5 folds).
+
+    Parameters
+    ----------
+    P_train : array-like, shape (n_train, d)
+    y_train : array-like of int, shape (n_train,)
+        Labels ``0 .. n_classes - 1``.
+    P_test : array-like, shape (n_test, d)
+
+    Returns
+    -------
+    np.ndarray, shape (n_test, n_classes)
+        Rows sum to 1; a class absent from ``y_train`` gets probability 0.
+
+    Raises
+    ------
+    DataError
+        Fewer than two classes, or a class with a single training example (calibration
+        needs two per class).
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    Xtr = _check_matrix(P_train, "P_train")
+    Xte = _check_matrix(P_test, "P_test")
+    ytr = np.asarray(y_train, dtype=np.int64)
+    if ytr.shape != (Xtr.shape[0],):
+        raise DataError(f"y_train must have shape ({Xtr.shape[0]},), got {ytr.shape}")
+    if Xtr.shape[1] != Xte.shape[1]:
+        raise DataError(f"P_train has {Xtr.shape[1]} features but P_test has {Xte.shape[1]}; they must match")
+    classes, counts = np.unique(ytr, return_counts=True)
+    if classes.size < 2 or counts.min() < 2:
+        raise DataError("calibrated SVM probabilities need at least two classes with two training examples each")
+    if classes.min() < 0 or classes.max() >= n_classes:
+        raise DataError(f"y_train labels must lie in 0..{n_classes - 1}, got {classes.min()}..{classes.max()}")
+    svc = SVC(kernel="rbf", C=10.0, gamma="scale", class_weight="balanced", random_state=seed)
+    clf = CalibratedClassifierCV(svc, method="sigmoid", cv=int(min(5, counts.min())), ensemble=False)
+    model = Pipeline([("scale", StandardScaler()), ("clf", clf)])
+    model.fit(Xtr, ytr)
+    probs = np.zeros((Xte.shape[0], n_classes))
+    probs[:, model.classes_] = model.predict_proba(Xte)
+    return probs
 
 
 def majority_baseline(y_train: Any, y_test: Any, *, labels: Sequence[str] = EMOTIONS) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .errors import ArtifactMissingError, ConfigError
+from .errors import ArtifactMissingError, ConfigError, SERError
 
 __all__ = [
     "Run",
@@ -433,7 +433,20 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         base_name += " (per-speaker standardised)"
     base = evaluate.baseline(P_train, prepared.y_train_pooled, P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"])
     major = evaluate.majority_baseline(prepared.y_train_pooled, y_true)
-    comparison = evaluate.comparison_table({f"CRNN ({model_name})": m, base_name: base, "majority class": major})
+    rows = {f"CRNN ({model_name})": m, base_name: base}
+    fused = None
+    if run.cfg["baseline"] == "svm":
+        # late fusion: the average of the CRNN's and the calibrated SVM's probabilities
+        # (docs/experiments.md: the best speaker-independent combination measured)
+        try:
+            p_svm = evaluate.baseline_probabilities(P_train, prepared.y_train_pooled, P_test, seed=run.cfg["seed"])
+        except SERError as exc:
+            print(f"no CRNN + SVM fusion row: {exc}")
+        else:
+            fused = evaluate.metrics(y_true, ((probs + p_svm) / 2).argmax(axis=1))
+            rows["CRNN + SVM (probability average)"] = fused
+    rows["majority class"] = major
+    comparison = evaluate.comparison_table(rows)
     actors = split.actors_by_part(prepared.split_df)
     split_info = {
         "split": split_kind,
@@ -467,8 +480,9 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         model_dir=str(run.path("bundle")),
         model=model_name,
         baselines={
-            base_name: {k: base[k] for k in ("accuracy", "uar", "macro_f1")},
-            "majority class": {k: major[k] for k in ("accuracy", "uar", "macro_f1")},
+            name: {k: r[k] for k in ("accuracy", "uar", "macro_f1")}
+            for name, r in rows.items()
+            if not name.startswith("CRNN (")
         },
         protocol=protocol,
         normalisation_description=ps.get("normalisation_description"),

@@ -336,3 +336,28 @@ def test_import_is_light():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_baseline_probabilities_are_calibrated_rows_over_all_classes():
+    from ser_utils import evaluate
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=5.0, size=(3, 4))
+    y_train = np.repeat([0, 2, 5], 20)  # classes 1, 3, 4, 6, 7 absent
+    P_train = centres[np.searchsorted([0, 2, 5], y_train)] + rng.normal(size=(60, 4))
+    y_test = np.array([0, 2, 5] * 5)
+    P_test = centres[np.searchsorted([0, 2, 5], y_test)] + rng.normal(size=(15, 4))
+    probs = evaluate.baseline_probabilities(P_train, y_train, P_test, seed=0)
+    assert probs.shape == (15, 8)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    assert np.all(probs[:, [1, 3, 4, 6, 7]] == 0.0)
+    assert (probs.argmax(axis=1) == y_test).mean() > 0.9
+
+
+def test_baseline_probabilities_refuse_a_class_with_one_example():
+    from ser_utils import evaluate
+    from ser_utils.errors import DataError
+
+    P = np.arange(12, dtype=float).reshape(6, 2)
+    with pytest.raises(DataError, match="two training examples"):
+        evaluate.baseline_probabilities(P, np.array([0, 0, 0, 1, 1, 2]), P)
