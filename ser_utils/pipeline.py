@@ -421,25 +421,30 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
     normalisation = ps.get("normalisation", run.cfg["normalisation"])
     model_name = (bundle_obj.settings.get("model") or {}).get("model", run.cfg["model"])
 
-    P_train, P_test = prepared.P_train, prepared.P_test
+    # The classic baseline needs no validation part (nothing is early-stopped), so it is
+    # fitted on the training and validation files: everything but the test part.
+    P_train = np.concatenate([prepared.P_train, prepared.P_val])
+    y_fit = np.concatenate([prepared.y_train_pooled, prepared.y_val])
+    P_test = prepared.P_test
     base_name = f"{run.cfg['baseline'].upper()} on pooled features"
     if normalisation == "per_speaker":
         # the baseline gets the same per-speaker normalisation as the CRNN's input
         from .normalise import standardise_per_actor
 
-        train_actors = prepared.split_df.loc[prepared.split_df["part"] == "train", "actor"].to_numpy()
-        P_train = standardise_per_actor(P_train, train_actors)
+        parts = prepared.split_df["part"].to_numpy()
+        fit_actors = np.concatenate([prepared.split_df["actor"].to_numpy()[parts == "train"], prepared.meta_val["actor"].to_numpy()])
+        P_train = standardise_per_actor(P_train, fit_actors)
         P_test = standardise_per_actor(P_test, prepared.meta_test["actor"].to_numpy())
         base_name += " (per-speaker standardised)"
-    base = evaluate.baseline(P_train, prepared.y_train_pooled, P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"])
-    major = evaluate.majority_baseline(prepared.y_train_pooled, y_true)
+    base = evaluate.baseline(P_train, y_fit, P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"])
+    major = evaluate.majority_baseline(y_fit, y_true)
     rows = {f"CRNN ({model_name})": m, base_name: base}
     fused = None
     if run.cfg["baseline"] == "svm":
         # late fusion: the average of the CRNN's and the calibrated SVM's probabilities
         # (docs/experiments.md: the best speaker-independent combination measured)
         try:
-            p_svm = evaluate.baseline_probabilities(P_train, prepared.y_train_pooled, P_test, seed=run.cfg["seed"])
+            p_svm = evaluate.baseline_probabilities(P_train, y_fit, P_test, seed=run.cfg["seed"])
         except SERError as exc:
             print(f"no CRNN + SVM fusion row: {exc}")
         else:
