@@ -125,28 +125,12 @@ def _svm_probs(fs, split_df, *, seed: int) -> np.ndarray:
 
 
 def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
-    from ser_utils import model as model_mod, train
+    from ser_utils import pipeline
 
     t0 = time.perf_counter()
     p = prepare.prepare_datasets(fs, cfg, cache_dir=cache_dir, progress=False)
     t_prep = time.perf_counter() - t0
-    m = model_mod.build_model(
-        cfg["model"],
-        input_shape=tuple(p.X_train.shape[1:]),
-        n_classes=len(config.EMOTIONS),
-        **{k: v for k, v in model_mod.model_params(cfg).items()},
-    )
-    info = train.fit(
-        m,
-        X_train=p.X_train,
-        y_train=p.y_train,
-        X_val=p.X_val,
-        y_val=p.y_val,
-        cfg=cfg,
-        class_weight=p.class_weight,
-        len_train=p.len_train,
-        log=log,
-    )
+    m, info = pipeline.fit_model(cfg, p, log=log)
     probs = m.predict(p.X_test, batch_size=64, verbose=0)
     extra_ids = p.meta_test["file_id"].astype(str).to_numpy()
     met = evaluate.metrics(p.y_test, probs.argmax(axis=1))

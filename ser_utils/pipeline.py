@@ -36,6 +36,7 @@ __all__ = [
     "feature_overview",
     "prepare",
     "load_prepared",
+    "fit_model",
     "train_model",
     "load_model_bundle",
     "evaluate_model",
@@ -334,29 +335,26 @@ def load_prepared(run: Run):
 # --- 04 training -----------------------------------------------------------------------------
 
 
-def train_model(run: Run, prepared):
-    """Build the chosen model, fit it on the training part (validation for early stopping), save the bundle.
+def fit_model(cfg: dict[str, Any], prepared, *, log=print):
+    """Build ``cfg["model"]`` and fit it on ``prepared``'s training part (validation for early stopping).
+
+    The one place a model is built and trained from a configuration: notebook 04 (through
+    :func:`train_model`) and ``benchmarks/cv_speaker.py`` both call it. Test data never reaches it.
 
     Returns
     -------
     model : keras.Model
     info : dict
-        ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``bundle_dir``...
+        ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``stopped_early``...
     """
-    from . import bundle, model as model_mod, train
+    from . import model as model_mod, train
 
-    cfg = run.cfg
     train.configure_threads()
     m = model_mod.build_model(
         cfg["model"],
         input_shape=tuple(prepared.X_train.shape[1:]),
         n_classes=len(config.EMOTIONS),
-        conv_filters=cfg["conv_filters"],
-        lstm_units=cfg["lstm_units"],
-        dense_units=cfg["dense_units"],
-        dropout=cfg["dropout"],
-        attention_heads=cfg["attention_heads"],
-        seed=cfg["seed"],
+        **model_mod.model_params(cfg),
     )
     info = train.fit(
         m,
@@ -367,7 +365,24 @@ def train_model(run: Run, prepared):
         cfg=cfg,
         class_weight=prepared.class_weight,
         len_train=prepared.len_train,
+        log=log,
     )
+    return m, info
+
+
+def train_model(run: Run, prepared):
+    """Fit the chosen model (:func:`fit_model`) and save the bundle, history and training info.
+
+    Returns
+    -------
+    model : keras.Model
+    info : dict
+        ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``bundle_dir``...
+    """
+    from . import bundle
+
+    cfg = run.cfg
+    m, info = fit_model(cfg, prepared)
     bundle_dir = run.path("bundle")
     settings = dict(prepared.settings)
     settings["model"] = {k: cfg[k] for k in ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")}
