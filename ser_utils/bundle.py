@@ -3,6 +3,10 @@
 A bundle folder holds
 
 - ``model.keras``: the trained Keras model (Keras' own zip format; no pickle);
+- ``classic.skops`` and ``classic_norm.npz`` (when the bundle has a classic part): the
+  scikit-learn model on pooled vectors (:mod:`ser_utils.classic`, skops format, no pickle)
+  and the per-speaker statistics of its inputs; the bundle predicts
+  ``(1 - fusion_weight) * CRNN + fusion_weight * classic`` probabilities;
 - ``bundle.json``: the label order, every feature setting (sample rate, mel bands, FFT,
   hop, band limits, silence trimming...), the delta order, the fixed input length
   ``n_frames``, the normalisation statistics (:func:`ser_utils.normalise.fit`'s dict), the
@@ -23,6 +27,9 @@ speaker's files together for the same treatment as in evaluation; a single file 
 standardised by itself). Files whose names are not RAVDESS names fall back to the global
 statistics of the training part stored in the bundle. ``global`` and ``per_utterance``
 bundles need no actor information.
+
+Files are analysed by :func:`ser_utils.features.extract` itself (one file at a time,
+no cache), so the log-mels and pooled vectors are those of training.
 
 This module imports TensorFlow only when a model is saved or loaded, so reading
 ``bundle.json`` (:func:`read_settings`) stays light.
@@ -55,6 +62,8 @@ __all__ = [
 
 MODEL_FILE = "model.keras"
 SETTINGS_FILE = "bundle.json"
+CLASSIC_FILE = "classic.skops"
+CLASSIC_NORM_FILE = "classic_norm.npz"
 FORMAT_VERSION = 1
 
 #: Feature settings a bundle must hold to reproduce the model's input.
@@ -153,7 +162,14 @@ def read_settings(folder: str | os.PathLike) -> dict[str, Any]:
     return settings
 
 
-def save_bundle(folder: str | os.PathLike, model, *, settings: dict[str, Any]) -> Path:
+def save_bundle(
+    folder: str | os.PathLike,
+    model,
+    *,
+    settings: dict[str, Any],
+    classic: Any = None,
+    classic_norm: dict[str, np.ndarray] | None = None,
+) -> Path:
     """Save a trained model and everything needed to reproduce its input, as one folder.
 
     Parameters
@@ -172,7 +188,14 @@ def save_bundle(folder: str | os.PathLike, model, *, settings: dict[str, Any]) -
         ``settings`` of :func:`ser_utils.prepare.prepare_datasets` are complete as they are. Optional: ``labels`` (default
         :data:`ser_utils.config.EMOTIONS`), ``model`` (name and parameters), ``training``
         (from :func:`ser_utils.train.fit`, history included if you like), and anything
-        else JSON-able (kept as is).
+        else JSON-able (kept as is). With ``classic``: ``classic`` (a dict with at least
+        ``fusion_weight`` in [0, 1], ``n_features`` and ``normalisation``, ``"per_speaker"``
+        or ``"none"``).
+    classic : fitted scikit-learn Pipeline, optional
+        The classic model on pooled vectors (:func:`ser_utils.classic.fit`).
+    classic_norm : dict of np.ndarray, optional
+        :func:`ser_utils.normalise.fit_pooled` of its training vectors; required when
+        ``settings["classic"]["normalisation"] == "per_speaker"``.
 
     Returns
     -------
@@ -213,6 +236,12 @@ def save_bundle(folder: str | os.PathLike, model, *, settings: dict[str, Any]) -
     model_info["input_shape"] = [None if d is None else int(d) for d in got]
     model_info["n_params"] = int(model.count_params())
     doc["model"] = model_info
+    if classic is not None:
+        _check_classic_settings(doc.get("classic"), "save_bundle")
+        if doc["classic"]["normalisation"] == "per_speaker" and classic_norm is None:
+            raise ModelError("save_bundle: a per_speaker classic model needs classic_norm (normalise.fit_pooled)")
+    else:
+        doc.pop("classic", None)
     doc["format_version"] = FORMAT_VERSION
     doc["versions"] = {"ser_utils": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
     try:
@@ -225,6 +254,12 @@ def save_bundle(folder: str | os.PathLike, model, *, settings: dict[str, Any]) -
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         model.save(tmp / MODEL_FILE)
+        if classic is not None:
+            from . import classic as classic_mod
+
+            classic_mod.save(classic, tmp / CLASSIC_FILE)
+            if classic_norm is not None:
+                np.savez(tmp / CLASSIC_NORM_FILE, **{k: np.asarray(v) for k, v in classic_norm.items()})
         (tmp / SETTINGS_FILE).write_text(text + "\n", encoding="utf-8")
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old")
@@ -270,7 +305,32 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
         raise ModelError(f"model bundle {folder}: the model takes {got} but {SETTINGS_FILE} describes {expected}")
     if int(model.output_shape[-1]) != len(settings["labels"]):
         raise ModelError(f"model bundle {folder}: {model.output_shape[-1]} outputs but {len(settings['labels'])} labels")
-    return Bundle(folder=folder, model=model, settings=settings)
+    classic = classic_norm = None
+    if settings.get("classic") is not None:
+        from . import classic as classic_mod
+
+        _check_classic_settings(settings["classic"], f"model bundle {folder}")
+        classic = classic_mod.load(folder / CLASSIC_FILE)
+        if settings["classic"]["normalisation"] == "per_speaker":
+            try:
+                with np.load(folder / CLASSIC_NORM_FILE, allow_pickle=False) as z:
+                    classic_norm = {k: z[k] for k in z.files}
+            except (OSError, ValueError) as exc:
+                raise ModelError(f"model bundle {folder}: {CLASSIC_NORM_FILE} is missing or unreadable ({exc})") from None
+    return Bundle(folder=folder, model=model, settings=settings, classic=classic, classic_norm=classic_norm)
+
+
+def _check_classic_settings(c: Any, where: str) -> None:
+    if not isinstance(c, dict):
+        raise ModelError(f"{where}: settings['classic'] must describe the classic model (fusion_weight, n_features, normalisation)")
+    w = c.get("fusion_weight")
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 <= float(w) <= 1.0:
+        raise ModelError(f"{where}: settings['classic']['fusion_weight'] must be a number in [0, 1], got {w!r}")
+    if c.get("normalisation") not in ("per_speaker", "none"):
+        raise ModelError(f"{where}: settings['classic']['normalisation'] must be 'per_speaker' or 'none', got {c.get('normalisation')!r}")
+    n = c.get("n_features")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ModelError(f"{where}: settings['classic']['n_features'] must be a positive integer, got {n!r}")
 
 
 def _actor_of(path: str) -> int | None:
@@ -293,11 +353,17 @@ class Bundle:
     model : keras.Model
     settings : dict
         The contents of ``bundle.json``.
+    classic : scikit-learn Pipeline or None
+        The classic part (``classic.skops``), when the bundle has one.
+    classic_norm : dict of np.ndarray or None
+        Per-speaker statistics of the classic part's inputs (``classic_norm.npz``).
     """
 
     folder: Path
     model: Any = field(repr=False)
     settings: dict[str, Any] = field(repr=False)
+    classic: Any = field(default=None, repr=False)
+    classic_norm: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def labels(self) -> list[str]:
@@ -321,32 +387,105 @@ class Bundle:
     def norm_stats(self) -> dict[str, Any]:
         return _norm_stats(self.settings)  # type: ignore[return-value]
 
-    def _logmel(self, path: str) -> np.ndarray:
-        """One file → its log-mel ``(n_mels, t)``, as ``features.extract`` computes it."""
-        from . import audio, features
+    @property
+    def fusion_weight(self) -> float:
+        """Weight of the classic part's probabilities in :meth:`predict_paths` (0 without one)."""
+        if self.classic is None:
+            return 0.0
+        return float(self.settings["classic"]["fusion_weight"])
 
-        f = self.settings["features"]
-        sr = int(f["sample_rate"])
-        y = audio.load(path, sr=sr)
-        if f["trim_silence"]:
-            # the shortest kept audio that features.extract uses (its private constant; 0.25 s)
-            min_s = features.MIN_TRIMMED_S
-            y, _ = audio.trim(y, sr=sr, top_db=float(f["trim_top_db"]), min_duration_s=min_s)
-        S = features.logmel(
-            y,
-            sr=sr,
-            n_mels=int(f["n_mels"]),
-            n_fft=int(f["n_fft"]),
-            hop_length=int(f["hop_length"]),
-            fmin=float(f["fmin"]),
-            fmax=None if f["fmax"] is None else float(f["fmax"]),
+    def _analyse_one(self, path: str) -> tuple[np.ndarray, np.ndarray]:
+        """One file → its log-mel ``(n_mels, t)`` and pooled vector ``(d,)``, by ``features.extract`` itself."""
+        import pandas as pd
+
+        from . import features
+
+        fs = features.extract(
+            pd.DataFrame({"path": [path], "file_id": [Path(path).stem]}),
+            settings={k: v for k, v in self.settings["features"].items() if k in features.SETTING_KEYS},
+            cache_dir=None,
+            n_jobs=1,
+            progress=False,
+            summary=False,
         )
-        return S
+        return fs.logmels[0], fs.pooled[0]
+
+    def analyse(
+        self, paths: list[str | os.PathLike] | tuple
+    ) -> tuple[list[np.ndarray], np.ndarray, list[str], list[tuple[str, str]]]:
+        """Log-mels and pooled vectors of audio files, exactly as in training.
+
+        Parameters
+        ----------
+        paths : list of str or path-like
+
+        Returns
+        -------
+        logmels : list of np.ndarray, each (n_mels, t_i)
+        pooled : np.ndarray, float32, shape (n_ok, d)
+        ok_paths : list of str
+            The files that made it, in input order.
+        errors : list of (str, str)
+            ``(path, reason)`` of every file that could not be read or processed.
+        """
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        mels: list[np.ndarray] = []
+        pooled: list[np.ndarray] = []
+        ok: list[str] = []
+        errors: list[tuple[str, str]] = []
+        for p in paths:
+            p = os.fspath(p)
+            try:
+                S, v = self._analyse_one(p)
+            except SERError as exc:
+                errors.append((p, str(exc)))
+            except (OSError, ValueError, RuntimeError) as exc:  # anything else the decoders throw
+                errors.append((p, f"{p}: {type(exc).__name__}: {exc}"))
+            else:
+                mels.append(S)
+                pooled.append(v)
+                ok.append(p)
+        P = np.stack(pooled).astype(np.float32) if pooled else np.zeros((0, 0), np.float32)
+        return mels, P, ok, errors
+
+    def inputs(self, logmels: list[np.ndarray], paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The CRNN's normalised inputs from log-mels (``paths`` name the files, for their actors).
+
+        Returns
+        -------
+        X : np.ndarray, float32, shape (n, n_frames, n_mels, n_channels)
+        lengths : np.ndarray of int, shape (n,)
+        """
+        from . import normalise, prepare
+
+        n_mels = int(self.settings["features"]["n_mels"])
+        n_ch = self.deltas + 1
+        if not logmels:
+            return np.zeros((0, self.n_frames, n_mels, n_ch), np.float32), np.zeros(0, np.int64)
+        # deltas on each whole log-mel, then every channel cropped/padded: the training code itself
+        X, lengths = prepare.make_inputs(logmels, n_frames=self.n_frames, deltas=self.deltas, n_mels=n_mels)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        stats = self.norm_stats
+        if stats["method"] == "per_speaker":
+            actors = [_actor_of(p) for p in paths]
+            named = np.array([a is not None for a in actors])
+            Xn = np.empty(X.shape, dtype=np.float32)
+            if named.any():
+                rows = np.flatnonzero(named)
+                Xn[rows] = normalise.apply(X[rows], lengths[rows], stats, actors=[actors[i] for i in rows])
+            if (~named).any():
+                rows = np.flatnonzero(~named)
+                Xn[rows] = normalise.apply(X[rows], lengths[rows], stats, actors=None)  # global fallback
+            X = Xn
+        else:
+            X = normalise.apply(X, lengths, stats)
+        return np.asarray(X, dtype=np.float32), lengths
 
     def preprocess(
         self, paths: list[str | os.PathLike] | tuple
     ) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[str, str]]]:
-        """Turn audio files into normalised model inputs, as in training.
+        """Turn audio files into normalised CRNN inputs, as in training.
 
         Parameters
         ----------
@@ -363,44 +502,40 @@ class Bundle:
         errors : list of (str, str)
             ``(path, reason)`` of every file that could not be read or processed.
         """
-        from . import normalise, prepare
+        mels, _, ok, errors = self.analyse(paths)
+        X, lengths = self.inputs(mels, ok)
+        return X, lengths, ok, errors
 
-        if isinstance(paths, (str, os.PathLike)):
-            paths = [paths]
-        mels: list[np.ndarray] = []
-        ok: list[str] = []
-        errors: list[tuple[str, str]] = []
-        for p in paths:
-            p = os.fspath(p)
-            try:
-                mels.append(self._logmel(p))
-                ok.append(p)
-            except SERError as exc:
-                errors.append((p, str(exc)))
-            except (OSError, ValueError, RuntimeError) as exc:  # anything else the decoders throw
-                errors.append((p, f"{p}: {type(exc).__name__}: {exc}"))
-        n_mels = int(self.settings["features"]["n_mels"])
-        n_ch = self.deltas + 1
-        if not ok:
-            return np.zeros((0, self.n_frames, n_mels, n_ch), np.float32), np.zeros(0, np.int64), ok, errors
-        # deltas on each whole log-mel, then every channel cropped/padded: the training code itself
-        X, lengths = prepare.make_inputs(mels, n_frames=self.n_frames, deltas=self.deltas, n_mels=n_mels)
-        lengths = np.asarray(lengths, dtype=np.int64)
-        stats = self.norm_stats
-        if stats["method"] == "per_speaker":
-            actors = [_actor_of(p) for p in ok]
-            named = np.array([a is not None for a in actors])
-            Xn = np.empty(X.shape, dtype=np.float32)
-            if named.any():
-                rows = np.flatnonzero(named)
-                Xn[rows] = normalise.apply(X[rows], lengths[rows], stats, actors=[actors[i] for i in rows])
-            if (~named).any():
-                rows = np.flatnonzero(~named)
-                Xn[rows] = normalise.apply(X[rows], lengths[rows], stats, actors=None)  # global fallback
-            X = Xn
-        else:
-            X = normalise.apply(X, lengths, stats)
-        return np.asarray(X, dtype=np.float32), lengths, ok, errors
+    def classic_probabilities(self, P: np.ndarray, actors: list[int | None]) -> np.ndarray:
+        """The classic part's class probabilities of raw pooled vectors.
+
+        Parameters
+        ----------
+        P : np.ndarray, shape (n, d)
+            Pooled vectors (:meth:`analyse`, or ``FeatureSet.pooled``), not normalised.
+        actors : list of int or None, length n
+            Each file's actor (None when unknown): per-speaker bundles standardise each
+            actor's vectors as in training (:func:`ser_utils.normalise.apply_pooled`).
+
+        Returns
+        -------
+        np.ndarray, shape (n, n_classes)
+        """
+        from . import classic as classic_mod, normalise
+
+        if self.classic is None:
+            raise ModelError(f"model bundle {self.folder} has no classic part")
+        P = np.asarray(P, dtype=np.float64)
+        if len(P) and self.classic_norm is not None:
+            P = normalise.apply_pooled(P, self.classic_norm, actors=actors)
+        return classic_mod.probabilities(self.classic, P, n_classes=len(self.labels))
+
+    def fuse(self, p_crnn: np.ndarray, p_classic: np.ndarray | None) -> np.ndarray:
+        """``(1 - w) * p_crnn + w * p_classic`` with ``w =`` :attr:`fusion_weight` (``p_crnn`` when w is 0)."""
+        w = self.fusion_weight
+        if w == 0.0 or p_classic is None:
+            return np.asarray(p_crnn, dtype=np.float32)
+        return ((1.0 - w) * np.asarray(p_crnn, np.float64) + w * np.asarray(p_classic, np.float64)).astype(np.float32)
 
     def predict(self, X: np.ndarray, *, batch_size: int = 32) -> np.ndarray:
         """Class probabilities of prepared inputs, shape ``(n, n_classes)``."""
@@ -411,6 +546,9 @@ class Bundle:
 
     def predict_paths(self, paths: list[str | os.PathLike] | tuple, *, batch_size: int = 32):
         """Predict the emotion of audio files; unreadable files are reported, not raised.
+
+        The probabilities are the bundle's: the CRNN's, fused with the classic part's when
+        the bundle has one (:meth:`fuse`).
 
         Parameters
         ----------
@@ -430,8 +568,11 @@ class Bundle:
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         paths = [os.fspath(p) for p in paths]
-        X, _, ok, errors = self.preprocess(paths)
+        mels, P, ok, errors = self.analyse(paths)
+        X, _ = self.inputs(mels, ok)
         probs = self.predict(X, batch_size=batch_size)
+        if self.fusion_weight > 0 and ok:
+            probs = self.fuse(probs, self.classic_probabilities(P, [_actor_of(p) for p in ok]))
         labels = self.labels
         by_path = {p: probs[i] for i, p in enumerate(ok)}
         err = dict(errors)

@@ -21,6 +21,8 @@ from .errors import ConfigError
 
 __all__ = [
     "EMOTIONS",
+    "FRAME_FEATURES",
+    "POOL_STATS",
     "PARAMS",
     "PROFILES",
     "Param",
@@ -59,6 +61,11 @@ FRAME_FEATURES: tuple[str, ...] = (
     "rolloff",
     "f0",
 )
+
+#: Statistics over time that can pool a frame-level feature into a per-file vector
+#: (``pool_stats``): mean, standard deviation, 10th/50th/90th percentiles, the standard
+#: deviation of the frame-to-frame differences, and the least-squares slope per frame.
+POOL_STATS: tuple[str, ...] = ("mean", "std", "p10", "p50", "p90", "delta_std", "slope")
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ PARAMS: dict[str, Param] = {
     "max_frames": _p("features", None, "int", "fixed input length in frames; None = from length_percentile", low=1, optional=True),
     "deltas": _p("features", 0, "int", "log-mel channels: 0 = log-mel only, 1 = + delta, 2 = + delta and delta-delta", low=0, high=2),
     "frame_features": _p("features", [], "str_list", "extra frame-level features, also pooled for the baseline", choices=FRAME_FEATURES),
+    "pool_stats": _p("features", list(POOL_STATS), "str_list", "statistics over time that pool each band and frame feature into the classic model's vector", choices=POOL_STATS),
     "n_mfcc": _p("features", 40, "int", "MFCC coefficients", low=13, high=40),
     "n_jobs": _p("features", -1, "int", "parallel workers for extraction (-1 = all cores)"),
     "cache_dir": _p("features", None, "path", "feature cache folder; None = <artifacts_dir>/cache", optional=True),
@@ -151,8 +159,13 @@ PARAMS: dict[str, Param] = {
     "early_stopping_patience": _p("train", 10, "int", "epochs without validation improvement before stopping (best weights restored)", low=1),
     "reduce_lr_patience": _p("train", 4, "int", "epochs without validation improvement before halving the learning rate", low=1),
     "deterministic": _p("train", True, "bool", "seed everything and use deterministic ops"),
+    # --- the classic model on pooled vectors, fused with the CRNN --------------------------
+    "classic_model": _p("classic", "svm", "str", "classifier on the pooled vectors, kept in the bundle beside the CRNN", choices=("svm", "logreg", "svm+logreg")),
+    "classic_C": _p("classic", 10.0, "float", "SVM: inverse regularisation C", low=1e-6),
+    "classic_gamma": _p("classic", 0.3, "float", "SVM: RBF gamma as a multiple of 1 / n_features (1 = scikit-learn's 'scale')", low=1e-6),
+    "classic_logreg_C": _p("classic", 0.01, "float", "logistic regression: inverse regularisation C", low=1e-6),
+    "fusion_weight": _p("classic", 0.5, "float", "the bundle predicts (1 - w) * CRNN + w * classic probabilities; 0 = the CRNN alone", low=0.0, high=1.0),
     # --- evaluation -----------------------------------------------------------------
-    "baseline": _p("evaluate", "svm", "str", "classic baseline on pooled features", choices=("svm", "logreg")),
     "predict_file": _p("evaluate", None, "path", "one audio file to predict at the end of notebook 5; None = the first test file", optional=True),
 }
 
@@ -169,8 +182,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "conv_filters": [16, 32],
         "lstm_units": [64],
         "epochs": 30,
-        # pooled for the classic baseline (SVM): per-speaker-standardised, these lift it
-        # to UAR 0.68 in speaker-independent CV; ~30 s more extraction on 2 cores
+        # pooled (with every pool_stats statistic) for the classic model fused with the CRNN;
+        # ~30 s more extraction on 2 cores
         "frame_features": ["mfcc", "mfcc_delta", "mfcc_delta2", "chroma", "contrast", "zcr", "rms", "centroid", "bandwidth", "rolloff", "f0"],
     },
     # The synthetic demo corpus, quick on 2 CPU cores.
@@ -206,6 +219,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "learning_rate": 1e-4,
         "lr_schedule": "none",
         "epochs": 60,
+        # the seeds pooled mean and std only, and predicted with the CRNN alone
+        "pool_stats": ["mean", "std"],
+        "fusion_weight": 0.0,
     },
 }
 

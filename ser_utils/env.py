@@ -78,6 +78,7 @@ _RUNTIME_MODULES: dict[str, str] = {
     "soundfile": "soundfile",
     "soxr": "soxr",
     "joblib": "joblib",
+    "skops": "skops",
     "tqdm": "tqdm",
     "pyyaml": "yaml",
 }

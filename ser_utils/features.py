@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from . import audio
-from .config import FRAME_FEATURES, PARAMS
+from .config import FRAME_FEATURES, PARAMS, POOL_STATS
 from .errors import ArtifactMissingError, ConfigError, FeatureError
 
 __all__ = [
@@ -101,6 +101,7 @@ SETTING_KEYS: tuple[str, ...] = (
     "trim_top_db",
     "deltas",
     "frame_features",
+    "pool_stats",
     "n_mfcc",
 )
 
@@ -173,6 +174,8 @@ def _validate_settings(settings: dict) -> dict:
 
     if not isinstance(settings, dict):
         raise FeatureError(f"settings must be a dict from feature_settings(cfg), got {type(settings).__name__}")
+    if "pool_stats" not in settings:  # settings saved before pool_stats existed pooled mean and std
+        settings = {**settings, "pool_stats": ["mean", "std"]}
     missing = [k for k in SETTING_KEYS if k not in settings]
     if missing:
         raise FeatureError(f"settings are missing {', '.join(missing)}; build them with feature_settings(cfg)")
@@ -184,6 +187,7 @@ def _validate_settings(settings: dict) -> dict:
         out[k] = check(k, v)
     names = out["frame_features"]
     out["frame_features"] = [n for n in FRAME_FEATURES if n in set(names)]
+    out["pool_stats"] = _check_stats(out["pool_stats"])
     if out["fmax"] is not None and out["fmax"] > out["sample_rate"] / 2:
         raise ConfigError(f"fmax={out['fmax']} is above the Nyquist frequency of sample_rate={out['sample_rate']}")
     if out["fmax"] is not None and out["fmax"] <= out["fmin"]:
@@ -479,28 +483,67 @@ def frame_features(
     return np.concatenate([d[n] for n in names], axis=0)
 
 
-def pool(F: np.ndarray) -> np.ndarray:
-    """Mean and standard deviation of each row over time.
+def _check_stats(stats: Iterable[str]) -> list[str]:
+    """``stats`` in the canonical order of :data:`ser_utils.config.POOL_STATS`; at least one."""
+    stats = [stats] if isinstance(stats, str) else list(stats)
+    bad = [x for x in stats if x not in POOL_STATS]
+    if bad:
+        raise FeatureError(f"unknown pooling statistic(s) {', '.join(map(repr, bad))}; expected some of {', '.join(POOL_STATS)}")
+    if not stats:
+        raise FeatureError("pool_stats is empty; expected at least one of " + ", ".join(POOL_STATS))
+    return [x for x in POOL_STATS if x in set(stats)]
+
+
+def pool(F: np.ndarray, *, stats: Sequence[str] = ("mean", "std")) -> np.ndarray:
+    """Statistics of each row over time: a fixed-size vector from a variable-length matrix.
 
     Parameters
     ----------
     F : np.ndarray, shape (n_features, t), t >= 1
+    stats : sequence of str
+        Any of :data:`ser_utils.config.POOL_STATS` (taken in that order): ``mean``,
+        ``std``, ``p10``/``p50``/``p90`` (percentiles), ``delta_std`` (standard deviation
+        of the frame-to-frame differences: how fast the row moves; 0 when ``t == 1``) and
+        ``slope`` (least-squares slope per frame: rising or falling; 0 when ``t == 1``).
 
     Returns
     -------
-    v : np.ndarray, float32, shape (2 * n_features,)
-        ``[mean_0, ..., mean_{k-1}, std_0, ..., std_{k-1}]`` (see :func:`pooled_feature_names`).
+    v : np.ndarray, float32, shape (len(stats) * n_features,)
+        One block of ``n_features`` values per statistic, e.g.
+        ``[mean_0, ..., mean_{k-1}, std_0, ..., std_{k-1}]`` for the default (see
+        :func:`pooled_feature_names`).
     """
+    stats = _check_stats(stats)
     F = np.asarray(F)
     if F.ndim != 2 or F.shape[1] == 0:
         raise FeatureError(f"pool expects a matrix of shape (n_features, t) with t >= 1, got shape {F.shape}")
     F = F.astype(np.float64, copy=False)
-    return np.concatenate([F.mean(axis=1), F.std(axis=1)]).astype(np.float32)
+    t = F.shape[1]
+    blocks = []
+    pct = {"p10": 10.0, "p50": 50.0, "p90": 90.0}
+    wanted = [pct[x] for x in stats if x in pct]
+    q = dict(zip([x for x in stats if x in pct], np.percentile(F, wanted, axis=1))) if wanted else {}
+    for x in stats:
+        if x == "mean":
+            blocks.append(F.mean(axis=1))
+        elif x == "std":
+            blocks.append(F.std(axis=1))
+        elif x in pct:
+            blocks.append(q[x])
+        elif x == "delta_std":
+            blocks.append(np.diff(F, axis=1).std(axis=1) if t > 1 else np.zeros(F.shape[0]))
+        else:  # slope
+            if t > 1:
+                tc = np.arange(t, dtype=np.float64) - (t - 1) / 2.0
+                blocks.append((F - F.mean(axis=1, keepdims=True)) @ tc / float(tc @ tc))
+            else:
+                blocks.append(np.zeros(F.shape[0]))
+    return np.concatenate(blocks).astype(np.float32)
 
 
-def pooled_feature_names(row_names: Sequence[str]) -> list[str]:
+def pooled_feature_names(row_names: Sequence[str], *, stats: Sequence[str] = ("mean", "std")) -> list[str]:
     """Names of :func:`pool`'s output for rows named ``row_names``: ``<row>_mean``..., ``<row>_std``..."""
-    return [f"{r}_mean" for r in row_names] + [f"{r}_std" for r in row_names]
+    return [f"{r}_{x}" for x in _check_stats(stats) for r in row_names]
 
 
 def _pooled_layout(settings: dict) -> list[str]:
@@ -508,8 +551,11 @@ def _pooled_layout(settings: dict) -> list[str]:
     return list(settings["frame_features"]) or list(DEFAULT_POOLED_FEATURES)
 
 
-def _frame_key(name: str, n_mfcc: int) -> str:
-    return f"{name}.n{n_mfcc}" if name.startswith("mfcc") else name
+def _frame_key(name: str, n_mfcc: int, stats: Sequence[str] = ("mean", "std")) -> str:
+    key = f"{name}.n{n_mfcc}" if name.startswith("mfcc") else name
+    stats = list(stats)
+    # mean+std entries keep their original keys, so caches written before pool_stats stay valid
+    return key if stats == ["mean", "std"] else key + "." + "-".join(stats)
 
 
 # ----------------------------------------------------------------------------------
@@ -526,7 +572,7 @@ class FeatureSet:
     logmels : list of np.ndarray, float32, each (n_mels, t_i)
         Variable-length log-mels in dB (trimmed when ``trim_silence``).
     pooled : np.ndarray, float32, shape (n_files, d)
-        Per-file vectors for the classic baseline: mean and std over time of every
+        Per-file vectors for the classic model: the ``pool_stats`` statistics over time of every
         log-mel band, then of each pooled frame feature (see :func:`extract`).
     pooled_names : list of str, length d
     index : pd.DataFrame
@@ -657,7 +703,7 @@ def _read_frame(path: Path) -> dict[str, np.ndarray] | None:
         return None
     d = {k: rec[k] for k in rec.dtype.names}
     for v in d.values():
-        if v.dtype != np.float32 or v.ndim != 1 or v.size % 2 or not np.isfinite(v).all():
+        if v.dtype != np.float32 or v.ndim != 1 or v.size == 0 or not np.isfinite(v).all():
             raise _Corrupt
     return d
 
@@ -737,7 +783,7 @@ def _compute_one(job: _Job, ctx: dict) -> dict:
                 out["write_errors"] += 1
     if job.need_frame:
         d = _frame_feature_dict(y, mag, sr=sr, names=job.need_frame, n_mfcc=s["n_mfcc"], n_fft=n_fft, hop_length=hop, mel_power_cache=mel_cache)
-        new = {_frame_key(n, s["n_mfcc"]): pool(F) for n, F in d.items()}
+        new = {_frame_key(n, s["n_mfcc"], s["pool_stats"]): pool(F, stats=s["pool_stats"]) for n, F in d.items()}
         out["frame"] = new
         if ctx["dirs"] is not None:
             try:
@@ -774,6 +820,7 @@ def extract(
     transform: Transform | None = None,
     transform_key: str | None = None,
     seed: int = 0,
+    summary: bool = True,
 ) -> FeatureSet:
     """Log-mels and pooled vectors of every file of a manifest, cached on disk.
 
@@ -783,8 +830,8 @@ def extract(
     misses are computed in parallel (joblib/loky, chunks of files per task) and written
     to the cache by the workers.
 
-    What is pooled (``FeatureSet.pooled``, mean then std over time, see
-    ``pooled_names``): every log-mel band (``logmel_001..``), then the frame features
+    What is pooled (``FeatureSet.pooled``: the ``pool_stats`` statistics over time,
+    :func:`pool`; see ``pooled_names``): every log-mel band (``logmel_001..``), then the frame features
     of ``settings["frame_features"]``; when that list is empty the baseline set
     :data:`DEFAULT_POOLED_FEATURES` (MFCC ``n_mfcc`` + deltas, as the seeds used).
 
@@ -806,7 +853,7 @@ def extract(
     progress : bool or "auto"
         Show a ``tqdm.auto`` bar; disabled when the environment variable
         ``SER_NO_PROGRESS=1`` is set (the report runner sets it for papermill).
-        A one-line summary is printed at the end in any case.
+        A one-line summary is printed at the end unless ``summary=False``.
     transform : callable, optional
         ``transform(y, sr, rng) -> y``, a waveform augmentation (``y`` float32 ``(n,)``),
         applied after loading and before trimming. Must be picklable by loky
@@ -817,6 +864,8 @@ def extract(
     seed : int
         With ``transform``: ``rng = np.random.default_rng`` seeded from
         ``(seed, file sha1, transform_key)``, so results are reproducible and cacheable.
+    summary : bool
+        Print the one-line summary (files, cache hits, seconds).
 
     Returns
     -------
@@ -868,7 +917,8 @@ def extract(
 
     pooled_frame = _pooled_layout(s)
     n_mfcc = s["n_mfcc"]
-    frame_keys = [_frame_key(n, n_mfcc) for n in pooled_frame]
+    pool_stats = s["pool_stats"]
+    frame_keys = [_frame_key(n, n_mfcc, pool_stats) for n in pooled_frame]
     groups = _group_settings(s, transform_key=transform_key, seed=int(seed))
     dirs: dict[str, Path] | None = None
     if cache_dir is not None:
@@ -909,7 +959,7 @@ def extract(
             except _Corrupt:
                 corrupt += 1
         fr = fr or {}
-        if any(k in fr and fr[k].size != 2 * len(_rows(n, n_mfcc)) for n, k in zip(pooled_frame, frame_keys)):
+        if any(k in fr and fr[k].size != len(pool_stats) * len(_rows(n, n_mfcc)) for n, k in zip(pooled_frame, frame_keys)):
             corrupt += 1  # a vector of the wrong length: rewrite the whole entry
             fr = {}
         need_frame = [n for n, k in zip(pooled_frame, frame_keys) if k not in fr]
@@ -974,11 +1024,11 @@ def extract(
     index["trimmed_duration_s"] = np.array([logmels[h][1] / sr for h in sha1s], dtype=np.float64)
     pooled_rows = []
     for h, S in zip(sha1s, out_logmels):
-        pooled_rows.append(np.concatenate([pool(S)] + [frames[h][k] for k in frame_keys]))
+        pooled_rows.append(np.concatenate([pool(S, stats=pool_stats)] + [frames[h][k] for k in frame_keys]))
     pooled = np.stack(pooled_rows).astype(np.float32, copy=False)
-    names = pooled_feature_names([f"logmel_{i:03d}" for i in range(1, s["n_mels"] + 1)])
+    names = pooled_feature_names([f"logmel_{i:03d}" for i in range(1, s["n_mels"] + 1)], stats=pool_stats)
     for n in pooled_frame:
-        names += pooled_feature_names(_rows(n, n_mfcc))
+        names += pooled_feature_names(_rows(n, n_mfcc), stats=pool_stats)
     if len(names) != pooled.shape[1]:  # pragma: no cover - internal consistency
         raise FeatureError(f"internal error: {len(names)} pooled names for {pooled.shape[1]} columns")
 
@@ -1009,10 +1059,11 @@ def extract(
         extra += f", {corrupt} corrupt cache entries recomputed"
     if write_errors:
         extra += f", {write_errors} cache writes failed"
-    print(
-        f"extracted {len(index)} files ({len(unique) - n_computed} cached, {n_computed} computed{extra}) "
-        f"in {seconds:.1f} s, {stats['files_per_s']:.0f} files/s"
-    )
+    if summary:
+        print(
+            f"extracted {len(index)} files ({len(unique) - n_computed} cached, {n_computed} computed{extra}) "
+            f"in {seconds:.1f} s, {stats['files_per_s']:.0f} files/s"
+        )
     out_settings = {**s, "transform_key": transform_key, "seed": int(seed)}
     return FeatureSet(out_logmels, pooled, names, index, out_settings, stats)
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import FeatureError
 
-__all__ = ["METHODS", "fit", "apply", "describe", "standardise_per_actor"]
+__all__ = ["METHODS", "fit", "apply", "describe", "standardise_per_actor", "fit_pooled", "apply_pooled"]
 
 METHODS: tuple[str, ...] = ("per_utterance", "global", "per_speaker")
 _EPS = 1e-6
@@ -253,4 +253,76 @@ def standardise_per_actor(P: np.ndarray, actors: np.ndarray) -> np.ndarray:
         mu = P[rows].mean(axis=0)
         sd = np.maximum(P[rows].std(axis=0), 1e-8)
         out[rows] = (P[rows] - mu) / sd
+    return out
+
+
+def fit_pooled(P: np.ndarray, actors: Sequence[int]) -> dict[str, np.ndarray]:
+    """Per-actor statistics of pooled vectors (the training files'), for :func:`apply_pooled`.
+
+    Parameters
+    ----------
+    P : np.ndarray, shape (n_files, d)
+        Pooled vectors of the training files only.
+    actors : sequence of int, shape (n_files,)
+
+    Returns
+    -------
+    dict of np.ndarray
+        ``actors`` (k,) int64, ``mean`` and ``std`` (k, d) float64 of each actor's rows
+        (std floored at 1e-8), ``global_mean`` and ``global_std`` (d,) of all rows. Plain
+        arrays, so the dict saves as an ``.npz`` without pickle.
+    """
+    P = np.asarray(P, dtype=np.float64)
+    a = np.asarray(actors)
+    if P.ndim != 2 or P.shape[0] == 0 or a.shape != (P.shape[0],):
+        raise FeatureError(f"expected P of shape (n, d), n >= 1, and actors of shape (n,), got {P.shape} and {a.shape}")
+    ids = np.unique(a).astype(np.int64)
+    mean = np.stack([P[a == i].mean(axis=0) for i in ids])
+    std = np.stack([np.maximum(P[a == i].std(axis=0), 1e-8) for i in ids])
+    return {
+        "actors": ids,
+        "mean": mean,
+        "std": std,
+        "global_mean": P.mean(axis=0),
+        "global_std": np.maximum(P.std(axis=0), 1e-8),
+    }
+
+
+def apply_pooled(P: np.ndarray, stats: dict[str, np.ndarray], *, actors: Sequence[int | None]) -> np.ndarray:
+    """Standardise pooled vectors per speaker, as the classic model was trained.
+
+    An actor in ``stats`` uses its stored statistics; any other actor uses statistics of
+    its own rows in ``P`` (its unlabelled audio: transductive, as :func:`apply` does for
+    unseen actors); a row whose actor is ``None`` uses the global statistics.
+
+    Parameters
+    ----------
+    P : np.ndarray, shape (n, d)
+    stats : dict
+        From :func:`fit_pooled`.
+    actors : sequence of int or None, shape (n,)
+
+    Returns
+    -------
+    np.ndarray, float64, shape (n, d)
+    """
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim != 2 or P.shape[1] != np.asarray(stats["global_mean"]).shape[0]:
+        raise FeatureError(f"P must have shape (n, {np.asarray(stats['global_mean']).shape[0]}), got {P.shape}")
+    if len(actors) != P.shape[0]:
+        raise FeatureError(f"actors has {len(actors)} entries for {P.shape[0]} rows")
+    known = {int(a): i for i, a in enumerate(np.asarray(stats["actors"]))}
+    out = np.empty_like(P)
+    groups: dict[Any, list[int]] = {}
+    for row, a in enumerate(actors):
+        groups.setdefault(None if a is None else int(a), []).append(row)
+    for a, rows in groups.items():
+        r = np.asarray(rows)
+        if a is None:
+            mu, sd = stats["global_mean"], stats["global_std"]
+        elif a in known:
+            mu, sd = stats["mean"][known[a]], stats["std"][known[a]]
+        else:
+            mu, sd = P[r].mean(axis=0), np.maximum(P[r].std(axis=0), 1e-8)
+        out[r] = (P[r] - mu) / sd
     return out

@@ -37,6 +37,7 @@ __all__ = [
     "prepare",
     "load_prepared",
     "fit_model",
+    "fit_classic",
     "train_model",
     "load_model_bundle",
     "evaluate_model",
@@ -370,6 +371,60 @@ def fit_model(cfg: dict[str, Any], prepared, *, log=print):
     return m, info
 
 
+def _pooled_fit_part(prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pooled vectors, labels and actors of the training and validation files (original files only)."""
+    parts = prepared.split_df["part"].to_numpy()
+    actors = np.concatenate([prepared.split_df["actor"].to_numpy()[parts == "train"], prepared.meta_val["actor"].to_numpy()])
+    P = np.concatenate([prepared.P_train, prepared.P_val])
+    y = np.concatenate([prepared.y_train_pooled, prepared.y_val])
+    return P, y, actors.astype(np.int64)
+
+
+def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
+    """Fit the classic model (:mod:`ser_utils.classic`) on the pooled vectors of the training and validation files.
+
+    It needs no validation part (nothing is early-stopped), so it learns from every
+    non-test file; the test part never reaches it. With ``normalisation="per_speaker"``
+    each actor's vectors are standardised with that actor's statistics first (the
+    statistics of the training actors are returned for the bundle).
+
+    Returns
+    -------
+    model : sklearn Pipeline
+    norm : dict of np.ndarray or None
+        :func:`ser_utils.normalise.fit_pooled` of the training vectors (per_speaker only).
+    info : dict
+        The bundle's ``classic`` settings: ``kind``, ``C``, ``gamma``, ``logreg_C``,
+        ``fusion_weight``, ``n_features``, ``normalisation``, ``n_files``, ``fit_time_s``.
+    """
+    from . import classic, normalise
+
+    P, y, actors = _pooled_fit_part(prepared)
+    norm = None
+    per_speaker = prepared.settings.get("normalisation", cfg["normalisation"]) == "per_speaker"
+    if per_speaker:
+        norm = normalise.fit_pooled(P, actors)
+        P = normalise.apply_pooled(P, norm, actors=list(actors))
+    t0 = time.perf_counter()
+    model = classic.fit(
+        P, y, kind=cfg["classic_model"], C_svm=cfg["classic_C"], C_logreg=cfg["classic_logreg_C"],
+        gamma=cfg["classic_gamma"], seed=cfg["seed"],
+    )
+    info = {
+        "kind": cfg["classic_model"],
+        "C": cfg["classic_C"],
+        "gamma": cfg["classic_gamma"],
+        "logreg_C": cfg["classic_logreg_C"],
+        "fusion_weight": cfg["fusion_weight"],
+        "n_features": int(P.shape[1]),
+        "feature_names": list(prepared.pooled_names),
+        "normalisation": "per_speaker" if per_speaker else "none",
+        "n_files": int(P.shape[0]),
+        "fit_time_s": round(time.perf_counter() - t0, 2),
+    }
+    return model, norm, info
+
+
 def train_model(run: Run, prepared):
     """Fit the chosen model (:func:`fit_model`) and save the bundle, history and training info.
 
@@ -383,12 +438,20 @@ def train_model(run: Run, prepared):
 
     cfg = run.cfg
     m, info = fit_model(cfg, prepared)
+    classic_model, classic_norm, classic_info = fit_classic(cfg, prepared)
+    print(
+        f"classic model ({classic_info['kind']}) fitted on {classic_info['n_files']} pooled vectors "
+        f"of {classic_info['n_features']} features in {classic_info['fit_time_s']:.1f} s; "
+        f"fusion weight {classic_info['fusion_weight']}"
+    )
+    info["classic"] = {k: v for k, v in classic_info.items() if k != "feature_names"}
     bundle_dir = run.path("bundle")
     settings = dict(prepared.settings)
     settings["model"] = {k: cfg[k] for k in ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")}
-    settings["training"] = {k: v for k, v in info.items() if k != "history"}
+    settings["training"] = {k: v for k, v in info.items() if k not in ("history", "classic")}
     settings["training"]["parameters"] = {k: cfg[k] for k, s in config.PARAMS.items() if s.section == "train"}
-    bundle.save_bundle(bundle_dir, m, settings=settings)
+    settings["classic"] = classic_info
+    bundle.save_bundle(bundle_dir, m, settings=settings, classic=classic_model, classic_norm=classic_norm)
     pd.DataFrame(info["history"]).rename_axis("epoch").to_csv(run.path("history"))
     info = dict(info, bundle_dir=str(bundle_dir))
     write_json(run.path("train_info"), {k: v for k, v in info.items() if k != "history"})
@@ -411,14 +474,26 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``metrics`` (the CRNN's), ``pred_df`` (one row per test file), ``comparison``
+        ``metrics`` (the bundle's: the CRNN fused with the classic part when
+        ``fusion_weight > 0``), ``pred_df`` (one row per test file), ``comparison``
         (table), ``breakdowns``, ``confused``, ``protocol`` (markdown).
     """
-    from . import evaluate, split
+    from . import classic as classic_mod, evaluate, normalise, split
 
-    probs = bundle_obj.model.predict(prepared.X_test, verbose=0)
-    y_pred = probs.argmax(axis=1)
     y_true = prepared.y_test
+    test_actors_col = [int(a) for a in prepared.meta_test["actor"]]
+    p_crnn = np.asarray(bundle_obj.model.predict(prepared.X_test, verbose=0), dtype=np.float64)
+    # The classic part of the bundle, scored on its own too. A bundle without one (an older
+    # bundle) gets a classic model fitted here for the comparison, never used in the prediction.
+    if bundle_obj.classic is not None:
+        p_classic = bundle_obj.classic_probabilities(prepared.P_test, test_actors_col)
+        classic_info = bundle_obj.settings["classic"]
+    else:
+        cmodel, cnorm, classic_info = fit_classic(run.cfg, prepared)
+        P_test = prepared.P_test if cnorm is None else normalise.apply_pooled(prepared.P_test, cnorm, actors=test_actors_col)
+        p_classic = classic_mod.probabilities(cmodel, P_test, n_classes=len(config.EMOTIONS))
+    probs = bundle_obj.fuse(p_crnn, p_classic)  # the bundle's own prediction
+    y_pred = probs.argmax(axis=1)
     m = evaluate.metrics(y_true, y_pred)
     pred_df = prepared.meta_test.reset_index(drop=True).copy()
     pred_df["y_true"] = y_true
@@ -435,36 +510,22 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
     split_kind = sp.get("kind", run.cfg["split"])
     normalisation = ps.get("normalisation", run.cfg["normalisation"])
     model_name = (bundle_obj.settings.get("model") or {}).get("model", run.cfg["model"])
-
-    # The classic baseline needs no validation part (nothing is early-stopped), so it is
-    # fitted on the training and validation files: everything but the test part.
-    P_train = np.concatenate([prepared.P_train, prepared.P_val])
+    kind = str(classic_info.get("kind", run.cfg["classic_model"]))
+    w = bundle_obj.fusion_weight
+    classic_name = f"{kind.upper()} on pooled features" + (" (per-speaker standardised)" if classic_info.get("normalisation") == "per_speaker" else "")
+    m_crnn = evaluate.metrics(y_true, p_crnn.argmax(axis=1))
+    m_classic = evaluate.metrics(y_true, p_classic.argmax(axis=1))
+    if w > 0:
+        model_label = f"{model_name} + {kind}"
+        headline = f"CRNN ({model_name}) + {kind.upper()}, probabilities weighted {1 - w:g} / {w:g}: the bundle"
+        rows = {headline: m, f"CRNN ({model_name}) alone": m_crnn, f"{classic_name} alone": m_classic}
+    else:
+        model_label = model_name
+        headline = f"CRNN ({model_name}): the bundle"
+        rows = {headline: m, classic_name: m_classic}
+    # the classic model learns from the training and validation files (fit_classic)
     y_fit = np.concatenate([prepared.y_train_pooled, prepared.y_val])
-    P_test = prepared.P_test
-    base_name = f"{run.cfg['baseline'].upper()} on pooled features"
-    if normalisation == "per_speaker":
-        # the baseline gets the same per-speaker normalisation as the CRNN's input
-        from .normalise import standardise_per_actor
-
-        parts = prepared.split_df["part"].to_numpy()
-        fit_actors = np.concatenate([prepared.split_df["actor"].to_numpy()[parts == "train"], prepared.meta_val["actor"].to_numpy()])
-        P_train = standardise_per_actor(P_train, fit_actors)
-        P_test = standardise_per_actor(P_test, prepared.meta_test["actor"].to_numpy())
-        base_name += " (per-speaker standardised)"
-    base = evaluate.baseline(P_train, y_fit, P_test, y_true, kind=run.cfg["baseline"], seed=run.cfg["seed"])
     major = evaluate.majority_baseline(y_fit, y_true)
-    rows = {f"CRNN ({model_name})": m, base_name: base}
-    fused = None
-    if run.cfg["baseline"] == "svm":
-        # late fusion: the average of the CRNN's and the calibrated SVM's probabilities
-        # (docs/experiments.md: the best speaker-independent combination measured)
-        try:
-            p_svm = evaluate.baseline_probabilities(P_train, y_fit, P_test, seed=run.cfg["seed"])
-        except SERError as exc:
-            print(f"no CRNN + SVM fusion row: {exc}")
-        else:
-            fused = evaluate.metrics(y_true, ((probs + p_svm) / 2).argmax(axis=1))
-            rows["CRNN + SVM (probability average)"] = fused
     rows["majority class"] = major
     comparison = evaluate.comparison_table(rows)
     actors = split.actors_by_part(prepared.split_df)
@@ -498,11 +559,13 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
     out.update(split_info)
     out.update(
         model_dir=str(run.path("bundle")),
-        model=model_name,
+        model=model_label,
+        fusion_weight=w,
+        classic_model=kind,
         baselines={
             name: {k: r[k] for k in ("accuracy", "uar", "macro_f1")}
             for name, r in rows.items()
-            if not name.startswith("CRNN (")
+            if name != headline
         },
         protocol=protocol,
         normalisation_description=ps.get("normalisation_description"),

@@ -219,3 +219,70 @@ def test_read_settings_does_not_import_tensorflow(saved):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == [str(N_FRAMES), "False"]
+
+
+def _with_classic(saved, tmp_path, *, weight: float, per_speaker: bool = False):
+    """A bundle whose classic part was fitted on jittered pooled vectors of the three clips."""
+    import pandas as pd
+
+    from ser_utils import classic
+
+    _, m, paths = saved
+    settings = _settings()
+    fs = features.extract(pd.DataFrame({"path": paths, "file_id": ["a", "b", "c"]}), settings=settings["features"],
+                          cache_dir=None, n_jobs=1, progress=False)
+    rng = np.random.default_rng(0)
+    P = np.concatenate([fs.pooled + rng.normal(0, 0.05, fs.pooled.shape) * np.abs(fs.pooled) for _ in range(4)])
+    y = np.tile([0, 1, 2], 4)
+    actors = np.repeat([1, 2, 3, 4], 3)
+    norm = normalise.fit_pooled(P, actors) if per_speaker else None
+    model = classic.fit(normalise.apply_pooled(P, norm, actors=list(actors)) if per_speaker else P, y, kind="logreg", C_logreg=1.0)
+    settings["classic"] = {"kind": "logreg", "fusion_weight": weight, "n_features": int(P.shape[1]),
+                           "normalisation": "per_speaker" if per_speaker else "none"}
+    folder = save_bundle(tmp_path / f"b{weight}", m, settings=settings, classic=model, classic_norm=norm)
+    return folder, m, model, fs.pooled, paths
+
+
+def test_bundle_with_classic_part_predicts_the_weighted_average(saved, tmp_path):
+    from ser_utils import classic
+    from ser_utils.bundle import CLASSIC_FILE
+
+    folder, m, model, P, paths = _with_classic(saved, tmp_path, weight=0.3)
+    assert sorted(p.name for p in folder.iterdir()) == [SETTINGS_FILE, CLASSIC_FILE, MODEL_FILE]
+    b = load_bundle(folder)
+    assert b.fusion_weight == pytest.approx(0.3)
+    X, _, _, _ = b.preprocess(paths)
+    p_crnn = m.predict(X, verbose=0)
+    p_classic = classic.probabilities(model, P, n_classes=len(config.EMOTIONS))
+    expect = 0.7 * p_crnn + 0.3 * p_classic
+    df = b.predict_paths(paths)
+    np.testing.assert_allclose(df[list(config.EMOTIONS)].to_numpy(), expect, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(expect, p_crnn, atol=1e-3)  # the classic part changed the answer
+    # the pooled vectors the bundle computes are those of features.extract
+    _, P_b, ok, _ = b.analyse(paths)
+    np.testing.assert_allclose(P_b, P, rtol=1e-6)
+    # weight 0: the CRNN alone, although the classic part is there
+    b0 = load_bundle(_with_classic(saved, tmp_path, weight=0.0)[0])
+    np.testing.assert_allclose(b0.predict_paths(paths)[list(config.EMOTIONS)].to_numpy(), p_crnn, rtol=1e-5, atol=1e-6)
+
+
+def test_bundle_classic_part_per_speaker_and_missing_files(saved, tmp_path):
+    from ser_utils.bundle import CLASSIC_FILE, CLASSIC_NORM_FILE
+
+    folder, _, _, _, _ = _with_classic(saved, tmp_path, weight=0.5, per_speaker=True)
+    assert (folder / CLASSIC_NORM_FILE).is_file()
+    b = load_bundle(folder)
+    assert b.classic_norm["actors"].tolist() == [1, 2, 3, 4]
+    (folder / CLASSIC_NORM_FILE).unlink()
+    with pytest.raises(ModelError, match=CLASSIC_NORM_FILE):
+        load_bundle(folder)
+    (folder / CLASSIC_FILE).unlink()
+    with pytest.raises(ModelError, match="classic model file"):
+        load_bundle(folder)
+    with pytest.raises(ModelError, match="classic_norm"):
+        s = _settings()
+        s["classic"] = {"fusion_weight": 0.5, "n_features": 3, "normalisation": "per_speaker"}
+        save_bundle(tmp_path / "x", _model(), settings=s, classic=object())
+    with pytest.raises(ModelError, match="fusion_weight"):
+        s["classic"]["fusion_weight"] = 2
+        save_bundle(tmp_path / "x", _model(), settings=s, classic=object(), classic_norm={})

@@ -20,7 +20,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _settings(**kw):
-    cfg = config.resolve("demo", **{"n_mels": 32, "n_fft": 512, "hop_length": 256, "n_mfcc": 13, **kw})
+    cfg = config.resolve("demo", **{"n_mels": 32, "n_fft": 512, "hop_length": 256, "n_mfcc": 13, "pool_stats": ["mean", "std"], **kw})
     return F.feature_settings(cfg)
 
 
@@ -421,3 +421,36 @@ def test_real_corpus_subset(tmp_path):
     assert (fs.index["n_frames"] == [S.shape[1] for S in fs.logmels]).all()
     again = F.extract(m, settings=s, cache_dir=tmp_path / "c", progress=False)
     assert again.stats["misses"] == 0
+
+
+def test_pool_statistics_by_hand():
+    F_ = np.array([[1.0, 3.0, 2.0, 6.0], [5.0, 5.0, 5.0, 5.0]])
+    v = F.pool(F_, stats=["slope", "mean", "p50", "delta_std"])  # taken in POOL_STATS order
+    names = F.pooled_feature_names(["a", "b"], stats=["slope", "mean", "p50", "delta_std"])
+    assert names == ["a_mean", "b_mean", "a_p50", "b_p50", "a_delta_std", "b_delta_std", "a_slope", "b_slope"]
+    got = dict(zip(names, v))
+    assert got["a_mean"] == pytest.approx(3.0) and got["b_mean"] == pytest.approx(5.0)
+    assert got["a_p50"] == pytest.approx(2.5)
+    assert got["a_delta_std"] == pytest.approx(np.std([2.0, -1.0, 4.0]), rel=1e-6) and got["b_delta_std"] == 0
+    assert got["a_slope"] == pytest.approx(np.polyfit(np.arange(4), F_[0], 1)[0], rel=1e-6) and got["b_slope"] == 0
+    one = F.pool(np.array([[2.0]]), stats=config.POOL_STATS)  # a single frame: no movement
+    assert one.tolist() == [2.0, 0.0, 2.0, 2.0, 2.0, 0.0, 0.0]
+    with pytest.raises(FeatureError, match="unknown pooling statistic"):
+        F.pool(F_, stats=["mean", "max"])
+    with pytest.raises(FeatureError, match="empty"):
+        F.pool(F_, stats=[])
+
+
+def test_pool_stats_change_recomputes_only_the_frame_group(tmp_path):
+    m = _manifest(tmp_path / "audio")
+    cache = tmp_path / "cache"
+    base = F.extract(m, settings=_settings(), cache_dir=cache, n_jobs=1, progress=False)
+    r = F.extract(m, settings=_settings(pool_stats=list(config.POOL_STATS)), cache_dir=cache, n_jobs=1, progress=False)
+    assert r.stats["groups"]["logmel"]["misses"] == 0 and r.stats["groups"]["frame"]["misses"] == 6
+    assert r.pooled.shape[1] == 7 * (32 + 2 * 13) == len(r.pooled_names)
+    # the mean and std blocks are the same numbers as the default pooling's
+    idx = [r.pooled_names.index(n) for n in base.pooled_names]
+    np.testing.assert_allclose(r.pooled[:, idx], base.pooled, rtol=1e-6)
+    again = F.extract(m, settings=_settings(pool_stats=list(config.POOL_STATS)), cache_dir=cache, n_jobs=1, progress=False)
+    assert again.stats["misses"] == 0
+    np.testing.assert_array_equal(again.pooled, r.pooled)

@@ -188,3 +188,30 @@ def test_inputs_like_training_reproduces_test_inputs(corpus):
     np.testing.assert_array_equal(L, p.len_test)
     Xg, _ = inputs_like_training([fs.logmels[pos[0]]], p.settings)  # no actor: global fallback
     assert Xg.shape == (1,) + p.X_test.shape[1:] and not np.array_equal(Xg[0], p.X_test[0])
+
+
+@pytest.mark.parametrize("norm", ["global", "per_speaker"])
+def test_classic_model_never_sees_the_test_part(corpus, norm):
+    """pipeline.fit_classic learns from training and validation files only; moving test vectors changes nothing."""
+    from ser_utils import pipeline
+
+    fs, cache = corpus
+    cfg = _cfg(aug_copies=1, balance="oversample", normalisation=norm, classic_model="logreg")
+    p = prepare_datasets(fs, cfg, cache_dir=cache, progress=False)
+    model, stats, info = pipeline.fit_classic(cfg, p)
+    n_fit = int((p.split_df["part"] != "test").sum())
+    assert len(p.y_train) > n_fit - len(p.meta_val)  # the CRNN's training rows include copies...
+    assert info["n_files"] == n_fit  # original files, no augmented copies or oversampled rows
+    assert info["normalisation"] == ("per_speaker" if norm == "per_speaker" else "none")
+    if norm == "per_speaker":
+        fit_actors = set(p.meta_train["actor"]) | set(p.meta_val["actor"])
+        assert set(stats["actors"].tolist()) == fit_actors and not fit_actors & {7, 8}
+    p2 = copy.copy(p)
+    p2.P_test = p.P_test * 3.0 + 100.0
+    p2.y_test = (p.y_test + 1) % 8
+    model2, stats2, _ = pipeline.fit_classic(cfg, p2)
+    P_fit = np.concatenate([p.P_train, p.P_val])
+    np.testing.assert_array_equal(model.predict_proba(P_fit[:5]), model2.predict_proba(P_fit[:5]))
+    if norm == "per_speaker":
+        for k in stats:
+            np.testing.assert_array_equal(stats[k], stats2[k])

@@ -106,6 +106,11 @@ def test_metrics_json_has_the_required_keys_and_honest_values(series):
     assert set(m["per_class"]) >= {"neutral", "angry", "sad"}
     assert all(n in m["timings_s"] for n in NOTEBOOKS)
     assert Path(m["model_dir"], "model.keras").is_file()
+    # the bundle is the CRNN fused with the classic model; each part is also scored alone
+    assert m["fusion_weight"] == 0.5 and Path(m["model_dir"], "classic.skops").is_file()
+    alone = [name for name in m["baselines"] if name.endswith("alone")]
+    assert len(alone) == 2 and any(name.startswith("CRNN") for name in alone), m["baselines"]
+    assert "majority class" in m["baselines"]
 
 
 def test_predict_command_uses_the_saved_bundle(series, corpus):
