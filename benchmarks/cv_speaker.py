@@ -5,15 +5,17 @@ For each actor fold (``split=speaker``, ``n_folds`` folds of
 notebook 03 does (:func:`ser_utils.prepare.prepare_datasets`), train the configured
 model as notebook 04 does (:func:`ser_utils.train.fit`, early stopping on the fold's
 validation actors), and score it on the fold's test actors, which it has never seen.
-The classic baseline (an RBF SVM on the pooled vectors, trained on every non-test actor:
-it needs no validation part) is scored on the same folds, twice: with global
-standardisation, and with per-speaker standardisation of the pooled vectors (each actor
-standardised with its own mean and std, test actors included: that uses unlabelled audio
-of the test speaker, so both figures are printed).
+The classic model of the configuration (``classic_model``: SVM, logistic regression or
+both, on the pooled vectors, trained on every non-test actor: it needs no validation
+part) is scored on the same folds, twice: with global standardisation, and with
+per-speaker standardisation of the pooled vectors (each actor standardised with its own
+mean and std, test actors included: that uses unlabelled audio of the test speaker, so
+both figures are printed).
 
-``--fuse-svm`` also scores the average of the model's and that per-speaker SVM's class
-probabilities (Platt-calibrated); ``--save-probs`` keeps each fold's test probabilities
-under ``artifacts/cv_probs/``.
+With a model trained, the **bundle** is scored too, exactly as notebooks 04-05 build it:
+the CRNN's probabilities averaged with those of the classic model fitted by
+:func:`ser_utils.pipeline.fit_classic` (``fusion_weight``). ``--save-probs`` keeps each
+fold's test probabilities (CRNN, classic, bundle) under ``artifacts/cv_probs/``.
 
 With ``--split random`` the seeds' protocol is run instead: one stratified 80/20 split
 (seed 42, 10 % of all files carved from training for validation), which lets every actor
@@ -26,7 +28,7 @@ Usage (from anywhere)::
 
     python benchmarks/cv_speaker.py [--data-dir ../shared/data/ravdess-22k] [--profile full]
         [--folds 5] [--only-folds 0 1] [--split speaker|random] [-p NAME VALUE ...]
-        [--name LABEL] [--baseline-only]
+        [--name LABEL] [--baseline-only] [--save-probs]
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ if str(REPO) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from ser_utils import config, data, evaluate, features, prepare, split as split_mod  # noqa: E402
+from ser_utils import classic, config, data, evaluate, features, normalise, prepare, split as split_mod  # noqa: E402
 from ser_utils.normalise import standardise_per_actor  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"
@@ -93,35 +95,27 @@ def _fmt_summary(s: dict[str, dict[str, float]]) -> str:
     return "  ".join(f"{k} {s[k]['mean']:.3f} ± {s[k]['std']:.3f}" for k in _KEYS)
 
 
-def _baselines(fs, split_df, *, kind: str, seed: int) -> dict[str, dict[str, Any]]:
-    """SVM on pooled vectors: train = every non-test file, test = the test part."""
+def _classic_metrics(P: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, cfg: dict[str, Any]) -> dict[str, Any]:
+    model = classic.fit(
+        P[tr], y[tr], kind=cfg["classic_model"], C_svm=cfg["classic_C"], C_logreg=cfg["classic_logreg_C"],
+        gamma=cfg["classic_gamma"], seed=cfg["seed"],
+    )
+    probs = classic.probabilities(model, P[te], n_classes=len(config.EMOTIONS))
+    return evaluate.metrics(y[te], probs.argmax(axis=1))
+
+
+def _baselines(fs, split_df, cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The classic model on pooled vectors: train = every non-test file, test = the test part."""
     part = split_df["part"].to_numpy()
     tr, te = part != "test", part == "test"
     P = np.asarray(fs.pooled, np.float64)
     y = split_df["label"].to_numpy()
     actors = split_df["actor"].to_numpy()
-    out = {}
-    g = evaluate.baseline(P[tr], y[tr], P[te], y[te], kind=kind, seed=seed)
-    out[kind] = _short(g)
-    Ps = standardise_per_actor(P, actors)
-    s = evaluate.baseline(Ps[tr], y[tr], Ps[te], y[te], kind=kind, seed=seed)
-    out[f"{kind}_per_speaker"] = _short(s)
-    return out
-
-
-def _svm_probs(fs, split_df, *, seed: int) -> np.ndarray:
-    """Per-speaker-standardised pooled vectors, RBF SVM with Platt probabilities.
-
-    Returns
-    -------
-    np.ndarray, shape (n_test, 8)
-        Class probabilities of the test files (rows in ``split_df`` order of the test part).
-    """
-    part = split_df["part"].to_numpy()
-    tr, te = part != "test", part == "test"
-    Ps = standardise_per_actor(np.asarray(fs.pooled, np.float64), split_df["actor"].to_numpy())
-    y = split_df["label"].to_numpy()
-    return evaluate.baseline_probabilities(Ps[tr], y[tr], Ps[te], seed=seed, n_classes=len(config.EMOTIONS))
+    kind = cfg["classic_model"]
+    return {
+        kind: _short(_classic_metrics(P, y, tr, te, cfg)),
+        f"{kind}_per_speaker": _short(_classic_metrics(standardise_per_actor(P, actors), y, tr, te, cfg)),
+    }
 
 
 def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
@@ -132,6 +126,13 @@ def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[
     t_prep = time.perf_counter() - t0
     m, info = pipeline.fit_model(cfg, p, log=log)
     probs = m.predict(p.X_test, batch_size=64, verbose=0)
+    # the bundle's classic part, as notebook 04 fits it, and the bundle's fused prediction
+    cmodel, cnorm, _ = pipeline.fit_classic(cfg, p)
+    actors_test = [int(a) for a in p.meta_test["actor"]]
+    P_test = p.P_test if cnorm is None else normalise.apply_pooled(p.P_test, cnorm, actors=actors_test)
+    p_classic = classic.probabilities(cmodel, P_test, n_classes=len(config.EMOTIONS))
+    w = cfg["fusion_weight"]
+    p_bundle = (1 - w) * probs + w * p_classic
     extra_ids = p.meta_test["file_id"].astype(str).to_numpy()
     met = evaluate.metrics(p.y_test, probs.argmax(axis=1))
     extra = {
@@ -145,6 +146,8 @@ def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[
         "params": int(m.count_params()),
         "test_file_ids": extra_ids,
         "y_test": np.asarray(p.y_test),
+        "p_classic": p_classic,
+        "p_bundle": p_bundle,
     }
     return met, extra, probs
 
@@ -162,7 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--quiet", action="store_true", help="no per-epoch lines")
-    ap.add_argument("--fuse-svm", action="store_true", help="also score the average of the model's and a per-speaker SVM's probabilities")
     ap.add_argument("--save-probs", action="store_true", help="save each fold's test probabilities under artifacts/cv_probs/")
     ap.add_argument("--no-record", action="store_true", help="do not append to results.jsonl")
     args = ap.parse_args(argv)
@@ -203,30 +205,28 @@ def main(argv: list[str] | None = None) -> int:
         actors = split_mod.actors_by_part(split_df)
         t_run = time.perf_counter()
         row: dict[str, Any] = {"label": label, "actors": actors}
-        row["baselines"] = _baselines(fs, split_df, kind=cfg["baseline"], seed=cfg["seed"])
+        row["baselines"] = _baselines(fs, split_df, cfg)
         print(f"{label}: val actors {actors.get('val')}", flush=True)
         for k, v in row["baselines"].items():
             print(f"  {k:<18} {_fmt(v)}", flush=True)
         if not args.baseline_only:
             met, extra, probs = _train_and_score(fs, cfg, cache_dir=args.cache_dir, log=log)
             ids, y_test = extra.pop("test_file_ids"), extra.pop("y_test")
+            p_classic, p_bundle = extra.pop("p_classic"), extra.pop("p_bundle")
             row["model"] = _short(met)
             row.update(extra)
-            p_svm = None
-            if args.fuse_svm:
-                p_svm = _svm_probs(fs, split_df, seed=cfg["seed"])
-                test_ids = split_df.loc[split_df["part"] == "test", "file_id"].astype(str).to_numpy()
-                order = {f: i for i, f in enumerate(test_ids)}
-                p_svm = p_svm[[order[f] for f in ids]]  # to the model's test-row order
-                fused = evaluate.metrics(y_test, (0.5 * probs + 0.5 * p_svm).argmax(axis=1))
-                row["baselines"]["fusion_model+svm_ps"] = _short(fused)
-                print(f"  {'fusion_model+svm_ps':<18} {_fmt(fused)}", flush=True)
+            key = f"bundle: {cfg['model']} + {cfg['classic_model']}, w={cfg['fusion_weight']:g}"
+            if cfg["fusion_weight"] > 0:
+                fused = evaluate.metrics(y_test, p_bundle.argmax(axis=1))
+                row["baselines"][key] = _short(fused)
+                print(f"  {key:<18} {_fmt(fused)}", flush=True)
             if args.save_probs:
                 out = REPO / "artifacts" / "cv_probs" / "".join(c if c.isalnum() else "_" for c in name)[:80]
                 out.mkdir(parents=True, exist_ok=True)
-                arrays = {"file_id": ids.astype(str), "y_test": y_test, "p_model": probs.astype(np.float32)}
-                if p_svm is not None:
-                    arrays["p_svm_per_speaker"] = p_svm.astype(np.float32)
+                arrays = {
+                    "file_id": ids.astype(str), "y_test": y_test, "p_model": probs.astype(np.float32),
+                    "p_classic": p_classic.astype(np.float32), "p_bundle": p_bundle.astype(np.float32),
+                }
                 np.savez(out / f"{plan.index((label, extra_cfg))}.npz", **arrays)
             print(f"  {cfg['model']:<18} {_fmt(met)}   (train {extra['train_s']:.0f} s, {extra['epochs_run']} epochs, best {extra['best_epoch']}, n_frames {extra['n_frames']})", flush=True)
         row["wall_s"] = round(time.perf_counter() - t_run, 1)

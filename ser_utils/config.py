@@ -160,11 +160,11 @@ PARAMS: dict[str, Param] = {
     "reduce_lr_patience": _p("train", 4, "int", "epochs without validation improvement before halving the learning rate", low=1),
     "deterministic": _p("train", True, "bool", "seed everything and use deterministic ops"),
     # --- the classic model on pooled vectors, fused with the CRNN --------------------------
-    "classic_model": _p("classic", "svm", "str", "classifier on the pooled vectors, kept in the bundle beside the CRNN", choices=("svm", "logreg", "svm+logreg")),
+    "classic_model": _p("classic", "svm+logreg", "str", "classifier on the pooled vectors, kept in the bundle beside the CRNN", choices=("svm", "logreg", "svm+logreg")),
     "classic_C": _p("classic", 10.0, "float", "SVM: inverse regularisation C", low=1e-6),
     "classic_gamma": _p("classic", 0.3, "float", "SVM: RBF gamma as a multiple of 1 / n_features (1 = scikit-learn's 'scale')", low=1e-6),
     "classic_logreg_C": _p("classic", 0.01, "float", "logistic regression: inverse regularisation C", low=1e-6),
-    "fusion_weight": _p("classic", 0.5, "float", "the bundle predicts (1 - w) * CRNN + w * classic probabilities; 0 = the CRNN alone", low=0.0, high=1.0),
+    "fusion_weight": _p("classic", 0.6, "float", "the bundle predicts (1 - w) * CRNN + w * classic probabilities; 0 = the CRNN alone", low=0.0, high=1.0),
     # --- evaluation -----------------------------------------------------------------
     "predict_file": _p("evaluate", None, "path", "one audio file to predict at the end of notebook 5; None = the first test file", optional=True),
 }

@@ -761,6 +761,12 @@ def summary_html(
     # metrics
     out.append('<h2 id="summary-metrics">Headline metrics</h2>')
     if metrics:
+        model = metrics.get("model")
+        if model:
+            w = metrics.get("fusion_weight")
+            how = (f" (probabilities of the CRNN and the classic model, weighted {1 - float(w):g} / {float(w):g})"
+                   if isinstance(w, (int, float)) and w > 0 else "")
+            out.append(f"<p>The saved model bundle: <code>{_e(model)}</code>{_e(how)}.</p>")
         rows = [(label, _fmt_metric(metrics.get(key))) for key, label in _HEADLINE]
         out.append(_table(rows, ("metric", "test set")))
         protocol = _protocol_text(metrics).strip()
@@ -774,7 +780,7 @@ def summary_html(
                 if isinstance(vals, Mapping):
                     brows.append((name, *(_fmt_metric(vals.get(k)) for k, _ in _HEADLINE)))
             if brows:
-                out.append("<p>Baselines on the same test set:</p>")
+                out.append("<p>On the same test set: each part of the bundle alone, and the baselines.</p>")
                 out.append(_table(brows, ("baseline", *(label for _, label in _HEADLINE))))
     else:
         out.append("<p>No metrics: the evaluation notebook did not run to the end.</p>")
