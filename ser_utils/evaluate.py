@@ -1,4 +1,4 @@
-"""The verdict: metrics, breakdowns by group, confusions, classic baselines, summaries.
+"""The verdict: metrics, breakdowns by group, confusions, the majority baseline, summaries.
 
 Everything here works on label arrays and DataFrames (no TensorFlow). Labels may be given
 as integers ``0..n_classes-1`` (the order of ``labels``, by default
@@ -14,7 +14,6 @@ Predictions of an absent class still count as errors (accuracy, the true class's
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,8 +30,6 @@ __all__ = [
     "breakdowns",
     "BREAKDOWN_COLUMNS",
     "confused_pairs",
-    "baseline",
-    "baseline_probabilities",
     "majority_baseline",
     "comparison_table",
     "fold_summary",
@@ -288,141 +285,6 @@ def breakdowns(pred_df: pd.DataFrame, *, labels: Sequence[str] = EMOTIONS) -> di
 
 
 # --- baselines -------------------------------------------------------------------------
-
-
-def _check_matrix(P: Any, name: str) -> np.ndarray:
-    arr = np.asarray(P, dtype=float)
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise DataError(f"{name} must be a non-empty 2-D array (n_files, n_features), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise DataError(f"{name} holds NaN or infinite values; fix the pooled features first")
-    return arr
-
-
-def baseline(
-    P_train: Any,
-    y_train: Any,
-    P_test: Any,
-    y_test: Any,
-    *,
-    kind: str = "svm",
-    seed: int = 42,
-    labels: Sequence[str] = EMOTIONS,
-) -> dict[str, Any]:
-    """A classic classifier on pooled features, fitted on the training part only.
-
-    ``Pipeline(StandardScaler, SVC(kernel="rbf", C=10, class_weight="balanced"))`` for
-    ``kind="svm"``, ``Pipeline(StandardScaler, LogisticRegression(max_iter=2000,
-    class_weight="balanced"))`` for ``kind="logreg"``. The scaler's statistics come
-    from ``P_train`` alone; ``P_test`` is only transformed.
-
-    Parameters
-    ----------
-    P_train : array-like, shape (n_train, d)
-    y_train : array-like, shape (n_train,)
-    P_test : array-like, shape (n_test, d)
-    y_test : array-like, shape (n_test,)
-    kind : {"svm", "logreg"}
-    seed : int
-        ``random_state`` of the classifier.
-
-    Returns
-    -------
-    dict
-        :func:`metrics` of the test predictions, plus ``kind``, ``fit_time_s``,
-        ``y_pred`` (int ndarray ``(n_test,)``) and ``model`` (the fitted Pipeline;
-        neither of these two is JSON-able: drop them before saving).
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
-    if kind not in ("svm", "logreg"):
-        raise ConfigError(f"kind must be 'svm' or 'logreg', got {kind!r}")
-    labs = _check_labels(labels)
-    Xtr = _check_matrix(P_train, "P_train")
-    Xte = _check_matrix(P_test, "P_test")
-    ytr = _as_label_array(y_train, labs, "y_train")
-    yte = _as_label_array(y_test, labs, "y_test")
-    if Xtr.shape[0] != ytr.size:
-        raise DataError(f"P_train has {Xtr.shape[0]} rows but y_train has {ytr.size} labels")
-    if Xte.shape[0] != yte.size:
-        raise DataError(f"P_test has {Xte.shape[0]} rows but y_test has {yte.size} labels")
-    if Xtr.shape[1] != Xte.shape[1]:
-        raise DataError(f"P_train has {Xtr.shape[1]} features but P_test has {Xte.shape[1]}; they must match")
-    if np.unique(ytr).size < 2:
-        raise DataError("y_train holds a single class; a classifier needs at least two")
-    if kind == "svm":
-        clf = SVC(kernel="rbf", C=10.0, gamma="scale", class_weight="balanced", random_state=seed)
-    else:
-        clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)
-    model = Pipeline([("scale", StandardScaler()), ("clf", clf)])
-    t0 = time.perf_counter()
-    model.fit(Xtr, ytr)
-    fit_time = time.perf_counter() - t0
-    y_pred = np.asarray(model.predict(Xte), dtype=np.int64)
-    out = metrics(yte, y_pred, labels=labs)
-    out.update(kind=kind, fit_time_s=float(fit_time), y_pred=y_pred, model=model)
-    return out
-
-
-def baseline_probabilities(
-    P_train: Any,
-    y_train: Any,
-    P_test: Any,
-    *,
-    seed: int = 42,
-    n_classes: int = len(EMOTIONS),
-) -> np.ndarray:
-    """Class probabilities of the RBF SVM baseline, for fusing with another model.
-
-    The same ``StandardScaler`` + ``SVC(C=10, class_weight="balanced")`` as :func:`baseline`
-    (``kind="svm"``), with Platt scaling fitted by internal cross-validation on the training
-    part (``CalibratedClassifierCV(method="sigmoid")``, up to 5 folds).
-
-    Parameters
-    ----------
-    P_train : array-like, shape (n_train, d)
-    y_train : array-like of int, shape (n_train,)
-        Labels ``0 .. n_classes - 1``.
-    P_test : array-like, shape (n_test, d)
-
-    Returns
-    -------
-    np.ndarray, shape (n_test, n_classes)
-        Rows sum to 1; a class absent from ``y_train`` gets probability 0.
-
-    Raises
-    ------
-    DataError
-        Fewer than two classes, or a class with a single training example (calibration
-        needs two per class).
-    """
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
-    Xtr = _check_matrix(P_train, "P_train")
-    Xte = _check_matrix(P_test, "P_test")
-    ytr = np.asarray(y_train, dtype=np.int64)
-    if ytr.shape != (Xtr.shape[0],):
-        raise DataError(f"y_train must have shape ({Xtr.shape[0]},), got {ytr.shape}")
-    if Xtr.shape[1] != Xte.shape[1]:
-        raise DataError(f"P_train has {Xtr.shape[1]} features but P_test has {Xte.shape[1]}; they must match")
-    classes, counts = np.unique(ytr, return_counts=True)
-    if classes.size < 2 or counts.min() < 2:
-        raise DataError("calibrated SVM probabilities need at least two classes with two training examples each")
-    if classes.min() < 0 or classes.max() >= n_classes:
-        raise DataError(f"y_train labels must lie in 0..{n_classes - 1}, got {classes.min()}..{classes.max()}")
-    svc = SVC(kernel="rbf", C=10.0, gamma="scale", class_weight="balanced", random_state=seed)
-    clf = CalibratedClassifierCV(svc, method="sigmoid", cv=int(min(5, counts.min())), ensemble=False)
-    model = Pipeline([("scale", StandardScaler()), ("clf", clf)])
-    model.fit(Xtr, ytr)
-    probs = np.zeros((Xte.shape[0], n_classes))
-    probs[:, model.classes_] = model.predict_proba(Xte)
-    return probs
 
 
 def majority_baseline(y_train: Any, y_test: Any, *, labels: Sequence[str] = EMOTIONS) -> dict[str, Any]:

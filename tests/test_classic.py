@@ -33,6 +33,9 @@ def test_fit_learns_and_gives_probabilities_over_all_labels(kind):
     np.testing.assert_allclose(pr.sum(axis=1), 1.0, rtol=1e-6)
     assert np.all(pr[:, 4:] == 0)  # classes never seen get probability 0
     assert (pr.argmax(axis=1) == yt).mean() > 0.9
+    scaler = model.named_steps["scale"]  # statistics of the training vectors, and only those
+    np.testing.assert_allclose(scaler.mean_, P.mean(axis=0))
+    assert scaler.n_samples_seen_ == len(P)
 
 
 def test_fit_rejects_bad_input_clearly():

@@ -198,49 +198,6 @@ def test_breakdowns_validates_columns():
 # --- baselines -------------------------------------------------------------------------
 
 
-def _blobs(n_per_class: int, shift: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(4), n_per_class)
-    centres = rng.normal(0, 4, (4, 6))
-    X = centres[y] + rng.normal(0, 0.5, (y.size, 6)) + shift
-    return X, y
-
-
-@pytest.mark.parametrize("kind", ["svm", "logreg"])
-def test_baseline_fits_on_training_only(kind):
-    P_train, y_train = _blobs(20, 0.0, seed=3)
-    P_test, y_test = _blobs(5, 0.0, seed=3)
-    P_test = P_test + 0.05  # slightly different statistics from training
-    out = E.baseline(P_train, y_train, P_test, y_test, kind=kind, seed=0)
-    scaler = out["model"].named_steps["scale"]
-    np.testing.assert_allclose(scaler.mean_, P_train.mean(axis=0))
-    np.testing.assert_allclose(scaler.scale_, P_train.std(axis=0))
-    assert scaler.n_samples_seen_ == len(P_train)
-    assert out["y_pred"].shape == (len(P_test),)
-    assert out["accuracy"] > 0.9  # well-separated blobs
-    assert out["kind"] == kind
-    clf = out["model"].named_steps["clf"]
-    assert clf.class_weight == "balanced"
-    if kind == "svm":
-        assert clf.kernel == "rbf" and clf.C == 10
-    else:
-        assert clf.max_iter == 2000
-
-
-def test_baseline_validates():
-    P, y = _blobs(5, 0.0, seed=4)
-    with pytest.raises(ConfigError, match="svm"):
-        E.baseline(P, y, P, y, kind="forest")
-    with pytest.raises(DataError, match="features"):
-        E.baseline(P, y, P[:, :3], y)
-    with pytest.raises(DataError, match="rows"):
-        E.baseline(P, y[:-1], P, y)
-    bad = P.copy()
-    bad[0, 0] = np.nan
-    with pytest.raises(DataError, match="NaN"):
-        E.baseline(bad, y, P, y)
-
-
 def test_majority_baseline():
     y_train = [3, 3, 3, 1, 2, 3, 0]
     y_test = [3, 3, 1, 0, 5]
@@ -336,28 +293,3 @@ def test_import_is_light():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
-
-
-def test_baseline_probabilities_are_calibrated_rows_over_all_classes():
-    from ser_utils import evaluate
-
-    rng = np.random.default_rng(0)
-    centres = rng.normal(scale=5.0, size=(3, 4))
-    y_train = np.repeat([0, 2, 5], 20)  # classes 1, 3, 4, 6, 7 absent
-    P_train = centres[np.searchsorted([0, 2, 5], y_train)] + rng.normal(size=(60, 4))
-    y_test = np.array([0, 2, 5] * 5)
-    P_test = centres[np.searchsorted([0, 2, 5], y_test)] + rng.normal(size=(15, 4))
-    probs = evaluate.baseline_probabilities(P_train, y_train, P_test, seed=0)
-    assert probs.shape == (15, 8)
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
-    assert np.all(probs[:, [1, 3, 4, 6, 7]] == 0.0)
-    assert (probs.argmax(axis=1) == y_test).mean() > 0.9
-
-
-def test_baseline_probabilities_refuse_a_class_with_one_example():
-    from ser_utils import evaluate
-    from ser_utils.errors import DataError
-
-    P = np.arange(12, dtype=float).reshape(6, 2)
-    with pytest.raises(DataError, match="two training examples"):
-        evaluate.baseline_probabilities(P, np.array([0, 0, 0, 1, 1, 2]), P)
