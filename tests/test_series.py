@@ -73,6 +73,7 @@ def test_every_report_is_offline_and_small(series):
     # plots are embedded, and the synthetic data is called synthetic
     assert "data:image/png;base64" in (reports / "01_eda.html").read_text()
     assert "SYNTHETIC" in (reports / "index.html").read_text().upper()
+    assert "The saved model bundle: <code>" in (reports / "index.html").read_text()
 
 
 def test_index_links_resolve(series):
