@@ -174,7 +174,9 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Real RAVDESS, the real recipe: chosen by 5-fold speaker-independent CV within a
     # 2-core CPU budget (docs/experiments.md, benchmarks/cv_speaker.py). A small
     # attention CRNN on trimmed, full-length 64-band log-mels, per-speaker
-    # normalisation, SpecAugment, no waveform augmentation (too slow to extract).
+    # normalisation, SpecAugment, no waveform augmentation (too slow to extract), fused
+    # (fusion_weight 0.6, the defaults above) with an SVM + logistic regression on the
+    # 7-statistic pooled vectors: UAR 0.739 +/- 0.017 over 5 folds of 4 unseen actors.
     "full": {
         "n_mels": 64,
         "aug_copies": 0,
