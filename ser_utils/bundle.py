@@ -49,6 +49,7 @@ import numpy as np
 
 from .config import EMOTIONS
 from .errors import ModelError, SERError
+from .features import SETTING_KEYS
 
 __all__ = [
     "MODEL_FILE",
@@ -66,17 +67,10 @@ CLASSIC_FILE = "classic.skops"
 CLASSIC_NORM_FILE = "classic_norm.npz"
 FORMAT_VERSION = 1
 
-#: Feature settings a bundle must hold to reproduce the model's input.
-REQUIRED_FEATURE_KEYS: tuple[str, ...] = (
-    "sample_rate",
-    "n_mels",
-    "n_fft",
-    "hop_length",
-    "fmin",
-    "fmax",
-    "trim_silence",
-    "trim_top_db",
-)
+#: Feature settings a bundle must hold to reproduce the model's inputs: those of
+#: :data:`ser_utils.features.SETTING_KEYS`, less ``deltas`` (it may sit at the top level) and
+#: ``pool_stats`` (bundles written before it existed pooled mean and std).
+REQUIRED_FEATURE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not in ("deltas", "pool_stats"))
 
 
 def _jsonable(obj: Any) -> Any:
@@ -402,7 +396,7 @@ class Bundle:
 
         fs = features.extract(
             pd.DataFrame({"path": [path], "file_id": [Path(path).stem]}),
-            settings={k: v for k, v in self.settings["features"].items() if k in features.SETTING_KEYS},
+            settings={**{k: v for k, v in self.settings["features"].items() if k in features.SETTING_KEYS}, "deltas": self.deltas},
             cache_dir=None,
             n_jobs=1,
             progress=False,

@@ -286,3 +286,10 @@ def test_bundle_classic_part_per_speaker_and_missing_files(saved, tmp_path):
     with pytest.raises(ModelError, match="fusion_weight"):
         s["classic"]["fusion_weight"] = 2
         save_bundle(tmp_path / "x", _model(), settings=s, classic=object(), classic_norm={})
+
+
+def test_save_requires_every_setting_the_feature_extraction_needs(tmp_path):
+    s = _settings()
+    del s["features"]["n_mfcc"]  # the pooled vectors could not be reproduced at predict time
+    with pytest.raises(ModelError, match="n_mfcc"):
+        save_bundle(tmp_path / "b", _model(), settings=s)
