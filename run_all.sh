@@ -2,7 +2,7 @@
 # Regenerate every report, or run the tests, in a project-local virtual environment.
 #
 #   ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...]   run notebooks 01-05 -> reports/
-#   ./run_all.sh --test [pytest args]                                   run the test suite
+#   ./run_all.sh --test [pytest args]                                   run the test suite (installs Chromium if missing)
 #   ./run_all.sh --help
 #
 # First use creates .venv/ beside this script and installs requirements.txt into it
@@ -79,11 +79,23 @@ ensure_env() {
   fi
 }
 
+# Browser tests drive the system's Chromium through Playwright (never a downloaded browser):
+# install Debian's package when it is missing and we may (root with apt-get); else they skip.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "run_all.sh: installing Chromium for the browser tests (apt-get) ..." >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+      || echo "run_all.sh: could not install chromium; the browser tests will skip" >&2
+  fi
+}
+
 ensure_env
 export PYTHONNOUSERSITE=1
 if [ "${1:-}" = "--test" ]; then
   shift
   cd "$ROOT"
+  ensure_chromium
   exec "$PY" -m pytest "$@"
 fi
-exec "$PY" -m ser_utils.report "$@"
+exec "$PY" -m ser_utils.reporting "$@"

@@ -1,9 +1,9 @@
 """Speaker-independent cross-validation of a recipe on real RAVDESS (issue 6).
 
 For each actor fold (``split=speaker``, ``n_folds`` folds of
-:func:`ser_utils.split.speaker_folds`, gender-balanced), prepare the datasets exactly as
-notebook 03 does (:func:`ser_utils.prepare.prepare_datasets`), train the configured
-model as notebook 04 does (:func:`ser_utils.train.fit`, early stopping on the fold's
+:func:`ser_utils.prep.split.speaker_folds`, gender-balanced), prepare the datasets exactly as
+notebook 03 does (:func:`ser_utils.prep.prepare.prepare_datasets`), train the configured
+model as notebook 04 does (:func:`ser_utils.models.train.fit`, early stopping on the fold's
 validation actors), and score it on the fold's test actors, which it has never seen.
 The classic model of the configuration (``classic_model``: SVM, logistic regression or
 both, on the pooled vectors, trained on every non-test actor: it needs no validation
@@ -49,8 +49,13 @@ if str(REPO) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from ser_utils import classic, config, data, evaluate, features, normalise, prepare, split as split_mod  # noqa: E402
-from ser_utils.normalise import standardise_per_actor  # noqa: E402
+from ser_utils.models import classic
+from ser_utils import config
+from ser_utils.data import corpus as data
+from ser_utils.evaluation import metrics as evaluate
+from ser_utils.features import core as features
+from ser_utils.prep import normalise, prepare, split as split_mod  # noqa: E402
+from ser_utils.prep.normalise import standardise_per_actor  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"
 DEFAULT_CACHE = REPO / "artifacts" / "cache"
@@ -187,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log = None if args.quiet else (lambda s: print("    " + s, flush=True))
     if not args.baseline_only:
-        from ser_utils import train
+        from ser_utils.models import train
 
         train.configure_threads()
 

@@ -1,6 +1,6 @@
 """How separable are the emotions of the SYNTHETIC demo corpus? A pooled-feature baseline.
 
-Generates a synthetic corpus (``ser_utils.synth``) into a temporary folder, extracts per
+Generates a synthetic corpus (``ser_utils.data.synth``) into a temporary folder, extracts per
 file the log-mel (64 bands, dB relative to the file's maximum, as the pipeline does)
 pooled to mean and standard deviation per band, plus MFCC (20) mean and standard
 deviation, after trimming leading/trailing silence, and fits scikit-learn classifiers
@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ser_utils.config import EMOTIONS  # noqa: E402
-from ser_utils.synth import make_corpus  # noqa: E402
+from ser_utils.data.synth import make_corpus  # noqa: E402
 
 
 def file_features(path: str, sr: int) -> np.ndarray:

@@ -182,7 +182,7 @@ def start(
     synthetic = dataset.get("synthetic") if dataset else None
     if notebook.startswith("01") and not profile:
         # The data decides the profile: find out now whether it is synthetic.
-        from .env import resolve_data_dir
+        from .data.locate import resolve_data_dir
 
         probe = config.resolve("demo", **{k: v for k, v in given.items() if k != "data_dir"})
         _, synthetic = resolve_data_dir(given.get("data_dir"), demo_actors=probe["demo_actors"], seed=0)
@@ -204,8 +204,8 @@ def scan_corpus(run: Run):
     ScanResult
         ``.manifest`` (one row per usable file) and ``.skipped`` (path, reason, detail).
     """
-    from . import data
-    from .env import resolve_data_dir
+    from .data import corpus as data
+    from .data.locate import resolve_data_dir
 
     cfg = run.cfg
     roots, synthetic = resolve_data_dir(cfg["data_dir"], demo_actors=cfg["demo_actors"], seed=0)
@@ -249,7 +249,8 @@ def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list
     -------
     list of (str, np.ndarray shape (n,), np.ndarray shape (n_mels, t))
     """
-    from . import audio, features
+    from .data import audio
+    from .features import core as features
 
     cfg = run.cfg
     speech = manifest[manifest["vocal_channel"] == "speech"]
@@ -277,7 +278,7 @@ def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list
 
 def extract_features(run: Run, manifest: pd.DataFrame):
     """Extract (or read from the cache) every file's log-mel and pooled vector, and save them."""
-    from . import features
+    from .features import core as features
 
     settings = features.feature_settings(run.cfg)
     fs = features.extract(
@@ -290,7 +291,7 @@ def extract_features(run: Run, manifest: pd.DataFrame):
 
 def load_features(run: Run):
     """The feature set notebook 02 saved."""
-    from . import features
+    from .features import core as features
 
     run.path("features", must_exist=True)
     return features.load_feature_set(run.path("features").parent)
@@ -317,7 +318,7 @@ def feature_overview(fs) -> pd.DataFrame:
 
 def prepare(run: Run, fs):
     """Split, fix the length, augment, normalise and balance (training part only), and save."""
-    from . import prepare as prep
+    from .prep import prepare as prep
 
     p = prep.prepare_datasets(fs, run.cfg, cache_dir=run.cache_dir, progress=True)
     folder = run.path("datasets").parent
@@ -327,7 +328,7 @@ def prepare(run: Run, fs):
 
 def load_prepared(run: Run):
     """The datasets notebook 03 saved."""
-    from . import prepare as prep
+    from .prep import prepare as prep
 
     run.path("datasets", must_exist=True)
     return prep.load_prepared(run.path("datasets").parent)
@@ -348,7 +349,7 @@ def fit_model(cfg: dict[str, Any], prepared, *, log=print):
     info : dict
         ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``stopped_early``...
     """
-    from . import model as model_mod, train
+    from .models import architectures as model_mod, train
 
     train.configure_threads()
     m = model_mod.build_model(
@@ -381,7 +382,7 @@ def _pooled_fit_part(prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
-    """Fit the classic model (:mod:`ser_utils.classic`) on the pooled vectors of the training and validation files.
+    """Fit the classic model (:mod:`ser_utils.models.classic`) on the pooled vectors of the training and validation files.
 
     It needs no validation part (nothing is early-stopped), so it learns from every
     non-test file; the test part never reaches it. With ``normalisation="per_speaker"``
@@ -392,12 +393,13 @@ def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarra
     -------
     model : sklearn Pipeline
     norm : dict of np.ndarray or None
-        :func:`ser_utils.normalise.fit_pooled` of the training vectors (per_speaker only).
+        :func:`ser_utils.prep.normalise.fit_pooled` of the training vectors (per_speaker only).
     info : dict
         The bundle's ``classic`` settings: ``kind``, ``C``, ``gamma``, ``logreg_C``,
         ``fusion_weight``, ``n_features``, ``normalisation``, ``n_files``, ``fit_time_s``.
     """
-    from . import classic, normalise
+    from .models import classic
+    from .prep import normalise
 
     P, y, actors = _pooled_fit_part(prepared)
     norm = None
@@ -434,7 +436,7 @@ def train_model(run: Run, prepared):
     info : dict
         ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``bundle_dir``...
     """
-    from . import bundle
+    from .models import bundle
 
     cfg = run.cfg
     m, info = fit_model(cfg, prepared)
@@ -460,7 +462,7 @@ def train_model(run: Run, prepared):
 
 def load_model_bundle(run: Run):
     """The model bundle notebook 04 saved."""
-    from . import bundle
+    from .models import bundle
 
     return bundle.load_bundle(run.path("bundle", must_exist=True))
 
@@ -478,7 +480,9 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         ``fusion_weight > 0``), ``pred_df`` (one row per test file), ``comparison``
         (table), ``breakdowns``, ``confused``, ``protocol`` (markdown).
     """
-    from . import classic as classic_mod, evaluate, normalise, split
+    from .models import classic as classic_mod
+    from .evaluation import metrics as evaluate
+    from .prep import normalise, split
 
     y_true = prepared.y_test
     test_actors_col = [int(a) for a in prepared.meta_test["actor"]]
@@ -588,7 +592,8 @@ def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=N
     ``path=None`` takes the first test file. Returns ``path``, ``emotion``, ``probabilities``,
     ``y`` (the waveform at the model's rate) and ``S`` (its log-mel, dB).
     """
-    from . import audio, features
+    from .data import audio
+    from .features import core as features
 
     if path is None:
         if prepared is None or prepared.meta_test.empty:

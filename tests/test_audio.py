@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ser_utils import audio
+from ser_utils.data import audio
 from ser_utils.errors import AudioError
 
 SR = 22050

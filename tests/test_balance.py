@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ser_utils.balance import balance, class_weights
+from ser_utils.prep.balance import balance, class_weights
 from ser_utils.errors import ConfigError, DataError
 
 

@@ -1,4 +1,4 @@
-"""ser_utils.bundle: save/load round trip, input reproduction, clear errors."""
+"""ser_utils.models.bundle: save/load round trip, input reproduction, clear errors."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from ser_utils import audio, config, features, normalise
-from ser_utils.bundle import SETTINGS_FILE, MODEL_FILE, load_bundle, read_settings, save_bundle
+from ser_utils.data import audio
+from ser_utils import config
+from ser_utils.features import core as features
+from ser_utils.prep import normalise
+from ser_utils.models.bundle import SETTINGS_FILE, MODEL_FILE, load_bundle, read_settings, save_bundle
 from ser_utils.errors import ModelError
-from ser_utils.model import build_model
+from ser_utils.models.architectures import build_model
 
 SR = 8000
 N_FRAMES = 48
@@ -214,7 +217,7 @@ def test_read_settings_does_not_import_tensorflow(saved):
 
     folder, _, _ = saved
     code = (
-        "import sys; from ser_utils.bundle import read_settings; "
+        "import sys; from ser_utils.models.bundle import read_settings; "
         f"s = read_settings({str(folder)!r}); print(s['n_frames'], 'tensorflow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -225,7 +228,7 @@ def _with_classic(saved, tmp_path, *, weight: float, per_speaker: bool = False):
     """A bundle whose classic part was fitted on jittered pooled vectors of the three clips."""
     import pandas as pd
 
-    from ser_utils import classic
+    from ser_utils.models import classic
 
     _, m, paths = saved
     settings = _settings()
@@ -244,8 +247,8 @@ def _with_classic(saved, tmp_path, *, weight: float, per_speaker: bool = False):
 
 
 def test_bundle_with_classic_part_predicts_the_weighted_average(saved, tmp_path):
-    from ser_utils import classic
-    from ser_utils.bundle import CLASSIC_FILE
+    from ser_utils.models import classic
+    from ser_utils.models.bundle import CLASSIC_FILE
 
     folder, m, model, P, paths = _with_classic(saved, tmp_path, weight=0.3)
     assert sorted(p.name for p in folder.iterdir()) == [SETTINGS_FILE, CLASSIC_FILE, MODEL_FILE]
@@ -267,7 +270,7 @@ def test_bundle_with_classic_part_predicts_the_weighted_average(saved, tmp_path)
 
 
 def test_bundle_classic_part_per_speaker_and_missing_files(saved, tmp_path):
-    from ser_utils.bundle import CLASSIC_FILE, CLASSIC_NORM_FILE
+    from ser_utils.models.bundle import CLASSIC_FILE, CLASSIC_NORM_FILE
 
     folder, _, _, _, _ = _with_classic(saved, tmp_path, weight=0.5, per_speaker=True)
     assert (folder / CLASSIC_NORM_FILE).is_file()

@@ -1,4 +1,4 @@
-"""ser_utils.classic and the bundle's classic part: fitting, pickle-free storage, fusion, no leakage."""
+"""ser_utils.models.classic and the bundle's classic part: fitting, pickle-free storage, fusion, no leakage."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from ser_utils import classic, config, normalise
+from ser_utils.models import classic
+from ser_utils import config
+from ser_utils.prep import normalise
 from ser_utils.errors import DataError, ModelError
 
 N_CLASSES = len(config.EMOTIONS)

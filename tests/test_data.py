@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from ser_utils import data
+from ser_utils.data import corpus as data
 from ser_utils.errors import DataError
-from ser_utils.ravdess import make_filename
+from ser_utils.data.ravdess import make_filename
 
 SR = 8000
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ser_utils import download as dl
+from ser_utils.data import download as dl
 from ser_utils.errors import ChecksumError, DownloadError, UnsafeArchiveError
 
 SPEECH = dl.PARTS["speech"].archive

@@ -1,4 +1,4 @@
-"""ser_utils.env: where we run and where the data is, with every environment faked."""
+"""ser_utils.data.locate: where we run and where the data is, with every environment faked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ser_utils import env
+from ser_utils.data import locate as env
 from ser_utils.errors import DataError
 
 SPEECH = "03-01-05-02-01-01-{a:02d}.wav"
@@ -120,12 +120,12 @@ def test_local_without_data_uses_demo_corpus(tmp_path, monkeypatch):
             touch(Path(out_dir) / f"Actor_{a:02d}" / SPEECH.format(a=a))
         touch(Path(out_dir) / env.DEMO_MARKER, b"synthetic")
 
-    fake_synth = types.ModuleType("ser_utils.synth")
+    fake_synth = types.ModuleType("ser_utils.data.synth")
     fake_synth.make_corpus = fake_make_corpus
-    monkeypatch.setitem(sys.modules, "ser_utils.synth", fake_synth)
-    import ser_utils
+    monkeypatch.setitem(sys.modules, "ser_utils.data.synth", fake_synth)
+    import ser_utils.data
 
-    monkeypatch.setattr(ser_utils, "synth", fake_synth, raising=False)
+    monkeypatch.setattr(ser_utils.data, "synth", fake_synth, raising=False)
     (tmp_path / "README.md").write_text("put RAVDESS here")
     kw = dict(environ={}, project_data=tmp_path, kaggle_input=tmp_path / "k")
 
@@ -145,7 +145,7 @@ def test_local_without_data_uses_demo_corpus(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_real_synth_demo_corpus_is_made_once(tmp_path):
-    pytest.importorskip("ser_utils.synth")
+    pytest.importorskip("ser_utils.data.synth")
     kw = dict(demo_actors=1, environ={}, project_data=tmp_path, kaggle_input=tmp_path / "k")
     roots, synthetic = env.resolve_data_dir(None, **kw)
     assert synthetic and (roots[0] / env.DEMO_MARKER).is_file()

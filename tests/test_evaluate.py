@@ -1,4 +1,4 @@
-"""Tests of ser_utils.evaluate: metrics, tables, breakdowns, baselines, summaries, protocol."""
+"""Tests of ser_utils.evaluation.metrics: metrics, tables, breakdowns, baselines, summaries, protocol."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from ser_utils import evaluate as E
+from ser_utils.evaluation import metrics as E
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import ConfigError, DataError, SERError
 
@@ -287,7 +287,7 @@ def test_protocol_text_validates():
 
 def test_import_is_light():
     code = (
-        "import sys, ser_utils.evaluate, ser_utils.plots; "
+        "import sys, ser_utils.evaluation.metrics, ser_utils.evaluation.plots; "
         "bad = [m for m in ('tensorflow', 'keras', 'matplotlib.pyplot', 'sklearn', 'librosa') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

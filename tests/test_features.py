@@ -1,4 +1,4 @@
-"""Tests of ser_utils.features: shapes, fixed length, the content-keyed cache, transforms."""
+"""Tests of ser_utils.features.core: shapes, fixed length, the content-keyed cache, transforms."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from ser_utils import config
-from ser_utils import features as F
+from ser_utils.features import core as F
 from ser_utils.errors import ArtifactMissingError, ConfigError, FeatureError, SERError
 
 SR = 16000
@@ -180,7 +180,7 @@ def test_extract_outputs_and_cache_reuse(tmp_path, capsys):
 
 
 def test_extract_matches_the_per_signal_functions(tmp_path):
-    from ser_utils import audio
+    from ser_utils.data import audio
 
     m = _manifest(tmp_path / "audio", n=2)
     s = _settings(frame_features=["f0", "mfcc", "rms"])

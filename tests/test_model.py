@@ -1,4 +1,4 @@
-"""ser_utils.model: every architecture builds, has the right shapes, trains a step, saves."""
+"""ser_utils.models.architectures: every architecture builds, has the right shapes, trains a step, saves."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from ser_utils.errors import ModelError, SERError
-from ser_utils.model import MODELS, build_model, model_params
+from ser_utils.models.architectures import MODELS, build_model, model_params
 
 TINY = dict(conv_filters=[4, 8], lstm_units=[8], dense_units=8, attention_heads=2, dropout=0.1)
 
 
 def test_import_is_cheap():
-    code = "import sys, ser_utils.model, ser_utils.train, ser_utils.bundle, ser_utils.predict; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    code = "import sys, ser_utils.models.architectures, ser_utils.models.train, ser_utils.models.bundle, ser_utils.models.predict; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
 

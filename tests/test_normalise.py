@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ser_utils.errors import FeatureError
-from ser_utils.normalise import apply, describe, fit
+from ser_utils.prep.normalise import apply, describe, fit
 
 
 def _batch(n=6, T=12, F=5, C=2, seed=0, offset=0.0):
@@ -111,7 +111,7 @@ def test_errors():
 
 
 def test_standardise_per_actor_uses_each_actors_own_statistics():
-    from ser_utils.normalise import standardise_per_actor
+    from ser_utils.prep.normalise import standardise_per_actor
 
     rng = np.random.default_rng(0)
     actors = np.array([1] * 6 + [2] * 6)

@@ -1,4 +1,4 @@
-"""Tests of ser_utils.plots: every figure function returns a small, titled Figure."""
+"""Tests of ser_utils.evaluation.plots: every figure function returns a small, titled Figure."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ser_utils import evaluate as E
-from ser_utils import plots as P
+from ser_utils.evaluation import metrics as E
+from ser_utils.evaluation import plots as P
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import DataError
 

@@ -7,10 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from ser_utils import config, features, normalise
-from ser_utils.bundle import save_bundle
-from ser_utils.model import build_model
-from ser_utils.predict import collect_paths, main
+from ser_utils import config
+from ser_utils.features import core as features
+from ser_utils.prep import normalise
+from ser_utils.models.bundle import save_bundle
+from ser_utils.models.architectures import build_model
+from ser_utils.models.predict import collect_paths, main
 
 SR = 16000
 N_FRAMES = 32

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ser_utils import features
+from ser_utils.features import core as features
 from ser_utils.config import EMOTIONS, resolve
-from ser_utils.prepare import load_prepared, prepare_datasets, save_prepared
-from ser_utils.ravdess import make_filename, parse_filename
+from ser_utils.prep.prepare import load_prepared, prepare_datasets, save_prepared
+from ser_utils.data.ravdess import make_filename, parse_filename
 
 SR = 8000
 ACTORS = list(range(1, 9))  # 4 men, 4 women
@@ -170,7 +170,7 @@ def test_modules_import_without_tensorflow():
     import sys
 
     code = (
-        "import sys; import ser_utils.split, ser_utils.augment, ser_utils.normalise, ser_utils.balance, ser_utils.prepare; "
+        "import sys; import ser_utils.prep.split, ser_utils.prep.augment, ser_utils.prep.normalise, ser_utils.prep.balance, ser_utils.prep.prepare; "
         "print('tensorflow' in sys.modules, 'librosa' in sys.modules, 'imblearn' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -178,7 +178,7 @@ def test_modules_import_without_tensorflow():
 
 
 def test_inputs_like_training_reproduces_test_inputs(corpus):
-    from ser_utils.prepare import inputs_like_training
+    from ser_utils.prep.prepare import inputs_like_training
 
     fs, cache = corpus
     p = prepare_datasets(fs, _cfg(aug_copies=0, balance="none", normalisation="per_speaker", deltas=2), cache_dir=cache, progress=False)

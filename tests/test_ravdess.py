@@ -9,7 +9,7 @@ import pytest
 
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import FilenameError
-from ser_utils.ravdess import (
+from ser_utils.data.ravdess import (
     EMOTION_NAMES,
     INTENSITIES,
     MODALITIES,

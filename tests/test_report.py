@@ -1,4 +1,4 @@
-"""ser_utils.report on a series of small fake notebooks (papermill runs real kernels)."""
+"""ser_utils.reporting.report on a series of small fake notebooks (papermill runs real kernels)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ser_utils import report
+from ser_utils.reporting import report
 
 # Comments holding "=" as in the real notebooks (papermill's own inspection skips such lines).
 PARAMS_CELL = 'profile = "demo"  # "demo" or "full"; None = from the data\ndata_dir = None\nartifacts_dir = None  # None = artifacts/\n'

@@ -31,7 +31,7 @@ TINY = [
 
 def _report(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ser_utils.report", *args],
+        [sys.executable, "-m", "ser_utils.reporting.report", *args],
         cwd=tmp,  # the runner must not depend on the current folder
         capture_output=True,
         text=True,
@@ -41,7 +41,7 @@ def _report(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    from ser_utils import synth
+    from ser_utils.data import synth
 
     out = tmp_path_factory.mktemp("corpus") / "demo"
     synth.make_corpus(out, actors=6, seed=1, sample_rate=16000)
@@ -122,7 +122,7 @@ def test_predict_command_uses_the_saved_bundle(series, corpus):
     m = json.loads((tmp / "reports" / "metrics.json").read_text())
     one = sorted((corpus / "speech" / "Actor_05").glob("*.wav"))[0]
     proc = subprocess.run(
-        [sys.executable, "-m", "ser_utils.predict", str(one), "--model", m["model_dir"], "--json"],
+        [sys.executable, "-m", "ser_utils.models.predict", str(one), "--model", m["model_dir"], "--json"],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

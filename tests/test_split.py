@@ -8,7 +8,7 @@ import pytest
 
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import ConfigError, DataError
-from ser_utils.split import (
+from ser_utils.prep.split import (
     actors_by_part,
     check_disjoint,
     make_split,

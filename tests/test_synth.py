@@ -1,4 +1,4 @@
-"""Tests of the synthetic demo corpus (ser_utils.synth): layout, names, format, determinism, emotion cues."""
+"""Tests of the synthetic demo corpus (ser_utils.data.synth): layout, names, format, determinism, emotion cues."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ser_utils import synth
+from ser_utils.data import synth
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import ConfigError, DataError, FilenameError, SERError
-from ser_utils.ravdess import parse_filename
+from ser_utils.data.ravdess import parse_filename
 
 RATE = 8000  # low rate keeps the written corpus small and quick
 

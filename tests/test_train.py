@@ -1,4 +1,4 @@
-"""ser_utils.train: fitting, determinism, validation-only early stopping, augmented batches."""
+"""ser_utils.models.train: fitting, determinism, validation-only early stopping, augmented batches."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from ser_utils import config
 from ser_utils.errors import ModelError
-from ser_utils.model import build_model
-from ser_utils.train import MONITOR, AugmentedBatches, configure_threads, fit
+from ser_utils.models.architectures import build_model
+from ser_utils.models.train import MONITOR, AugmentedBatches, configure_threads, fit
 
 SHAPE = (32, 16, 1)
 TINY = dict(conv_filters=[4, 8], lstm_units=[8], dense_units=8, dropout=0.0)
@@ -37,7 +37,7 @@ def test_threads_configured_in_a_fresh_process():
     import sys
 
     code = (
-        "import tensorflow as tf; from ser_utils.train import configure_threads as c; "
+        "import tensorflow as tf; from ser_utils.models.train import configure_threads as c; "
         "a = c(); tf.constant(1.0) + 1; b = c(intra=1); "  # TF has started: too late to change
         "print(a['intra'], a['inter'], b['intra'], tf.config.threading.get_intra_op_parallelism_threads())"
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError
+from ..errors import AudioError
 
 __all__ = ["AudioInfo", "info", "load", "trim", "is_silent", "SUPPORTED_RATES"]
 

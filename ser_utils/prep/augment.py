@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["augment_waveform", "make_transform", "spec_augment", "mixup", "AUG_PARAMS"]
 

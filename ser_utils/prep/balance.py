@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, DataError
+from ..errors import ConfigError, DataError
 
 __all__ = ["METHODS", "balance", "class_weights"]
 

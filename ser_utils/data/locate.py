@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import config
-from .errors import DataError, FilenameError
+from .. import config
+from ..errors import DataError, FilenameError
 from .ravdess import AUDIO_EXTENSIONS, parse_filename
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 #: The project's public repository (used by the README's "Open in Colab" links).
 REPO_URL: str = "https://github.com/ser-ravdess/ser-ravdess"
 
-#: The file at the root of a synthetic demo corpus (written by ``ser_utils.synth``).
+#: The file at the root of a synthetic demo corpus (written by ``ser_utils.data.synth``).
 DEMO_MARKER: str = "SYNTHETIC_DEMO_CORPUS.txt"
 
 #: The demo corpus's folder name, under the project's ``data/``.
@@ -279,7 +279,7 @@ def resolve_data_dir(
         ``project_data`` when it holds RAVDESS files outside its ``demo-corpus``
         sub-folder, else the demo corpus ``project_data/demo-corpus``.
     demo_actors : int
-        Actors of the demo corpus. ``ser_utils.synth.make_corpus`` makes it when it is
+        Actors of the demo corpus. ``ser_utils.data.synth.make_corpus`` makes it when it is
         missing or incomplete, re-makes it when it was made with other settings, and
         otherwise leaves it alone.
     seed : int

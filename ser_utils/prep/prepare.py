@@ -2,7 +2,7 @@
 
 :func:`prepare_datasets` does, in this order:
 
-1. **split** the files (:func:`ser_utils.split.make_split`), on the manifest only;
+1. **split** the files (:func:`ser_utils.prep.split.make_split`), on the manifest only;
 2. **length**: ``n_frames`` = ``max_frames`` if set, else the ``length_percentile``-th
    percentile of the *training* files' (trimmed) frame counts, rounded up;
 3. **augmented copies** of the *training* files only: ``aug_copies`` passes of
@@ -11,11 +11,11 @@
 4. **deltas** (``deltas`` = 0, 1, 2 extra channels), computed on each file's whole
    log-mel before cropping/padding, so padding never leaks into the deltas; then every
    channel is cropped (centred) or padded to ``n_frames`` by ``features.fix_length``;
-5. **normalise** (:mod:`ser_utils.normalise`), statistics fitted on the *original*
+5. **normalise** (:mod:`ser_utils.prep.normalise`), statistics fitted on the *original*
    training files only (not their augmented copies, not validation or test files), then
    applied to every part. So the validation and test inputs do not depend on the
    augmentation or balancing settings at all;
-6. **balance** (:mod:`ser_utils.balance`) the training part only.
+6. **balance** (:mod:`ser_utils.prep.balance`) the training part only.
 
 Pooled vectors ``P_*`` (for the classic baseline) are the extracted ones of the
 original files of each part: no augmented copies, no balancing (``y_train_pooled``
@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from . import augment, balance as balance_mod, normalise, split as split_mod
-from .config import EMOTIONS
-from .errors import ArtifactMissingError, ConfigError, DataError
+from ..config import EMOTIONS
+from ..errors import ArtifactMissingError, ConfigError, DataError
 
 __all__ = ["Prepared", "prepare_datasets", "save_prepared", "load_prepared", "make_inputs", "inputs_like_training", "META_COLUMNS"]
 
@@ -100,7 +100,7 @@ class Prepared:
 def _check_feature_set(fs: Any) -> None:
     for attr in ("logmels", "index", "settings", "pooled"):
         if not hasattr(fs, attr):
-            raise DataError(f"expected a ser_utils.features.FeatureSet, got {type(fs).__name__} without .{attr}")
+            raise DataError(f"expected a ser_utils.features.core.FeatureSet, got {type(fs).__name__} without .{attr}")
     if len(fs.logmels) == 0:
         raise DataError("the feature set is empty: there is nothing to prepare")
     if len(fs.logmels) != len(fs.index) or len(fs.pooled) != len(fs.index):
@@ -130,7 +130,7 @@ def make_inputs(logmels: list[np.ndarray], *, n_frames: int, deltas: int, n_mels
         Not normalised (see :func:`inputs_like_training`).
     lengths : np.ndarray, int64, shape (n,)
     """
-    from . import features
+    from ..features import core as features
 
     n_ch = 1 + int(deltas)
     if not logmels:
@@ -170,7 +170,7 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
 
     Parameters
     ----------
-    fs : ser_utils.features.FeatureSet
+    fs : ser_utils.features.core.FeatureSet
         Every usable file's log-mel ``(n_mels, t)``, pooled vector and index row.
     cfg : mapping
         A resolved configuration (:func:`ser_utils.config.resolve`); uses the split,
@@ -241,7 +241,7 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
     transform, key = augment.make_transform(cfg) if copies > 0 else (None, None)
     aug_info: dict[str, Any] = {"copies": copies if transform is not None else 0, "transform": json.loads(key) if key else None, "rows": 0}
     if transform is not None:
-        from . import features
+        from ..features import core as features
 
         train_manifest = index.iloc[pos["train"]].drop(columns=["n_frames", "trimmed_duration_s"], errors="ignore")
         xs, ls, ms = [X["train"]], [L["train"]], [meta["train"]]

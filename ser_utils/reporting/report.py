@@ -1,10 +1,10 @@
 """Run the notebook series with papermill and write the reports.
 
-``python -m ser_utils.report`` (what ``./run_all.sh`` runs) does, in order:
+``python -m ser_utils.reporting`` (what ``./run_all.sh`` runs) does, in order:
 
 1. checks every ``-p NAME VALUE`` (known name, valid value, declared by a notebook)
    before anything runs;
-2. finds the data (:func:`ser_utils.env.resolve_data_dir`: ``--data-dir``, else ``data/``
+2. finds the data (:func:`ser_utils.data.locate.resolve_data_dir`: ``--data-dir``, else ``data/``
    if it holds RAVDESS files, else the synthetic demo corpus made once under
    ``data/demo-corpus``); the profile defaults to ``demo`` on synthetic data and
    ``full`` on real data;
@@ -45,8 +45,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import config
-from .errors import ConfigError, DataError, ReportError, SERError
+from .. import config
+from ..errors import ConfigError, DataError, ReportError, SERError
 
 __all__ = [
     "ReportError",
@@ -518,7 +518,7 @@ def _exporter() -> Any:
     import jinja2
     from nbconvert import HTMLExporter
 
-    quiet = logging.getLogger("ser_utils.report.nbconvert")
+    quiet = logging.getLogger("ser_utils.reporting.report.nbconvert")
     quiet.setLevel(logging.ERROR)  # not "Alternative text is missing on 1 image(s)" per figure
     return HTMLExporter(
         log=quiet,
@@ -1034,7 +1034,7 @@ def write_metrics(
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="python -m ser_utils.report",
+        prog="python -m ser_utils.reporting",
         description="Run notebooks/NN_*.ipynb in order with papermill and write reports/NN_name.html, "
         "reports/index.html, reports/report.html (everything in one file) and reports/metrics.json.",
         epilog="Exit status: 0 all notebooks ran, 1 a notebook failed, 2 bad arguments/parameters/data.",
@@ -1088,7 +1088,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           file=sys.stderr)
         if args.profile:
             cfg = config.resolve(args.profile, **overrides)
-        from . import env
+        from ..data import locate as env
 
         roots, synthetic = env.resolve_data_dir(args.data_dir, make_demo=False)
         profile = args.profile or ("demo" if synthetic else "full")

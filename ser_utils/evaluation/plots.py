@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import EMOTIONS
-from .errors import DataError
+from ..config import EMOTIONS
+from ..errors import DataError
 
 __all__ = [
     "DPI",
@@ -598,7 +598,7 @@ def confusion_matrix(cm_counts: pd.DataFrame, cm_norm: pd.DataFrame | None = Non
     Parameters
     ----------
     cm_counts : pandas.DataFrame, shape (n_classes, n_classes)
-        Rows true class, columns predicted class (:func:`ser_utils.evaluate.confusion`).
+        Rows true class, columns predicted class (:func:`ser_utils.evaluation.metrics.confusion`).
     cm_norm : pandas.DataFrame, optional
         The row-normalised matrix; computed from ``cm_counts`` when omitted.
 
@@ -644,7 +644,7 @@ def breakdown_bars(breakdowns: Mapping[str, pd.DataFrame], *, title: str | None 
     Parameters
     ----------
     breakdowns : dict of str to pandas.DataFrame
-        :func:`ser_utils.evaluate.breakdowns`: tables indexed by group with ``n``,
+        :func:`ser_utils.evaluation.metrics.breakdowns`: tables indexed by group with ``n``,
         ``accuracy``, ``uar``.
 
     Returns
@@ -693,7 +693,7 @@ def comparison_bars(table: pd.DataFrame, *, title: str | None = None):
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`ser_utils.evaluate.comparison_table`: index model name, columns
+        :func:`ser_utils.evaluation.metrics.comparison_table`: index model name, columns
         ``accuracy``, ``uar``, ``macro_f1`` and optionally ``*_std``.
 
     Returns

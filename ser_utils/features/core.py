@@ -68,9 +68,9 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import audio
-from .config import FRAME_FEATURES, PARAMS, POOL_STATS
-from .errors import ArtifactMissingError, ConfigError, FeatureError
+from ..data import audio
+from ..config import FRAME_FEATURES, PARAMS, POOL_STATS
+from ..errors import ArtifactMissingError, ConfigError, FeatureError
 
 __all__ = [
     "SETTING_KEYS",
@@ -111,7 +111,7 @@ DEFAULT_POOLED_FEATURES: tuple[str, ...] = ("mfcc", "mfcc_delta")
 
 #: Bumped whenever the computation changes, so that old cache entries are not reused.
 _CACHE_VERSION = 2
-#: Trimming never keeps less than this much audio (seconds); see :func:`ser_utils.audio.trim`.
+#: Trimming never keeps less than this much audio (seconds); see :func:`ser_utils.data.audio.trim`.
 MIN_TRIMMED_S = 0.25
 #: Mel bands behind the MFCCs (librosa's default), independent of ``n_mels``.
 _MFCC_MELS = 128
@@ -170,7 +170,7 @@ def feature_settings(cfg: dict) -> dict:
 
 
 def _validate_settings(settings: dict) -> dict:
-    from .config import check
+    from ..config import check
 
     if not isinstance(settings, dict):
         raise FeatureError(f"settings must be a dict from feature_settings(cfg), got {type(settings).__name__}")
@@ -884,7 +884,7 @@ def extract(
         raise FeatureError(f"manifest must be a pandas DataFrame, got {type(manifest).__name__}")
     missing = [c for c in ("path", "file_id") if c not in manifest.columns]
     if missing:
-        raise FeatureError(f"manifest lacks column(s) {', '.join(missing)}; expected the output of ser_utils.data.scan")
+        raise FeatureError(f"manifest lacks column(s) {', '.join(missing)}; expected the output of ser_utils.data.corpus.scan")
     if len(manifest) == 0:
         raise FeatureError("manifest is empty; expected at least one file to extract")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:

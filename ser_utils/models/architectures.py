@@ -1,7 +1,7 @@
 """Keras models for log-mel inputs: the CRNN family.
 
 Every model takes a batch ``X`` of shape ``(n, n_frames, n_mels, n_channels)`` (time
-first, channels last, as :mod:`ser_utils.prepare` produces it) and returns class
+first, channels last, as :mod:`ser_utils.prep.prepare` produces it) and returns class
 probabilities of shape ``(n, n_classes)`` (softmax).
 
 =========================  =============================================================
@@ -22,7 +22,7 @@ probabilities of shape ``(n, n_classes)`` (softmax).
 
 TensorFlow/Keras are imported lazily, inside the functions, so importing this module is
 cheap. :func:`import_keras` is the one place that does it (quietening TensorFlow's C++
-logging first); :mod:`ser_utils.train` and :mod:`ser_utils.bundle` use it as well.
+logging first); :mod:`ser_utils.models.train` and :mod:`ser_utils.models.bundle` use it as well.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = ["MODELS", "build_model", "import_keras", "model_params"]
 

@@ -4,21 +4,21 @@ A bundle folder holds
 
 - ``model.keras``: the trained Keras model (Keras' own zip format; no pickle);
 - ``classic.skops`` and ``classic_norm.npz`` (when the bundle has a classic part): the
-  scikit-learn model on pooled vectors (:mod:`ser_utils.classic`, skops format, no pickle)
+  scikit-learn model on pooled vectors (:mod:`ser_utils.models.classic`, skops format, no pickle)
   and the per-speaker statistics of its inputs; the bundle predicts
   ``(1 - fusion_weight) * CRNN + fusion_weight * classic`` probabilities;
 - ``bundle.json``: the label order, every feature setting (sample rate, mel bands, FFT,
   hop, band limits, silence trimming...), the delta order, the fixed input length
-  ``n_frames``, the normalisation statistics (:func:`ser_utils.normalise.fit`'s dict), the
+  ``n_frames``, the normalisation statistics (:func:`ser_utils.prep.normalise.fit`'s dict), the
   model's name and parameters, training information, and the versions of ``ser_utils``,
   Keras and TensorFlow that wrote it.
 
 :meth:`Bundle.preprocess` turns audio files into model inputs exactly as the training
-pipeline did: :func:`ser_utils.audio.load` at the stored rate → :func:`ser_utils.audio.trim`
-(when ``trim_silence``) → :func:`ser_utils.features.logmel` → deltas on the whole log-mel
-and every channel cropped/padded to ``n_frames`` (:func:`ser_utils.prepare.make_inputs`,
+pipeline did: :func:`ser_utils.data.audio.load` at the stored rate → :func:`ser_utils.data.audio.trim`
+(when ``trim_silence``) → :func:`ser_utils.features.core.logmel` → deltas on the whole log-mel
+and every channel cropped/padded to ``n_frames`` (:func:`ser_utils.prep.prepare.make_inputs`,
 the very function that made the training inputs: ``features.add_deltas`` then
-``features.fix_length``) → :func:`ser_utils.normalise.apply`.
+``features.fix_length``) → :func:`ser_utils.prep.normalise.apply`.
 
 Normalisation of new files (``per_speaker`` bundles): files with RAVDESS names are grouped
 by actor; an actor seen in training uses its stored statistics, any other actor is
@@ -28,7 +28,7 @@ standardised by itself). Files whose names are not RAVDESS names fall back to th
 statistics of the training part stored in the bundle. ``global`` and ``per_utterance``
 bundles need no actor information.
 
-Files are analysed by :func:`ser_utils.features.extract` itself (one file at a time,
+Files are analysed by :func:`ser_utils.features.core.extract` itself (one file at a time,
 no cache), so the log-mels and pooled vectors are those of training.
 
 This module imports TensorFlow only when a model is saved or loaded, so reading
@@ -47,9 +47,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import EMOTIONS
-from .errors import ModelError, SERError
-from .features import SETTING_KEYS
+from ..config import EMOTIONS
+from ..errors import ModelError, SERError
+from ..features.core import SETTING_KEYS
 
 __all__ = [
     "MODEL_FILE",
@@ -68,7 +68,7 @@ CLASSIC_NORM_FILE = "classic_norm.npz"
 FORMAT_VERSION = 1
 
 #: Feature settings a bundle must hold to reproduce the model's inputs: those of
-#: :data:`ser_utils.features.SETTING_KEYS`, less ``deltas`` (it may sit at the top level) and
+#: :data:`ser_utils.features.core.SETTING_KEYS`, less ``deltas`` (it may sit at the top level) and
 #: ``pool_stats`` (bundles written before it existed pooled mean and std).
 REQUIRED_FEATURE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not in ("deltas", "pool_stats"))
 
@@ -92,7 +92,7 @@ def _jsonable(obj: Any) -> Any:
 
 def _norm_stats(settings: dict[str, Any]) -> dict[str, Any] | None:
     """The normalisation statistics in ``settings``: ``normalisation_stats`` (as
-    :func:`ser_utils.prepare.prepare_datasets` names them), else ``norm_stats``, else
+    :func:`ser_utils.prep.prepare.prepare_datasets` names them), else ``norm_stats``, else
     ``normalisation`` when it is the stats dict itself."""
     for key in ("normalisation_stats", "norm_stats", "normalisation"):
         v = settings.get(key)
@@ -175,20 +175,20 @@ def save_bundle(
         Input ``(None, n_frames, n_mels, n_channels)``, output ``(None, n_classes)``.
     settings : dict
         JSON-able (numpy scalars are converted). Required: ``features`` (the dict of
-        :func:`ser_utils.features.feature_settings`, with at least
+        :func:`ser_utils.features.core.feature_settings`, with at least
         :data:`REQUIRED_FEATURE_KEYS`), ``n_frames`` (int), ``deltas`` (0/1/2, top level
         or in ``features``), ``normalisation_stats`` (the dict from
-        :func:`ser_utils.normalise.fit`; ``norm_stats`` is accepted too), so the
-        ``settings`` of :func:`ser_utils.prepare.prepare_datasets` are complete as they are. Optional: ``labels`` (default
+        :func:`ser_utils.prep.normalise.fit`; ``norm_stats`` is accepted too), so the
+        ``settings`` of :func:`ser_utils.prep.prepare.prepare_datasets` are complete as they are. Optional: ``labels`` (default
         :data:`ser_utils.config.EMOTIONS`), ``model`` (name and parameters), ``training``
-        (from :func:`ser_utils.train.fit`, history included if you like), and anything
+        (from :func:`ser_utils.models.train.fit`, history included if you like), and anything
         else JSON-able (kept as is). With ``classic``: ``classic`` (a dict with at least
         ``fusion_weight`` in [0, 1], ``n_features`` and ``normalisation``, ``"per_speaker"``
         or ``"none"``).
     classic : fitted scikit-learn Pipeline, optional
-        The classic model on pooled vectors (:func:`ser_utils.classic.fit`).
+        The classic model on pooled vectors (:func:`ser_utils.models.classic.fit`).
     classic_norm : dict of np.ndarray, optional
-        :func:`ser_utils.normalise.fit_pooled` of its training vectors; required when
+        :func:`ser_utils.prep.normalise.fit_pooled` of its training vectors; required when
         ``settings["classic"]["normalisation"] == "per_speaker"``.
 
     Returns
@@ -202,12 +202,12 @@ def save_bundle(
         or settings that are not JSON-able.
     """
     _validate_settings(settings, "save_bundle")
-    from .model import import_keras
+    from .architectures import import_keras
 
     keras = import_keras()
     import tensorflow as tf
 
-    from . import __version__
+    from .. import __version__
 
     feats = settings["features"]
     n_ch = int(_deltas(settings)) + 1
@@ -284,10 +284,10 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
     path = folder / MODEL_FILE
     if not path.is_file():
         raise ModelError(f"model bundle {folder} is incomplete: {MODEL_FILE} is missing")
-    from .model import _register, import_keras
+    from .architectures import _register, import_keras
 
     keras = import_keras()
-    _register(keras)  # custom layers of ser_utils.model
+    _register(keras)  # custom layers of ser_utils.models.architectures
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # zip/HDF5/config errors of many kinds
@@ -328,8 +328,8 @@ def _check_classic_settings(c: Any, where: str) -> None:
 
 
 def _actor_of(path: str) -> int | None:
-    from .errors import FilenameError
-    from .ravdess import parse_filename
+    from ..errors import FilenameError
+    from ..data.ravdess import parse_filename
 
     try:
         return int(parse_filename(Path(path).name).actor)
@@ -392,7 +392,7 @@ class Bundle:
         """One file → its log-mel ``(n_mels, t)`` and pooled vector ``(d,)``, by ``features.extract`` itself."""
         import pandas as pd
 
-        from . import features
+        from ..features import core as features
 
         fs = features.extract(
             pd.DataFrame({"path": [path], "file_id": [Path(path).stem]}),
@@ -451,7 +451,7 @@ class Bundle:
         X : np.ndarray, float32, shape (n, n_frames, n_mels, n_channels)
         lengths : np.ndarray of int, shape (n,)
         """
-        from . import normalise, prepare
+        from ..prep import normalise, prepare
 
         n_mels = int(self.settings["features"]["n_mels"])
         n_ch = self.deltas + 1
@@ -509,13 +509,14 @@ class Bundle:
             Pooled vectors (:meth:`analyse`, or ``FeatureSet.pooled``), not normalised.
         actors : list of int or None, length n
             Each file's actor (None when unknown): per-speaker bundles standardise each
-            actor's vectors as in training (:func:`ser_utils.normalise.apply_pooled`).
+            actor's vectors as in training (:func:`ser_utils.prep.normalise.apply_pooled`).
 
         Returns
         -------
         np.ndarray, shape (n, n_classes)
         """
-        from . import classic as classic_mod, normalise
+        from . import classic as classic_mod
+        from ..prep import normalise
 
         if self.classic is None:
             raise ModelError(f"model bundle {self.folder} has no classic part")

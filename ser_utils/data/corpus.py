@@ -3,7 +3,7 @@ and a table of skipped files with the reason.
 
 :func:`scan` walks one or more roots (any layout: the official zips, Kaggle's copies,
 ``ravdess-22k/{speech,song}/Actor_XX``, a flat folder), parses each file name with
-:func:`ser_utils.ravdess.parse_filename`, checks each audio file's content, and drops
+:func:`ser_utils.data.ravdess.parse_filename`, checks each audio file's content, and drops
 duplicates. Every file found lands in exactly one of the two tables.
 
 Content checks, per file (measured on the 2036 FLAC files of ``ravdess-22k``, 2 cores:
@@ -34,8 +34,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .config import EMOTIONS
-from .errors import AudioError, DataError, FilenameError
+from ..config import EMOTIONS
+from ..errors import AudioError, DataError, FilenameError
 from .ravdess import VOCAL_CHANNELS, parse_filename
 
 __all__ = [
@@ -89,7 +89,7 @@ SKIPPED_COLUMNS: tuple[str, ...] = ("path", "reason", "detail")
 
 _INT_COLUMNS = ("emotion_id", "label", "statement_id", "repetition", "actor", "sample_rate", "channels", "size_bytes")
 
-#: The demo corpus (``ser_utils.synth``) writes this file at its root.
+#: The demo corpus (``ser_utils.data.synth``) writes this file at its root.
 SYNTHETIC_MARKER = "SYNTHETIC_DEMO_CORPUS.txt"
 
 #: A file whose peak is below this level (dB relative to full scale) is silent.

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = ["MONITOR", "fit", "configure_threads", "AugmentedBatches", "EpochLine"]
 
@@ -90,7 +90,7 @@ def configure_threads(*, intra: int | None = None, inter: int | None = None) -> 
     inter = 1 if inter is None else int(inter)
     if intra < 1 or inter < 1:
         raise ModelError(f"thread counts must be >= 1, got intra={intra}, inter={inter}")
-    from .model import import_keras
+    from .architectures import import_keras
 
     import_keras()
     import tensorflow as tf
@@ -114,7 +114,7 @@ def _one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def _make_dataset_class():
-    from .model import import_keras
+    from .architectures import import_keras
 
     keras = import_keras()
 
@@ -147,12 +147,12 @@ def _make_dataset_class():
             wb = None if self.w is None else self.w[idx]
             rng = np.random.default_rng([self.seed, self.epoch, i + 1])
             if self.specaug is not None:
-                from . import augment
+                from ..prep import augment
 
                 lb = None if self.lengths is None else self.lengths[idx]
                 xb = augment.spec_augment(xb, rng=rng, lengths=lb, **self.specaug)
             if self.mixup_alpha > 0:
-                from . import augment
+                from ..prep import augment
 
                 # mix labels and weights with the same partner and factor as the inputs:
                 # pack the weights as an extra label column so mixup mixes them too
@@ -195,10 +195,10 @@ class AugmentedBatches:
         Batch order and masks of epoch ``e``, batch ``i`` come from
         ``np.random.default_rng([seed, e, i])``: the same seed gives the same batches.
     specaug : dict, optional
-        Keyword arguments of :func:`ser_utils.augment.spec_augment` (``time_masks``,
+        Keyword arguments of :func:`ser_utils.prep.augment.spec_augment` (``time_masks``,
         ``time_width``, ``freq_masks``, ``freq_width``); None = off.
     mixup_alpha : float
-        :func:`ser_utils.augment.mixup` with this alpha; 0 = off.
+        :func:`ser_utils.prep.augment.mixup` with this alpha; 0 = off.
 
     Each batch is ``(x, y)`` or ``(x, y, sample_weight)``; the last batch may be short.
     """
@@ -212,7 +212,7 @@ class AugmentedBatches:
 
 
 def _epoch_line_class():
-    from .model import import_keras
+    from .architectures import import_keras
 
     keras = import_keras()
 
@@ -304,7 +304,7 @@ def fit(
     Parameters
     ----------
     model : keras.Model
-        From :func:`ser_utils.model.build_model` (softmax output of ``n_classes``).
+        From :func:`ser_utils.models.architectures.build_model` (softmax output of ``n_classes``).
     X_train : np.ndarray, float32, shape (n, n_frames, n_mels, n_channels)
     y_train : np.ndarray of int, shape (n,)
         Labels ``0..n_classes-1``.
@@ -373,7 +373,7 @@ def fit(
                 table[int(k)] = float(v)
         w = table[y_train]
 
-    from .model import import_keras
+    from .architectures import import_keras
 
     keras = import_keras()
     seed = int(cfg["seed"])

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError
+from ..errors import ConfigError, DataError
 
 __all__ = [
     "PARTS",
@@ -42,7 +42,7 @@ def _require_columns(manifest: pd.DataFrame, columns: Sequence[str]) -> None:
     if missing:
         raise DataError(
             f"manifest lacks column(s) {', '.join(missing)}; expected the columns of "
-            "ser_utils.data.scan(...).manifest"
+            "ser_utils.data.corpus.scan(...).manifest"
         )
     if len(manifest) == 0:
         raise DataError("the manifest is empty: there is nothing to split")
@@ -260,7 +260,7 @@ def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
     Parameters
     ----------
     manifest : pd.DataFrame, shape (n_files, ...)
-        ``ser_utils.data.scan(...).manifest`` (``file_id``, ``path``, ``actor``,
+        ``ser_utils.data.corpus.scan(...).manifest`` (``file_id``, ``path``, ``actor``,
         ``emotion``, ``label``; ``gender`` if present).
     cfg : mapping
         Uses ``split``, ``seed``, and ``test_size``/``val_size`` (random) or

@@ -20,8 +20,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
 
-from .config import EMOTIONS
-from .errors import FilenameError
+from ..config import EMOTIONS
+from ..errors import FilenameError
 
 __all__ = [
     "AUDIO_EXTENSIONS",

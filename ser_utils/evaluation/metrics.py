@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import EMOTIONS
-from .errors import ConfigError, DataError
+from ..config import EMOTIONS
+from ..errors import ConfigError, DataError
 
 __all__ = [
     "metrics",
@@ -440,7 +440,7 @@ def describe_split(
     ----------
     split_df : pandas.DataFrame
         One row per file with ``actor`` and ``part`` (``"train"``, ``"val"``, ``"test"``),
-        as :func:`ser_utils.split.make_split` returns.
+        as :func:`ser_utils.prep.split.make_split` returns.
     split : {"random", "speaker"}
     synthetic : bool
         Whether the data is the synthetic demo corpus.

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import FeatureError
+from ..errors import FeatureError
 
 __all__ = ["METHODS", "fit", "apply", "describe", "standardise_per_actor", "fit_pooled", "apply_pooled"]
 

@@ -1,0 +1,137 @@
+"""Predict the emotion of audio files with a saved model bundle.
+
+Usage::
+
+    python -m ser_utils.predict PATH [PATH ...] --model DIR [--json]
+
+``PATH`` is a WAV or FLAC file or a folder (searched recursively for ``.wav``/``.flac``).
+By default a table is printed: one row per file with the predicted emotion and the
+probability of every class. With ``--json`` each file gives one JSON object per line:
+``{"path": ..., "emotion": ..., "probabilities": {emotion: p, ...}}``.
+
+A file that cannot be read is reported on stderr and skipped. Exit status: 0 when at
+least one file was predicted, 1 when none could be, 2 for usage errors (no audio files
+found, a missing or broken model bundle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..errors import SERError
+
+__all__ = ["main", "collect_paths", "AUDIO_SUFFIXES"]
+
+AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".flac")
+
+
+def collect_paths(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
+    """Expand files and folders into audio files.
+
+    Parameters
+    ----------
+    inputs : list of str or path-like
+        Files (taken as given, whatever their extension) and folders (searched
+        recursively for ``.wav``/``.flac``, case-insensitive, sorted).
+
+    Returns
+    -------
+    files : list of Path
+        In the order given, each folder's files sorted; duplicates removed.
+    problems : list of str
+        One message per input that does not exist or a folder without audio files.
+    """
+    files: list[Path] = []
+    problems: list[str] = []
+    seen: set[Path] = set()
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
+            if not found:
+                problems.append(f"{p}: folder holds no .wav or .flac files")
+            new = found
+        elif p.is_file():
+            new = [p]
+        else:
+            problems.append(f"{p}: no such file or folder")
+            new = []
+        for f in new:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(f)
+    return files, problems
+
+
+def _table(df, labels: list[str]) -> str:
+    name_w = min(60, max(4, *(len(str(p)) for p in df["path"])))
+    emo_w = max(7, *(len(x) for x in labels))
+    col_w = max(6, *(len(x[:9]) for x in labels))
+    head = f"{'file':<{name_w}}  {'emotion':<{emo_w}}  " + "  ".join(f"{x[:9]:>{col_w}}" for x in labels)
+    lines = [head, "-" * len(head)]
+    for _, r in df.iterrows():
+        path = str(r["path"])
+        if len(path) > name_w:
+            path = "..." + path[-(name_w - 3) :]
+        lines.append(f"{path:<{name_w}}  {r['emotion']:<{emo_w}}  " + "  ".join(f"{r[x]:>{col_w}.3f}" for x in labels))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (see the module docstring)."""
+    ap = argparse.ArgumentParser(
+        prog="python -m ser_utils.predict",
+        description="Predict the emotion of speech recordings (WAV/FLAC) with a saved model bundle.",
+    )
+    ap.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders (searched recursively)")
+    ap.add_argument("--model", required=True, metavar="DIR", help="model bundle folder (model.keras + bundle.json)")
+    ap.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+    ap.add_argument("--batch-size", type=int, default=32, help=argparse.SUPPRESS)
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+
+    files, problems = collect_paths(args.paths)
+    for msg in problems:
+        print(f"warning: {msg}", file=sys.stderr)
+    if not files:
+        print("error: no audio files to predict (give .wav/.flac files or folders holding them)", file=sys.stderr)
+        return 2
+
+    from .bundle import load_bundle, read_settings
+
+    try:
+        read_settings(args.model)  # fast check before TensorFlow starts
+        bundle = load_bundle(args.model)
+    except SERError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    df = bundle.predict_paths([str(f) for f in files], batch_size=max(1, args.batch_size))
+    failed = df[df["error"].notna()]
+    for _, r in failed.iterrows():
+        print(f"skipped {r['path']}: {r['error']}", file=sys.stderr)
+    ok = df[df["error"].isna()]
+    labels = bundle.labels
+    if args.json:
+        for _, r in ok.iterrows():
+            probs = {x: round(float(r[x]), 6) for x in labels}
+            print(json.dumps({"path": str(r["path"]), "emotion": r["emotion"], "probabilities": probs}))
+    elif len(ok):
+        print(_table(ok, labels))
+    if len(ok) == 0:
+        print(f"error: none of the {len(df)} file(s) could be predicted", file=sys.stderr)
+        return 1
+    if len(failed):
+        print(f"predicted {len(ok)} of {len(df)} file(s); {len(failed)} skipped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
