@@ -41,3 +41,27 @@ def _write_wav(path, y, sr: int, subtype: str = "PCM_16", channels: int = 1) -> 
 def write_wav() -> Callable[..., Path]:
     """``write_wav(path, y, sr, subtype="PCM_16", channels=1) -> Path``."""
     return _write_wav
+
+
+#: Debian's Chromium, driven by Playwright (``./run_all.sh --test`` installs it; never downloaded).
+CHROMIUM = Path("/usr/bin/chromium")
+
+#: Flags for a headless Chromium on a machine without network: no background traffic.
+CHROMIUM_ARGS = (
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Playwright ``Browser`` on the system's Chromium; skips, saying why, without one."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (./run_all.sh --test installs Debian's chromium with apt-get)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS), headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
