@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -219,57 +220,117 @@ def feature_rows(name: str, n_mfcc: int) -> list[str]:
     return [name]
 
 
+@dataclass
+class _Spectra:
+    """One waveform's inputs to the frame features; power and MFCCs computed once, on demand."""
+
+    y: np.ndarray  # padded to n_fft
+    mag: np.ndarray  # |STFT|, (1 + n_fft // 2, t)
+    sr: int
+    n_fft: int
+    hop_length: int
+    n_mfcc: int
+    mel_power_cache: dict | None
+    _power: np.ndarray | None = None
+    _mfcc: np.ndarray | None = None
+
+    def power(self) -> np.ndarray:
+        if self._power is None:
+            self._power = self.mag**2
+        return self._power
+
+    def mfcc(self) -> np.ndarray:
+        import librosa
+
+        if self._mfcc is None:
+            key = (int(self.sr), int(self.n_fft), _MFCC_MELS, 0.0, None)
+            M = None if self.mel_power_cache is None else self.mel_power_cache.get(key)
+            if M is None:
+                M = _mel_basis(*key, quiet=True) @ self.power()
+            self._mfcc = librosa.feature.mfcc(S=librosa.power_to_db(M, top_db=80.0), n_mfcc=self.n_mfcc).astype(np.float32)
+        return self._mfcc
+
+    def stft_kw(self) -> dict:
+        return {"sr": self.sr, "n_fft": self.n_fft, "hop_length": self.hop_length}
+
+
+def _chroma(x: _Spectra) -> np.ndarray:
+    import librosa
+
+    return librosa.feature.chroma_stft(S=x.power(), **x.stft_kw(), tuning=0.0)
+
+
+def _contrast(x: _Spectra) -> np.ndarray:
+    import librosa
+
+    fmin = min(_CONTRAST_FMIN, 0.9 * (x.sr / 2) / 2 ** (_CONTRAST_BANDS - 1))
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # with a tiny n_fft the lowest bands hold no bin: NaN, set to 0 by frame_feature_dict
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return librosa.feature.spectral_contrast(S=x.mag, **x.stft_kw(), fmin=fmin, n_bands=_CONTRAST_BANDS)
+
+
+def _zcr(x: _Spectra) -> np.ndarray:
+    import librosa
+
+    return librosa.feature.zero_crossing_rate(x.y, frame_length=x.n_fft, hop_length=x.hop_length, center=True)
+
+
+def _rms(x: _Spectra) -> np.ndarray:
+    import librosa
+
+    return librosa.feature.rms(S=x.mag, frame_length=x.n_fft, hop_length=x.hop_length)
+
+
+def _spectral(fn_name: str) -> Callable[[_Spectra], np.ndarray]:
+    """A librosa ``spectral_*`` descriptor of the magnitude spectrogram."""
+
+    def feature(x: _Spectra) -> np.ndarray:
+        import librosa
+
+        return getattr(librosa.feature, fn_name)(S=x.mag, **x.stft_kw())
+
+    return feature
+
+
+def _f0(x: _Spectra) -> np.ndarray:
+    import librosa
+
+    fmax = min(_F0_MAX, 0.5 * x.sr)
+    fmin = min(max(_F0_MIN, 1.01 * x.sr / (x.n_fft // 2)), 0.5 * fmax)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*periods of fmin.*")
+        f0 = librosa.yin(x.y, fmin=fmin, fmax=fmax, sr=x.sr, frame_length=x.n_fft, hop_length=x.hop_length, center=True)
+    return f0[None, :]
+
+
+#: One function per frame feature of :data:`ser_utils.config.FRAME_FEATURES`: ``(k, t)``.
+_FRAME_FEATURES: dict[str, Callable[[_Spectra], np.ndarray]] = {
+    "mfcc": lambda x: x.mfcc(),
+    "mfcc_delta": lambda x: _delta(x.mfcc(), 1),
+    "mfcc_delta2": lambda x: _delta(x.mfcc(), 2),
+    "chroma": _chroma,
+    "contrast": _contrast,
+    "zcr": _zcr,
+    "rms": _rms,
+    "centroid": _spectral("spectral_centroid"),
+    "bandwidth": _spectral("spectral_bandwidth"),
+    "rolloff": _spectral("spectral_rolloff"),
+    "f0": _f0,
+}
+
+
 def frame_feature_dict(
     y: np.ndarray, mag: np.ndarray, *, sr: int, names: Sequence[str], n_mfcc: int, n_fft: int, hop_length: int,
     mel_power_cache: dict | None = None,
 ) -> dict[str, np.ndarray]:
-    """Each requested feature as (k, t) float32, from the waveform and its |STFT|."""
-    import librosa
-
+    """Each requested feature as (k, t) float32, from the waveform and its |STFT| (finite, common t)."""
+    x = _Spectra(_pad_to(y, n_fft), mag, sr, n_fft, hop_length, n_mfcc, mel_power_cache)
     out: dict[str, np.ndarray] = {}
-    P = None
-    mfcc = None
-    y = _pad_to(y, n_fft)
     for name in names:
-        if name.startswith("mfcc"):
-            if mfcc is None:
-                key = (int(sr), int(n_fft), _MFCC_MELS, 0.0, None)
-                M = None if mel_power_cache is None else mel_power_cache.get(key)
-                if M is None:
-                    P = mag**2 if P is None else P
-                    M = _mel_basis(*key, quiet=True) @ P
-                mfcc = librosa.feature.mfcc(S=librosa.power_to_db(M, top_db=80.0), n_mfcc=n_mfcc).astype(np.float32)
-            F = mfcc if name == "mfcc" else _delta(mfcc, 1 if name == "mfcc_delta" else 2)
-        elif name == "chroma":
-            P = mag**2 if P is None else P
-            F = librosa.feature.chroma_stft(S=P, sr=sr, n_fft=n_fft, hop_length=hop_length, tuning=0.0)
-        elif name == "contrast":
-            fmin = min(_CONTRAST_FMIN, 0.9 * (sr / 2) / 2 ** (_CONTRAST_BANDS - 1))
-            with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-                # with a tiny n_fft the lowest bands hold no bin: NaN, set to 0 below
-                warnings.simplefilter("ignore", RuntimeWarning)
-                F = librosa.feature.spectral_contrast(S=mag, sr=sr, n_fft=n_fft, hop_length=hop_length, fmin=fmin, n_bands=_CONTRAST_BANDS)
-        elif name == "zcr":
-            F = librosa.feature.zero_crossing_rate(y, frame_length=n_fft, hop_length=hop_length, center=True)
-        elif name == "rms":
-            F = librosa.feature.rms(S=mag, frame_length=n_fft, hop_length=hop_length)
-        elif name == "centroid":
-            F = librosa.feature.spectral_centroid(S=mag, sr=sr, n_fft=n_fft, hop_length=hop_length)
-        elif name == "bandwidth":
-            F = librosa.feature.spectral_bandwidth(S=mag, sr=sr, n_fft=n_fft, hop_length=hop_length)
-        elif name == "rolloff":
-            F = librosa.feature.spectral_rolloff(S=mag, sr=sr, n_fft=n_fft, hop_length=hop_length)
-        elif name == "f0":
-            fmin = max(_F0_MIN, 1.01 * sr / (n_fft // 2))
-            fmax = min(_F0_MAX, 0.5 * sr)
-            fmin = min(fmin, 0.5 * fmax)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*periods of fmin.*")
-                F = librosa.yin(y, fmin=fmin, fmax=fmax, sr=sr, frame_length=n_fft, hop_length=hop_length, center=True)[None, :]
-        else:  # pragma: no cover - names are validated
+        if name not in _FRAME_FEATURES:  # pragma: no cover - names are validated
             raise FeatureError(f"unknown frame feature {name!r}")
-        F = np.nan_to_num(np.asarray(F, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-        out[name] = F
+        out[name] = np.nan_to_num(np.asarray(_FRAME_FEATURES[name](x), dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     if out:
         t = min(F.shape[1] for F in out.values())
         out = {k: np.ascontiguousarray(F[:, :t]) for k, F in out.items()}
