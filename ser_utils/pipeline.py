@@ -295,7 +295,7 @@ def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list
     list of (str, np.ndarray shape (n,), np.ndarray shape (n_mels, t))
     """
     from .data import audio
-    from .features import core as features
+    from . import features
 
     cfg = run.cfg
     speech = manifest[manifest["vocal_channel"] == "speech"]
@@ -323,7 +323,7 @@ def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list
 
 def extract_features(run: Run, manifest: pd.DataFrame):
     """Extract (or read from the cache) every file's log-mel and pooled vector, and save them."""
-    from .features import core as features
+    from . import features
 
     settings = features.feature_settings(run.cfg)
     fs = features.extract(
@@ -336,7 +336,7 @@ def extract_features(run: Run, manifest: pd.DataFrame):
 
 def load_features(run: Run):
     """The feature set notebook 02 saved."""
-    from .features import core as features
+    from . import features
 
     run.path("features", must_exist=True)
     return features.load_feature_set(run.path("features").parent)
@@ -638,7 +638,7 @@ def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=N
     ``y`` (the waveform at the model's rate) and ``S`` (its log-mel, dB).
     """
     from .data import audio
-    from .features import core as features
+    from . import features
 
     if path is None:
         if prepared is None or prepared.meta_test.empty:
