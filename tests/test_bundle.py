@@ -217,7 +217,7 @@ def test_read_settings_does_not_import_tensorflow(saved):
 
     folder, _, _ = saved
     code = (
-        "import sys; from ser_utils.models.bundle import read_settings; "
+        "import sys; from ser_utils.models.settings import read_settings; "
         f"s = read_settings({str(folder)!r}); print(s['n_frames'], 'tensorflow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
