@@ -65,6 +65,7 @@ def comparison_rows(
     classic_kind: str,
     classic_per_speaker: bool,
     fusion_weight: float,
+    labels: Sequence[str] = EMOTIONS,
 ) -> tuple[str, str, dict[str, dict[str, Any]]]:
     """The bundle, its parts and the majority baseline, each with its metrics.
 
@@ -79,10 +80,10 @@ def comparison_rows(
         the CRNN alone (fused bundles only), the classic model, ``majority class``
         (the most frequent label of ``y_fit``, the classic model's training labels).
     """
-    m = evaluate.metrics(y_true, p_bundle.argmax(axis=1))
+    m = evaluate.metrics(y_true, p_bundle.argmax(axis=1), labels=labels)
     classic_name = f"{classic_kind.upper()} on pooled features" + (" (per-speaker standardised)" if classic_per_speaker else "")
-    m_crnn = evaluate.metrics(y_true, p_crnn.argmax(axis=1))
-    m_classic = evaluate.metrics(y_true, p_classic.argmax(axis=1))
+    m_crnn = evaluate.metrics(y_true, p_crnn.argmax(axis=1), labels=labels)
+    m_classic = evaluate.metrics(y_true, p_classic.argmax(axis=1), labels=labels)
     w = fusion_weight
     if w > 0:
         model_label = f"{model_name} + {classic_kind}"
@@ -92,7 +93,7 @@ def comparison_rows(
         model_label = model_name
         headline = f"CRNN ({model_name}): the bundle"
         rows = {headline: m, classic_name: m_classic}
-    rows["majority class"] = evaluate.majority_baseline(y_fit, y_true)
+    rows["majority class"] = evaluate.majority_baseline(y_fit, y_true, labels=labels)
     return headline, model_label, rows
 
 
@@ -189,6 +190,8 @@ def score(
         Whether the classic inputs were standardised per speaker (its row's name says so).
     fusion_weight : float
         The classic part's weight in ``p_bundle``.
+    labels : sequence of str
+        Class names in column order (default :data:`ser_utils.config.EMOTIONS`).
 
     Returns
     -------
@@ -207,7 +210,7 @@ def score(
     p_classic = _probs("p_classic", p_classic, n, k)
     headline, model_label, rows = comparison_rows(
         y_true, p_bundle=p_bundle, p_crnn=p_crnn, p_classic=p_classic, y_fit=np.asarray(y_fit), model_name=model_name,
-        classic_kind=classic_kind, classic_per_speaker=classic_per_speaker, fusion_weight=fusion_weight,
+        classic_kind=classic_kind, classic_per_speaker=classic_per_speaker, fusion_weight=fusion_weight, labels=labels,
     )
     pred_df = predictions_table(meta, y_true, p_bundle, labels=labels)
     y_pred = pred_df["y_pred"].to_numpy()
@@ -219,6 +222,6 @@ def score(
         "model_label": model_label,
         "comparison": evaluate.comparison_table(rows),
         "baselines": {name: {key: r[key] for key in _SHORT} for name, r in rows.items() if name != headline},
-        "breakdowns": evaluate.breakdowns(pred_df),
-        "confused": evaluate.confused_pairs(y_true, y_pred),
+        "breakdowns": evaluate.breakdowns(pred_df, labels=labels),
+        "confused": evaluate.confused_pairs(y_true, y_pred, labels=labels),
     }
