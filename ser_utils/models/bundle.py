@@ -128,6 +128,26 @@ def save_bundle(
         or settings that are not JSON-able.
     """
     _validate_settings(settings, "save_bundle")
+    text = _settings_text(model, settings, classic=classic, classic_norm=classic_norm)
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        model.save(tmp / MODEL_FILE)
+        if classic is not None:
+            classic_mod.save(classic, tmp / CLASSIC_FILE)
+            if classic_norm is not None:
+                np.savez(tmp / CLASSIC_NORM_FILE, **{k: np.asarray(v) for k, v in classic_norm.items()})
+        write_text(tmp / SETTINGS_FILE, text)
+        _swap_in(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def _settings_text(model, settings: dict[str, Any], *, classic: Any, classic_norm: Any) -> str:
+    """``bundle.json``'s text: the settings checked against the model, plus model info and versions."""
     feats = settings["features"]
     n_ch = int(_deltas(settings)) + 1
     expected = (int(settings["n_frames"]), int(feats["n_mels"]), n_ch)
@@ -158,33 +178,22 @@ def save_bundle(
     doc["format_version"] = FORMAT_VERSION
     doc["versions"] = {"ser_utils": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
     try:
-        text = to_json(doc)
+        return to_json(doc)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"save_bundle: settings are not JSON-able ({exc})") from None
 
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        model.save(tmp / MODEL_FILE)
-        if classic is not None:
-            classic_mod.save(classic, tmp / CLASSIC_FILE)
-            if classic_norm is not None:
-                np.savez(tmp / CLASSIC_NORM_FILE, **{k: np.asarray(v) for k, v in classic_norm.items()})
-        write_text(tmp / SETTINGS_FILE, text)
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return folder
+
+def _swap_in(tmp: Path, folder: Path) -> None:
+    """Move the finished folder ``tmp`` to ``folder``, replacing an earlier bundle there."""
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, folder)
 
 
 def fuse(p_crnn: np.ndarray, p_classic: np.ndarray | None, *, weight: float) -> np.ndarray:
