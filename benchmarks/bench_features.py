@@ -1,4 +1,4 @@
-"""Benchmark feature extraction: a plain librosa loop vs ``ser_utils.features.core.extract``.
+"""Benchmark feature extraction: a plain librosa loop vs ``ser_utils.features.extract``.
 
 Measures files/s, over the same files in the same run, for
 
@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ser_utils import config
-from ser_utils.features import core as features  # noqa: E402
+from ser_utils import features  # noqa: E402
 
 
 def _files(root: Path, limit: int | None) -> list[Path]:
