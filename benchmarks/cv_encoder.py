@@ -41,16 +41,18 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from ser_utils import config  # noqa: E402
-from ser_utils.data import corpus  # noqa: E402
-from ser_utils.evaluation import metrics as evaluate  # noqa: E402
-from ser_utils.features import core as features  # noqa: E402
-from ser_utils.features import encoder  # noqa: E402
-from ser_utils.models import classic  # noqa: E402
-from ser_utils.prep import split as split_mod  # noqa: E402
-from ser_utils.prep.normalise import standardise_per_actor  # noqa: E402
+from ser_utils import (
+    config,
+    features,
+)
+from ser_utils.data import corpus
+from ser_utils.evaluation import metrics as evaluate
+from ser_utils.features import encoder
+from ser_utils.models import classic
+from ser_utils.prep import split as split_mod
+from ser_utils.prep.normalise import standardise_per_actor
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"
 DEFAULT_CACHE = REPO / "artifacts" / "cache"

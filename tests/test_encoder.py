@@ -12,9 +12,9 @@ import pytest
 import soundfile as sf
 
 from ser_utils import config
+from ser_utils import features as F
 from ser_utils.data import audio, ravdess
 from ser_utils.errors import FeatureError, SERError, WeightsError
-from ser_utils.features import core as F
 from ser_utils.features import encoder as E
 
 SR = 16000

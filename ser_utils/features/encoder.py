@@ -49,7 +49,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -58,7 +57,8 @@ import pandas as pd
 from ..config import POOL_STATS
 from ..data import audio
 from ..errors import FeatureError, SERError, WeightsError
-from .core import _check_stats, pool, pooled_feature_names
+from . import cache
+from .pooling import check_stats, pool, pooled_feature_names
 
 __all__ = [
     "COMPUTE_TYPES",
@@ -379,7 +379,7 @@ def encoder_settings(cfg: Mapping[str, Any]) -> dict:
     fp = cfg.get("encoder_frame_pool", 4)
     if isinstance(fp, bool) or not isinstance(fp, (int, np.integer)) or not 1 <= fp <= 50:
         raise FeatureError(f"encoder_frame_pool must be an integer in 1-50, got {fp!r}")
-    stats = _check_stats(cfg.get("encoder_pool_stats", ["mean", "std"]))
+    stats = check_stats(cfg.get("encoder_pool_stats", ["mean", "std"]))
     return {"encoder": ENCODER_NAME, "model_sha256": MODEL_BIN_SHA256, "compute_type": ct, "frame_pool": int(fp), "pool_stats": stats}
 
 
@@ -413,32 +413,6 @@ class EncoderFeatures:
 
     def __len__(self) -> int:
         return len(self.frames)
-
-
-def _cache_api() -> SimpleNamespace:
-    """The cache calls of ``features/cache.py`` (layout branch), over ``core.py``'s helpers until it lands."""
-    from . import core
-
-    def group_dir(cache_dir: str | os.PathLike, kind: str, settings: dict) -> Path:
-        d = Path(cache_dir) / f"{kind}-{core._hash(settings)}"
-        d.mkdir(parents=True, exist_ok=True)
-        if not (d.parent / f"{d.name}.json").is_file():
-            core._write_json(d.parent / f"{d.name}.json", {"group": kind, "settings": settings})
-        core._sweep_tmp(d)
-        return d
-
-    def read_record(path: Path, *, validate: Any = None) -> dict | None:
-        try:
-            rec = core._load_record(path)
-        except core._Corrupt:
-            return None
-        arrays = None if rec is None else {k: rec[k] for k in rec.dtype.names}
-        return arrays if arrays is None or validate is None or validate(arrays) else None
-
-    return SimpleNamespace(
-        group_dir=group_dir, record_path=lambda d, sha1: Path(d) / f"{sha1}.npy", read_record=read_record,
-        write_record=core._write_record, content_sha1=core._file_sha1,
-    )
 
 
 def _group_key(s: dict) -> dict:
@@ -551,7 +525,6 @@ def extract_encoder(
     s = encoder_settings({"encoder_compute_type": settings.get("compute_type", "int8"),
                           "encoder_frame_pool": settings.get("frame_pool", 4),
                           "encoder_pool_stats": settings.get("pool_stats", ["mean", "std"])})
-    cache = _cache_api()
     index = manifest.reset_index(drop=True).copy()
     paths = [str(p) for p in index["path"]]
     if "sha1" not in index.columns or index["sha1"].isna().any():
@@ -559,10 +532,7 @@ def extract_encoder(
     sha1s = [str(h) for h in index["sha1"]]
     folder = None
     if cache_dir is not None:
-        try:
-            folder = cache.group_dir(cache_dir, "encoder", _group_key(s))
-        except OSError as exc:
-            raise FeatureError(f"cannot use cache folder {cache_dir} ({exc}); pass a writable cache_dir or None") from None
+        folder = cache.group_dir(cache_dir, "encoder", _group_key(s))
     first: dict[str, str] = {}
     for h, p in zip(sha1s, paths):
         first.setdefault(h, p)
@@ -571,11 +541,10 @@ def extract_encoder(
     for h in first:
         if folder is not None:
             p = cache.record_path(folder, h)
-            rec = cache.read_record(p, validate=_valid)
+            rec, status = cache.probe_record(p, validate=_valid)
             if rec is not None:
                 recs[h] = rec
-            elif p.exists():
-                corrupt += 1
+            corrupt += status == "corrupt"
     jobs = [(h, first[h]) for h in first if h not in recs]
     import joblib
 
