@@ -75,7 +75,7 @@ def test_folder_json_skips_corrupt_file(model_dir, audio_dir, capsys):
     rows = _json_lines(cap.out)
     assert sorted(r["path"].rsplit("/", 1)[-1] for r in rows) == ["03-01-05-01-01-01-07.flac", "a_mono16k.wav", "stereo48k.WAV"]
     for r in rows:
-        assert set(r) == {"path", "emotion", "probabilities"}
+        assert set(r) == {"path", "emotion", "mode", "probabilities"} and r["mode"] == "single_clip"
         assert list(r["probabilities"]) == list(config.EMOTIONS)
         assert abs(sum(r["probabilities"].values()) - 1) < 1e-4
         assert r["emotion"] == max(r["probabilities"], key=r["probabilities"].get)

@@ -74,6 +74,8 @@ __all__ = [
     "encode",
     "encoder_settings",
     "extract_encoder",
+    "load_encoder_features",
+    "save_encoder_features",
     "load_model",
     "log_mel",
     "read_weights",
@@ -580,3 +582,35 @@ def extract_encoder(
         print(f"encoder ({s['encoder']}, {s['compute_type']}): {len(index)} files ({stats['cached_files']} cached, "
               f"{len(jobs)} computed) in {seconds:.1f} s, {stats['files_per_s']:.0f} files/s")
     return EncoderFeatures(pooled, names, frames, index, s, stats)
+
+
+def save_encoder_features(ef: EncoderFeatures, path: str | os.PathLike) -> Path:
+    """Write the pooled statistics, file ids and settings of :class:`EncoderFeatures` as one ``.npz``.
+
+    The frame sequences stay in the cache (they are large); the loaded object has ``frames == []``.
+    """
+    import json
+
+    from ..files import atomic_write
+
+    arrays = {
+        "pooled": np.asarray(ef.pooled, np.float32), "file_id": np.asarray(ef.index["file_id"].astype(str), dtype=str),
+        "n_encoder_frames": ef.index["n_encoder_frames"].to_numpy(np.int64),
+        "pooled_names": np.asarray(ef.pooled_names, dtype=str), "settings": np.asarray(json.dumps(ef.settings)),
+    }
+    return atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def load_encoder_features(path: str | os.PathLike) -> EncoderFeatures:
+    """Read what :func:`save_encoder_features` wrote (``frames`` is empty)."""
+    import json
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            pooled, ids, nf, names, st = z["pooled"], z["file_id"], z["n_encoder_frames"], z["pooled_names"], str(z["settings"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise FeatureError(f"{path}: cannot read the saved encoder features ({exc}); run notebook 02 again") from None
+    if pooled.shape != (len(ids), len(names)) or nf.shape != (len(ids),):
+        raise FeatureError(f"{path}: the saved encoder features do not agree (pooled {pooled.shape}, {len(ids)} ids)")
+    index = pd.DataFrame({"file_id": ids.astype(str), "n_encoder_frames": nf})
+    return EncoderFeatures(pooled, [str(n) for n in names], [], index, json.loads(st), {})
