@@ -265,7 +265,13 @@ PROFILES: dict[str, dict[str, Any]] = {
     # normalisation, SpecAugment, no waveform augmentation (too slow to extract), fused
     # (fusion_weight 0.6, the defaults above) with an SVM + logistic regression on the
     # 7-statistic pooled vectors: UAR 0.745 +/- 0.016 over 5 folds of 4 unseen actors.
+    # Issue 11 adds the Whisper-base encoder (int8) with a logistic regression on its
+    # mean + std statistics (encoder_C 0.01), per mode: per-speaker (>= min_speaker_clips
+    # clips of a speaker) and single clip; the parts' fusion weights are chosen on the
+    # validation actors. Heads alone, 5 folds: encoder + handcrafted UAR 0.818 per-speaker,
+    # 0.732 single clip (docs/experiments.md, benchmarks/cv_encoder.py).
     "full": {
+        "encoder": "whisper-base",
         "n_mels": 64,
         "aug_copies": 0,
         "model": "attn_crnn",
