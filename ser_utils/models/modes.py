@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import ModelError
 
-__all__ = ["MODES", "file_modes", "choose_weights", "fuse_parts", "DESCRIPTIONS"]
+__all__ = ["MODES", "file_modes", "choose_weights", "fuse_parts", "uar", "DESCRIPTIONS"]
 
 MODES: tuple[str, ...] = ("per_speaker", "single_clip")
 
@@ -76,7 +76,9 @@ def file_modes(speakers: Sequence[int | None], *, known: Sequence[int] = (), min
     ]
 
 
-def _uar(y: np.ndarray, pred: np.ndarray) -> float:
+def uar(y: np.ndarray, pred: np.ndarray) -> float:
+    """Unweighted average recall (mean of the per-class recalls over the classes present in ``y``)."""
+    y, pred = np.asarray(y), np.asarray(pred)
     classes = np.unique(y)
     return float(np.mean([(pred[y == c] == c).mean() for c in classes]))
 
@@ -113,7 +115,7 @@ def choose_weights(parts: Mapping[str, np.ndarray], y: np.ndarray, *, step: floa
         if sum(combo) != n:
             continue
         w = np.array(combo, np.float64) / n
-        score = _uar(y, sum(wi * p for wi, p in zip(w, P)).argmax(1))
+        score = uar(y, sum(wi * p for wi, p in zip(w, P)).argmax(1))
         if score > best + 1e-12:
             best, best_w = score, w
     return {k: round(float(v), 6) for k, v in zip(names, best_w)}

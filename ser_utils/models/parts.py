@@ -121,7 +121,7 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
         val["single_clip"]["encoder"] = classic.probabilities(_fit_head(E_tr, y_tr, cfg), E_va, n_classes=len(EMOTIONS))
         E_all = np.concatenate([E_tr, E_va])
     weights = {m: modes.choose_weights(val[m], y_va, step=0.1) for m in modes.MODES}
-    val_uar = {m: round(modes._uar(y_va, modes.fuse_parts(val[m], weights[m]).argmax(1)), 4) for m in modes.MODES}
+    val_uar = {m: round(modes.uar(y_va, modes.fuse_parts(val[m], weights[m]).argmax(1)), 4) for m in modes.MODES}
 
     # the kept heads learn from training + validation files, as the classic part does
     y_all, a_all, P_all = np.concatenate([y_tr, y_va]), np.concatenate([a_tr, a_va]), np.concatenate([P_tr, P_va])

@@ -33,6 +33,7 @@ import numpy as np
 from ..config import POOL_STATS, default_artifacts_dir, resolve
 from ..errors import ConfigError
 from ..files import write_json
+from .modes import uar
 
 __all__ = ["STAT_CHOICES", "objective_data", "make_objective", "run_study", "main"]
 
@@ -82,7 +83,6 @@ def make_objective(data: dict[str, Any], *, mode: str, n_folds: int = 4, seed: i
     import optuna
     import pandas as pd
 
-    from ..evaluation import metrics as ev
     from ..prep import split as split_mod
     from ..prep.normalise import standardise_per_actor
 
@@ -101,7 +101,7 @@ def make_objective(data: dict[str, Any], *, mode: str, n_folds: int = 4, seed: i
         for k, fold in enumerate(folds):
             te = np.isin(a, fold)
             p = w * _proba(_logreg(E[~te], y[~te], C_e), E[te]) + (1 - w) * _proba(_logreg(H[~te], y[~te], C_h), H[te])
-            uars.append(ev.metrics(y[te], p.argmax(1))["uar"])
+            uars.append(uar(y[te], p.argmax(1)))
             trial.report(float(np.mean(uars)), k)
             if trial.should_prune():
                 raise optuna.TrialPruned()
