@@ -51,7 +51,7 @@ if not items:
     st.info("Upload a file or record a few seconds of speech to see the predicted emotion.")
     st.stop()
 
-clips, problems = core.read_clips(items, sr=model.sr)
+clips, problems = core.read_clips(items, sr=model.sr, max_seconds=core.MAX_SECONDS)
 for msg in problems:
     st.error(msg)
 if not clips:
