@@ -75,7 +75,7 @@ for clip, r in zip(clips, result.clips):
     a.pyplot(core.waveform_chart(clip))
     b.pyplot(core.logmel_chart(model, clip))
     a, b = st.columns([1, 2])
-    a.metric("Predicted emotion", r.emotion, f"{r.confidence:.0%} confidence", delta_color="off")
+    a.metric("Predicted emotion", r.emotion, f"{r.confidence:.0%} confidence", delta_color="off", delta_arrow="off", border=True)
     a.dataframe({"emotion": list(r.probabilities), "probability": [round(p, 4) for p in r.probabilities.values()]},
                 hide_index=True)
     b.pyplot(core.probability_chart(r.probabilities))
