@@ -32,10 +32,28 @@ from .errors import AudioError, SERError
 from .models import shipped
 
 __all__ = [
-    "EMOTION_COLORS", "MIN_SECONDS", "MAX_SECONDS", "LONG_SECONDS", "WINDOW_SECONDS", "SILENCE_DB", "MODES",
-    "InputError", "Clip", "LoadedModel", "ClipResult", "Prediction",
-    "load_model", "model_summary", "read_clip", "read_clips", "windows", "predict",
-    "probability_chart", "timeline_chart", "waveform_chart", "logmel_chart",
+    "EMOTION_COLORS",
+    "LONG_SECONDS",
+    "MAX_SECONDS",
+    "MIN_SECONDS",
+    "MODES",
+    "SILENCE_DB",
+    "WINDOW_SECONDS",
+    "Clip",
+    "ClipResult",
+    "InputError",
+    "LoadedModel",
+    "Prediction",
+    "load_model",
+    "logmel_chart",
+    "model_summary",
+    "predict",
+    "probability_chart",
+    "read_clip",
+    "read_clips",
+    "timeline_chart",
+    "waveform_chart",
+    "windows",
 ]
 
 try:  # one palette for the whole project, where the plotting module defines it
@@ -263,7 +281,7 @@ def _probabilities(model: LoadedModel, ys: list[np.ndarray], actors: list[int | 
         for i, y in enumerate(ys):
             paths.append(str(Path(d) / f"clip{i:04d}.wav"))
             sf.write(paths[-1], y, model.sr, subtype="FLOAT")
-        mels, P, ok, errors = b.analyse(paths)
+        mels, P, _, errors = b.analyse(paths)
     if errors:
         raise InputError(f"the audio could not be analysed: {errors[0][1]}")
     X, lengths = prepare.make_inputs(mels, n_frames=b.n_frames, deltas=b.deltas, n_mels=int(b.features["n_mels"]))

@@ -36,7 +36,7 @@ from .errors import DataError, SERError
 from .files import write_json, write_text
 from .models.shipped import SHIPPED_NAME
 
-__all__ = ["EVAL_TEST_ACTORS", "SHIPPED_NAME", "score_modes", "build", "model_card", "main"]
+__all__ = ["EVAL_TEST_ACTORS", "SHIPPED_NAME", "build", "main", "model_card", "score_modes"]
 
 #: Actors held out to measure the recipe on unseen speakers (the run_all.sh protocol).
 EVAL_TEST_ACTORS: tuple[int, ...] = (17, 18, 19, 20)
@@ -118,7 +118,7 @@ def build(
     """
     t_start = time.perf_counter()
     work = Path(work_dir)
-    common = dict(profile="full", data_dir=None if data_dir is None else str(data_dir), cache_dir=str(work / "cache"))
+    common = {"profile": "full", "data_dir": None if data_dir is None else str(data_dir), "cache_dir": str(work / "cache")}
     run = pipeline.start("01_eda", artifacts_dir=work / "eval", split="speaker", test_actors=list(test_actors), **common)
     scan = pipeline.scan_corpus(run)
     if run.synthetic:
@@ -142,7 +142,7 @@ def build(
         "protocol": f"the same recipe trained with actors {list(test_actors)} held out (validation actors from the others), "
                     "those actors scored through the bundle",
         "test_actors": list(test_actors),
-        "n_test_files": int(len(test)),
+        "n_test_files": len(test),
         "prediction_modes": scores,
         "build_time_s": round(time.perf_counter() - t_start, 1),
     }

@@ -7,12 +7,11 @@ import time
 
 import numpy as np
 import pytest
+from appkit import SR, tiny_bundle, voice, wav_bytes
+from media import encode
 
 from ser_utils import app as core
 from ser_utils.models import shipped
-
-from appkit import SR, tiny_bundle, voice, wav_bytes
-from media import encode
 
 APP = os.path.join(os.path.dirname(__file__), "..", "app", "streamlit_app.py")
 

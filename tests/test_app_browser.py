@@ -12,10 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from appkit import tiny_bundle
 
 from ser_utils.models import shipped
-
-from appkit import tiny_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
@@ -66,7 +65,7 @@ def app_url(tmp_path):
 
 
 def test_a_real_recording_gets_a_verdict_in_the_browser(browser, app_url, shared_data, tmp_path):
-    real = sorted((shared_data / "cross-corpus-samples" / "crema-d").rglob("*.wav"))[0]  # a speaker RAVDESS never had
+    real = min((shared_data / "cross-corpus-samples" / "crema-d").rglob("*.wav"))  # a speaker RAVDESS never had
     upload = shutil.copy(real, tmp_path / real.name)
     outside: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from media import KINDS, aligned_snr_db, encode, tone
 
 from ser_utils.data import audio
 from ser_utils.errors import AudioError
-
-from media import KINDS, aligned_snr_db, encode, tone
 
 SR = 48000
 MIN_SNR_DB = {"mkv-pcm": 60.0}

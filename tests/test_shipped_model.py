@@ -6,10 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from media import encode
 
 from ser_utils.models import shipped
-
-from media import encode
 
 FOLDER = shipped.shipped_dir()
 
@@ -34,7 +33,7 @@ def test_predict_uses_the_shipped_model_without_training(shared_data, tmp_path, 
 
     monkeypatch.setenv("SER_ARTIFACTS_DIR", str(tmp_path / "fresh-clone-artifacts"))  # nothing trained
     flac = shared_data / "ravdess-22k" / "speech" / "Actor_03" / "03-01-05-02-01-01-03.flac"
-    crema = sorted((shared_data / "cross-corpus-samples" / "crema-d").rglob("*.wav"))[0]
+    crema = min((shared_data / "cross-corpus-samples" / "crema-d").rglob("*.wav"))
     import soundfile as sf
 
     y, sr = sf.read(flac, dtype="float32")

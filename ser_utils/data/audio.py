@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import AudioError
 
-__all__ = ["AudioInfo", "info", "load", "trim", "is_silent", "SUPPORTED_RATES", "AUDIO_SUFFIXES"]
+__all__ = ["AUDIO_SUFFIXES", "SUPPORTED_RATES", "AudioInfo", "info", "is_silent", "load", "trim"]
 
 #: Sample rates accepted on input and output (Hz, inclusive).
 SUPPORTED_RATES: tuple[int, int] = (8000, 48000)

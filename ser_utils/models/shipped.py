@@ -22,7 +22,7 @@ from ..config import default_artifacts_dir, project_root
 from ..errors import ModelError
 from .bundle import SETTINGS_FILE
 
-__all__ = ["SHIPPED_NAME", "DEMO_WARNING", "ModelChoice", "shipped_dir", "newest_bundle", "find_model", "training_data"]
+__all__ = ["DEMO_WARNING", "SHIPPED_NAME", "ModelChoice", "find_model", "newest_bundle", "shipped_dir", "training_data"]
 
 #: Folder name of the shipped bundle under ``<repo>/models/``.
 SHIPPED_NAME = "ravdess-actors-01-20"
