@@ -387,7 +387,7 @@ def waveform_chart(clip: Clip):
 def logmel_chart(model: LoadedModel, clip: Clip):
     """The clip's log-mel as the model sees it (before silence trimming)."""
     from .evaluation import plots
-    from .features import core as features
+    from . import features
 
     f = model.bundle.features
     S = features.logmel(clip.y, sr=clip.sr, n_mels=f["n_mels"], n_fft=f["n_fft"], hop_length=f["hop_length"],

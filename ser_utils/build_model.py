@@ -118,8 +118,11 @@ def build(
     """
     t_start = time.perf_counter()
     work = Path(work_dir)
-    common = {"profile": "full", "data_dir": None if data_dir is None else str(data_dir), "cache_dir": str(work / "cache")}
-    run = pipeline.start("01_eda", artifacts_dir=work / "eval", split="speaker", test_actors=list(test_actors), **common)
+    given = {"data_dir": None if data_dir is None else str(data_dir), "cache_dir": str(work / "cache"),
+             "split": "speaker", "test_actors": list(test_actors)}
+    cfg = config.resolve("full", **given)
+    run = pipeline.Run(notebook="01_eda", cfg=cfg, artifacts_dir=work / "eval",
+                       given={k: v for k, v in given.items() if v is not None})
     scan = pipeline.scan_corpus(run)
     if run.synthetic:
         raise DataError("the shipped model must be trained on real RAVDESS, not the synthetic demo corpus: give --data-dir")
