@@ -102,9 +102,22 @@ def build(
     out_dir: str | Path,
     work_dir: str | Path,
     test_actors: tuple[int, ...] = EVAL_TEST_ACTORS,
+    overrides: dict[str, Any] | None = None,
     log=print,
 ) -> dict[str, Any]:
     """Train, evaluate and save the shipped model (see the module docstring).
+
+    Parameters
+    ----------
+    data_dir : path or None
+        Real RAVDESS audio (``None``: ``data/`` when it holds RAVDESS files).
+    out_dir, work_dir : path
+        Where the bundle goes; where the trainings' artifacts and the feature cache go.
+    test_actors : tuple of int
+        Held out in the evaluation run.
+    overrides : dict, optional
+        Parameters on top of the ``full`` profile (tests use tiny ones; the shipped
+        model uses none).
 
     Returns
     -------
@@ -120,7 +133,7 @@ def build(
     work = Path(work_dir)
     given = {"data_dir": None if data_dir is None else str(data_dir), "cache_dir": str(work / "cache"),
              "split": "speaker", "test_actors": list(test_actors)}
-    cfg = config.resolve("full", **given)
+    cfg = config.resolve("full", **given, **(overrides or {}))
     run = pipeline.Run(notebook="01_eda", cfg=cfg, artifacts_dir=work / "eval",
                        given={k: v for k, v in given.items() if v is not None})
     scan = pipeline.scan_corpus(run)
