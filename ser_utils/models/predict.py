@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..data.audio import AUDIO_SUFFIXES
 from ..errors import SERError
+from .settings import read_settings
 
 __all__ = ["main", "collect_paths", "AUDIO_SUFFIXES"]
 
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no audio files to predict (give audio or video files, or folders holding them)", file=sys.stderr)
         return 2
 
-    from .bundle import load_bundle, read_settings
+    from .bundle import load_bundle  # TensorFlow starts only after the inputs and settings are checked
     from .shipped import DEMO_WARNING, find_model, training_data
 
     try:

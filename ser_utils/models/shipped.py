@@ -20,7 +20,7 @@ from typing import Any
 
 from ..config import default_artifacts_dir, project_root
 from ..errors import ModelError
-from .bundle import SETTINGS_FILE
+from .settings import SETTINGS_FILE
 
 __all__ = ["DEMO_WARNING", "SHIPPED_NAME", "ModelChoice", "find_model", "newest_bundle", "shipped_dir", "training_data"]
 
