@@ -73,7 +73,7 @@ LONG_SECONDS = 6.0
 #: Window length (and hop) of the timeline, seconds; the training clips are 3-5 s.
 WINDOW_SECONDS = 3.0
 #: A clip whose peak is below this level (dBFS) counts as silent.
-SILENCE_DB = -50.0
+SILENCE_DB = -50.0  # as ser_utils.models.predict.SILENCE_DB
 #: The prediction modes, as the page names and explains them.
 MODES: dict[str, tuple[str, str]] = {
     "single_clip": ("single clip", "each clip on its own, speaker unknown: standardised with the training speakers' statistics"),

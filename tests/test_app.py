@@ -226,3 +226,13 @@ def test_two_clips_of_one_speaker_use_per_speaker_mode(page):
     assert any("Prediction mode: per speaker" in md.value for md in page.markdown)
     page.checkbox[0].uncheck().run()
     assert any("Prediction mode: single clip" in md.value for md in page.markdown)
+
+
+def test_predict_command_skips_silence_with_a_reason(tmp_path, bundle_dir, capsys, write_wav):
+    from ser_utils.models.predict import main
+
+    quiet = write_wav(tmp_path / "quiet.wav", np.zeros(2 * SR, np.float32), SR)
+    speech = write_wav(tmp_path / "speech.wav", voice(2.0), SR)
+    assert main([str(quiet), str(speech), "--model", str(bundle_dir), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "quiet.wav: silent" in err and out.count('"emotion"') == 1

@@ -72,6 +72,19 @@ def collect_paths(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str
     return files, problems
 
 
+#: A file whose peak (in its first two minutes) is below this level (dBFS) is skipped as silent.
+SILENCE_DB = -50.0
+
+
+def _silent(path: str) -> bool:
+    from ..data import audio
+
+    try:
+        return audio.is_silent(audio.load(path, sr=16000, duration_s=120.0), threshold_db=SILENCE_DB)
+    except SERError:
+        return False  # unreadable files are reported by the prediction itself
+
+
 def _table(df, labels: list[str]) -> str:
     name_w = min(60, max(4, *(len(str(p)) for p in df["path"])))
     emo_w = max(7, *(len(x) for x in labels))
@@ -124,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n*** {DEMO_WARNING} ***\n", file=sys.stderr)
 
     df = bundle.predict_paths([str(f) for f in files], batch_size=max(1, args.batch_size))
+    for i in df.index[df["error"].isna()]:
+        if _silent(df.at[i, "path"]):
+            df.at[i, "error"] = f"{df.at[i, 'path']}: silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score"
     failed = df[df["error"].notna()]
     for _, r in failed.iterrows():
         print(f"skipped {r['path']}: {r['error']}", file=sys.stderr)
