@@ -107,7 +107,7 @@ export PYTHONNOUSERSITE=1
 if [ "${1:-}" = "--app" ]; then
   shift
   cd "$ROOT"
-  echo "run_all.sh: the app will be at http://127.0.0.1:8501 (Ctrl-C stops it)" >&2
+  echo "run_all.sh: starting the app on http://127.0.0.1:8501 (or --server.port N); Ctrl-C stops it" >&2
   exec "$PY" -m streamlit run app/streamlit_app.py "$@"
 fi
 if [ "${1:-}" = "--build-model" ]; then
