@@ -108,6 +108,16 @@ def _cases():
             lambda: P.emotion_gallery([(e, _wave(0.8, 200 + 40 * i), _logmel()) for i, e in enumerate(EMOTIONS[:3])], sr=SR, hop_length=HOP),
             6,
         ),
+        "emotion_gallery_eight_named_files": (
+            lambda: P.emotion_gallery([(f"{e} (03-01-0{i + 1}-01-01-01-01)", _wave(0.8, 200 + 40 * i), _logmel())
+                                       for i, e in enumerate(EMOTIONS)], sr=SR, hop_length=HOP),
+            16,
+        ),
+        "feature_examples_long_titles": (
+            lambda: P.feature_examples(np.concatenate([X, X[:1]]), np.array([50, 30, 10, 20]),
+                                       [f"{e} · actor 1 · speech" for e in EMOTIONS[:4]]),
+            4,
+        ),
         "feature_examples": (lambda: P.feature_examples(X, np.array([50, 30, 10]), ["one", "two", "three"], ncols=2), 3),
         "class_distribution": (lambda: P.class_distribution(man["emotion"].value_counts(), pd.Series(yt).value_counts() * 2), 1),
         "actors_by_part": (lambda: P.actors_by_part(split), 1),
@@ -172,6 +182,13 @@ def test_no_two_labels_overlap(name):
             assert not clash, f"{name}: {axis} labels overlap: {[(labels[i].get_text(), labels[j].get_text()) for i, j in clash]}"
             for t, b in zip(labels, boxes):
                 assert b.x0 >= page.x0 - 1 and b.x1 <= page.x1 + 1, f"{name}: {t.get_text()!r} runs off the figure"
+    # titles and axis labels of every axes, and the figure's title, clear one another
+    texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label) if t.get_visible() and t.get_text()]
+    if fig._suptitle is not None:
+        texts.append(fig._suptitle)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    clash = [(texts[i].get_text(), texts[j].get_text()) for i, j in _overlaps(boxes)]
+    assert not clash, f"{name}: labels overlap: {clash}"
 
 
 def test_one_colour_per_emotion_in_every_figure():

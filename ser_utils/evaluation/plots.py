@@ -115,7 +115,9 @@ def _specshow():
 
 
 def _emotion_color(name: Any, default: str = "#4C72B0") -> str:
-    return EMOTION_COLORS.get(str(name), default)
+    """The colour of an emotion, also for a label that starts with one (``"sad (03-01-04-...)"``)."""
+    words = str(name).split()
+    return EMOTION_COLORS.get(str(name), EMOTION_COLORS.get(words[0] if words else "", default))
 
 
 def _wrap(label: Any, width: int = 22) -> str:
@@ -246,6 +248,9 @@ def class_counts(manifest: pd.DataFrame, *, by: str = "emotion", hue: str | None
         kw.update(color="#4C72B0")
     _sns().countplot(data=df, x=by, order=order, ax=ax, saturation=1.0, **kw)
     _label_bars(ax)
+    ax.margins(y=0.1)
+    if hue and ax.get_legend() is not None:  # beside the bars, never over them
+        _sns().move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, title=hue.replace("_", " "))
     ax.set_xlabel(by.replace("_", " "))
     ax.set_ylabel("files")
     if by == "actor":
@@ -385,7 +390,8 @@ def emotion_gallery(
         ax_w, ax_s = axes[row]
         _draw_wave(ax_w, y, int(sr), color=_emotion_color(name))
         _draw_spec(ax_s, S, int(sr), int(hop_length), fmax, levels=16)
-        ax_w.set_ylabel(name, fontsize=10, fontweight="bold")
+        # horizontal, beside the row: a long label ("surprised (03-01-08-...)") never runs into the next row
+        ax_w.set_ylabel(name.replace(" (", "\n("), fontsize=8, fontweight="bold", rotation=0, ha="right", va="center")
         ax_w.set_yticks([])
         ax_s.set_ylabel("")
         ax_s.tick_params(labelsize=7)
@@ -450,7 +456,7 @@ def feature_examples(X: Any, lengths: Any, titles: Sequence[str], *, channel: in
                   interpolation="antialiased", interpolation_stage="data")
         if 0 < lens[k] < n_frames:
             ax.axvline(float(lens[k]) - 0.5, color="cyan", linestyle="--", linewidth=1)
-        ax.set_title(f"{titles[k]} ({int(lens[k])}/{n_frames} frames)", fontsize=9)
+        ax.set_title(_wrap(f"{titles[k]} ({int(lens[k])}/{n_frames} frames)", 30), fontsize=8)
         ax.set_xlabel("frame", fontsize=8)
         ax.set_ylabel("mel band", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -512,7 +518,7 @@ def class_distribution(before: Any, after: Any, *, labels: tuple[str, str] = ("b
     ax.legend(handles=[
         Patch(facecolor="#8c8c8c", alpha=0.45, hatch="//", edgecolor="white", label=f"{labels[0]} ({int(b.sum())} files)"),
         Patch(facecolor="#8c8c8c", label=f"{labels[1]} ({int(a.sum())} files)"),
-    ])
+    ], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xticks(x, order, rotation=30)
     ax.set_ylabel("training files")
     ax.set_xlabel("emotion")
