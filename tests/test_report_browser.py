@@ -19,6 +19,9 @@ WIDTHS = (1300, 400)
 def check_pages(browser, reports: Path, names: list[str], shots: Path) -> dict[str, dict[int, int]]:
     """Open each page at each of :data:`WIDTHS`, every ``<details>`` open; fail on a sideways scroll or a broken image.
 
+    A figure fails when it does not load (``naturalWidth`` 0) or is shown narrower than
+    200 px (or its own width, when smaller) or lower than 50 px.
+
     Saves a full-page screenshot ``shots/<page>-<width>.png`` of each, and fails when a page
     asks for anything but local files and inline images.
 
@@ -47,6 +50,12 @@ def check_pages(browser, reports: Path, names: list[str], shots: Path) -> dict[s
                 "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt || i.src.slice(0, 60))"
             )
             assert not broken, f"{name} at {width} px: figure(s) missing or broken: {broken}"
+            # shown, and at a size one can read: not squeezed to nothing by the layout
+            squeezed = page.evaluate(
+                "[...document.images].filter(i => i.clientWidth < Math.min(i.naturalWidth, 200) || i.clientHeight < 50)"
+                ".map(i => [i.alt || i.src.slice(0, 40), i.clientWidth, i.clientHeight])"
+            )
+            assert not squeezed, f"{name} at {width} px: figure(s) shown too small: {squeezed}"
             images.setdefault(name, {})[width] = page.evaluate("document.images.length")
             page.screenshot(path=str(shots / f"{Path(name).stem}-{width}.png"), full_page=True)
         page.close()
