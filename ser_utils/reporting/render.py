@@ -26,6 +26,7 @@ __all__ = [
     "clean_stream_text",
     "sanitize_notebook",
     "remote_resources",
+    "check_written",
     "export_notebook",
     "render_html",
     "render_versions",
