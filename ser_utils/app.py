@@ -12,7 +12,7 @@ The page (``./run_all.sh --app``) only lays out what these return:
   together (per-speaker mode), and gives clips longer than :data:`LONG_SECONDS` an emotion
   timeline over windows of :data:`WINDOW_SECONDS`;
 - :func:`probability_chart`, :func:`timeline_chart` draw them, one colour per emotion
-  (:data:`EMOTION_COLORS`).
+  (:data:`ser_utils.evaluation.plots.EMOTION_COLORS`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pandas as pd
 from .config import EMOTIONS, project_root
 from .data import audio
 from .errors import AudioError, SERError
+from .evaluation.plots import EMOTION_COLORS  # the project's one palette
 from .models import shipped
 
 __all__ = [
@@ -56,14 +57,6 @@ __all__ = [
     "windows",
 ]
 
-try:  # one palette for the whole project, where the plotting module defines it
-    from .evaluation.plots import EMOTION_COLORS  # type: ignore[attr-defined]
-except ImportError:  # until then, here (colour-blind-safe, one per emotion)
-    EMOTION_COLORS: dict[str, str] = {
-        "neutral": "#8c8c8c", "calm": "#56b4e9", "happy": "#e6a000", "sad": "#0072b2",
-        "angry": "#d55e00", "fearful": "#7a4ea3", "disgust": "#009e73", "surprised": "#cc79a7",
-    }
-
 #: Clips shorter than this (seconds) are refused (the training data's shortest is 0.5 s).
 MIN_SECONDS = 0.5
 #: Only the first this many seconds of a longer file are scored.
@@ -77,8 +70,8 @@ SILENCE_DB = -50.0  # as ser_utils.models.predict.SILENCE_DB
 #: The prediction modes, as the page names and explains them.
 MODES: dict[str, tuple[str, str]] = {
     "single_clip": ("single clip", "each clip on its own, speaker unknown: standardised with the training speakers' statistics"),
-    "per_speaker": ("per speaker", "the clips taken as one speaker and standardised together with their own statistics, "
-                    "as the model was evaluated on unseen actors"),
+    "per_speaker": ("per speaker", ("the clips taken as one speaker and standardised together with their own statistics, "
+                                    "as the model was evaluated on unseen actors")),
 }
 #: The actor number given to an uploaded speaker in per-speaker mode (never a RAVDESS actor).
 _UPLOAD_SPEAKER = 0
@@ -261,7 +254,7 @@ def read_clips(items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = 
 def windows(n: int, sr: int, *, seconds: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
     """Consecutive windows ``(start, end)`` (samples) of a clip of ``n`` samples; a last piece shorter
     than half a window joins the one before."""
-    w = int(round(seconds * sr))
+    w = round(seconds * sr)
     starts = list(range(0, n, w))
     spans = [(s, min(s + w, n)) for s in starts]
     if len(spans) > 1 and spans[-1][1] - spans[-1][0] < w // 2:
@@ -386,8 +379,8 @@ def waveform_chart(clip: Clip):
 
 def logmel_chart(model: LoadedModel, clip: Clip):
     """The clip's log-mel as the model sees it (before silence trimming)."""
-    from .evaluation import plots
     from . import features
+    from .evaluation import plots
 
     f = model.bundle.features
     S = features.logmel(clip.y, sr=clip.sr, n_mels=f["n_mels"], n_fft=f["n_fft"], hop_length=f["hop_length"],
