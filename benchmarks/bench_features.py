@@ -34,8 +34,10 @@ if str(REPO) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ser_utils import config
-from ser_utils import features  # noqa: E402
+from ser_utils import (
+    config,
+    features,  # noqa: E402
+)
 
 
 def _files(root: Path, limit: int | None) -> list[Path]:
@@ -45,7 +47,6 @@ def _files(root: Path, limit: int | None) -> list[Path]:
 
 def _baseline(paths: list[Path], s: dict) -> float:
     import librosa
-
     from threadpoolctl import threadpool_limits
 
     t0 = time.perf_counter()

@@ -50,12 +50,15 @@ if str(REPO) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from ser_utils import config  # noqa: E402
+from ser_utils import (
+    config,  # noqa: E402
+    features,  # noqa: E402
+)
 from ser_utils.data import corpus as data  # noqa: E402
 from ser_utils.evaluation import metrics as evaluate  # noqa: E402
-from ser_utils import features  # noqa: E402
 from ser_utils.models import classic  # noqa: E402
-from ser_utils.prep import prepare, split as split_mod  # noqa: E402
+from ser_utils.prep import prepare  # noqa: E402
+from ser_utils.prep import split as split_mod
 from ser_utils.prep.normalise import standardise_per_actor  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"

@@ -128,7 +128,8 @@ class LoadedModel:
 @dataclass
 class ClipResult:
     """The verdict on one clip: ``probabilities`` (label -> p, summing to 1) and, for long clips,
-    ``timeline`` (one row per window: ``start_s``, ``end_s``, ``emotion``, one column per label)."""
+    ``timeline`` (one row per window: ``start_s``, ``end_s``, ``emotion``, one column per label).
+    """
 
     name: str
     emotion: str
@@ -168,7 +169,8 @@ def load_model(given: str | os.PathLike | None = None) -> LoadedModel:
 
 def model_summary(model: LoadedModel) -> dict[str, Any]:
     """What the page says about the model: ``name``, ``source``, ``trained_on``, ``recipe``,
-    ``scores`` (mode -> UAR/accuracy on unseen actors, when the bundle records them), ``warning``."""
+    ``scores`` (mode -> UAR/accuracy on unseen actors, when the bundle records them), ``warning``.
+    """
     s = model.bundle.settings
     m = s.get("model") or {}
     where = {"given": "the folder given", "artifacts": "the newest bundle under artifacts/ (overrides the shipped model)",
@@ -253,7 +255,8 @@ def read_clips(items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = 
 
 def windows(n: int, sr: int, *, seconds: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
     """Consecutive windows ``(start, end)`` (samples) of a clip of ``n`` samples; a last piece shorter
-    than half a window joins the one before."""
+    than half a window joins the one before.
+    """
     w = round(seconds * sr)
     starts = list(range(0, n, w))
     spans = [(s, min(s + w, n)) for s in starts]

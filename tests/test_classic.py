@@ -9,10 +9,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from ser_utils.models import classic
 from ser_utils import config
-from ser_utils.prep import normalise
 from ser_utils.errors import DataError, ModelError
+from ser_utils.models import classic
+from ser_utils.prep import normalise
 
 N_CLASSES = len(config.EMOTIONS)
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from ser_utils.data import corpus as data
-from ser_utils.errors import DataError
 from ser_utils.data.ravdess import make_filename
+from ser_utils.errors import DataError
 
 SR = 8000
 
@@ -286,7 +286,7 @@ def test_is_synthetic(tmp_path):
 
 
 def test_fingerprint_and_summary(tmp_path, write_wav):
-    for i, (a, n) in enumerate(_grid(actors=(1, 2))):
+    for i, (_, n) in enumerate(_grid(actors=(1, 2))):
         write_wav(tmp_path / n, _tone(seed=i), SR)
     m = data.scan(tmp_path).manifest
     fp = data.fingerprint(m)

@@ -18,9 +18,9 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from ser_utils.evaluation import metrics as E
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import ConfigError, DataError, SERError
+from ser_utils.evaluation import metrics as E
 
 ABC = ("a", "b", "c")
 # 3 classes, supports 3/3/4, recalls 1/3, 1/3, 1: accuracy 6/10, UAR 5/9

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ser_utils.evaluation import metrics as E
-from ser_utils.evaluation import plots as P
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import DataError
+from ser_utils.evaluation import metrics as E
+from ser_utils.evaluation import plots as P
 
 SR = 8000
 HOP = 128

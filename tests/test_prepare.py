@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from ser_utils import features
-from ser_utils.config import EMOTIONS, resolve
-from ser_utils.prep.prepare import load_prepared, prepare_datasets, save_prepared
+from ser_utils.config import resolve
 from ser_utils.data.ravdess import make_filename, parse_filename
+from ser_utils.prep.prepare import load_prepared, prepare_datasets, save_prepared
 
 SR = 8000
 ACTORS = list(range(1, 9))  # 4 men, 4 women

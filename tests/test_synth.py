@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ser_utils.data import synth
 from ser_utils.config import EMOTIONS
-from ser_utils.errors import ConfigError, DataError, FilenameError, SERError
+from ser_utils.data import synth
 from ser_utils.data.ravdess import parse_filename
+from ser_utils.errors import ConfigError, DataError, FilenameError, SERError
 
 RATE = 8000  # low rate keeps the written corpus small and quick
 
@@ -114,9 +114,10 @@ def test_same_seed_same_bytes_other_seed_other_bytes(corpus_dir):
     for rel in ["speech/Actor_01/03-01-05-02-01-02-01.wav", "song/Actor_01/03-02-04-01-02-01-01.wav"]:
         on_disk = (corpus_dir / rel).read_bytes()
 
-        def wav_bytes(seed):
+        def wav_bytes(seed, rel=rel):
             buf = io.BytesIO()
-            sf.write(buf, synth.synthesize(Path(rel).name, seed=seed, sample_rate=RATE), RATE, subtype="PCM_16", format="WAV")
+            wave = synth.synthesize(Path(rel).name, seed=seed, sample_rate=RATE)
+            sf.write(buf, wave, RATE, subtype="PCM_16", format="WAV")
             return buf.getvalue()
 
         assert wav_bytes(3) == on_disk

@@ -30,9 +30,9 @@ import stat
 import sys
 import tempfile
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Mapping, Sequence
 
 from ..errors import ChecksumError, DownloadError, SERError, UnsafeArchiveError
 

@@ -62,7 +62,6 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from tqdm.auto import tqdm
 
-from ..config import EMOTIONS
 from ..errors import ConfigError, DataError, FilenameError
 from ..files import write_text
 from .ravdess import RavdessName, make_filename, parse_filename
@@ -513,7 +512,7 @@ def _check_actors(actors: int | Iterable[int]) -> list[int]:
     return sorted({int(a) for a in items})
 
 
-def corpus_plan(actors: int | Iterable[int] = 24) -> "pd.DataFrame":
+def corpus_plan(actors: int | Iterable[int] = 24) -> pd.DataFrame:
     """Every file of a synthetic corpus, without making any audio.
 
     Parameters
@@ -689,7 +688,7 @@ def make_corpus(
     sample_rate: int = 16000,
     n_jobs: int = -1,
     progress: bool = False,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """Write the synthetic demo corpus (RAVDESS names and layout) into ``out_dir``.
 
     If ``out_dir`` already holds the complete corpus for the same settings (as recorded
@@ -727,8 +726,6 @@ def make_corpus(
     DataError
         ``out_dir`` is a file, or a non-empty folder without the synthetic marker.
     """
-    import pandas as pd
-
     started = time.perf_counter()
     actor_list = _check_actors(actors)
     seed = _check_seed(seed)

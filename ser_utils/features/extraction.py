@@ -300,7 +300,8 @@ def _run(plan: _Plan, ctx: dict, *, n_jobs: int, show: bool, total: int) -> tupl
 
 def _assemble(plan: _Plan, sha1s: list[str], index: pd.DataFrame, s: dict) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
     """Log-mels, pooled matrix and its names in manifest order; adds ``n_frames`` and
-    ``trimmed_duration_s`` to ``index``."""
+    ``trimmed_duration_s`` to ``index``.
+    """
     seen: set[str] = set()
     logmels = []
     for h in sha1s:  # rows of duplicate content get their own copy

@@ -21,7 +21,8 @@ After standardising, padding frames (``t >= lengths[i]``) are set to exactly 0.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

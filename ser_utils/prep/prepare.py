@@ -29,17 +29,20 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import augment, balance as balance_mod, normalise, split as split_mod
 from ..config import EMOTIONS
 from ..errors import ArtifactMissingError, ConfigError, DataError
 from ..files import atomic_write, read_json, to_json, write_text
+from . import augment, normalise
+from . import balance as balance_mod
+from . import split as split_mod
 
 __all__ = ["Prepared", "prepare_datasets", "save_prepared", "load_prepared", "make_inputs", "inputs_like_training", "META_COLUMNS"]
 
