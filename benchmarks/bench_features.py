@@ -59,6 +59,18 @@ def _baseline(paths: list[Path], s: dict) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: parse ``argv`` and run the benchmark.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name; None = ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 2 when the data folder is missing or holds no audio.
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "ravdess-22k",
                     help="folder scanned recursively for .wav/.flac (default: ../shared/data/ravdess-22k)")

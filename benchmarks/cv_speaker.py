@@ -159,6 +159,18 @@ def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: parse ``argv`` and run the benchmark.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name; None = ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--profile", default="full", choices=sorted(config.PROFILES))

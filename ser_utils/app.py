@@ -105,6 +105,7 @@ class Clip:
 
     @property
     def duration_s(self) -> float:
+        """The length of ``y`` in seconds."""
         return len(self.y) / self.sr
 
 
@@ -118,17 +119,21 @@ class LoadedModel:
 
     @property
     def sr(self) -> int:
+        """The sample rate (Hz) the bundle's features were extracted at."""
         return int(self.bundle.features["sample_rate"])
 
     @property
     def synthetic(self) -> bool:
+        """Whether the bundle was trained on the synthetic demo corpus."""
         return bool(self.data.get("synthetic"))
 
 
 @dataclass
 class ClipResult:
-    """The verdict on one clip: ``probabilities`` (label -> p, summing to 1) and, for long clips,
-    ``timeline`` (one row per window: ``start_s``, ``end_s``, ``emotion``, one column per label).
+    """The verdict on one clip.
+
+    ``probabilities`` (label -> p, summing to 1) and, for long clips, ``timeline`` (one row
+    per window: ``start_s``, ``end_s``, ``emotion``, one column per label).
     """
 
     name: str
@@ -140,15 +145,19 @@ class ClipResult:
 
 @dataclass
 class Prediction:
+    """The verdicts on all clips of one request, in one mode (a key of :data:`MODES`)."""
+
     mode: str
     clips: list[ClipResult]
 
     @property
     def mode_title(self) -> str:
+        """The short name of the mode, as the page shows it."""
         return MODES[self.mode][0]
 
     @property
     def mode_description(self) -> str:
+        """One sentence on how the mode standardises the clips."""
         return MODES[self.mode][1]
 
 
@@ -168,8 +177,10 @@ def load_model(given: str | os.PathLike | None = None) -> LoadedModel:
 
 
 def model_summary(model: LoadedModel) -> dict[str, Any]:
-    """What the page says about the model: ``name``, ``source``, ``trained_on``, ``recipe``,
-    ``scores`` (mode -> UAR/accuracy on unseen actors, when the bundle records them), ``warning``.
+    """What the page says about the model.
+
+    A dict of ``name``, ``source``, ``trained_on``, ``recipe``, ``scores`` (mode ->
+    UAR/accuracy on unseen actors, when the bundle records them) and ``warning``.
     """
     s = model.bundle.settings
     m = s.get("model") or {}
@@ -254,8 +265,9 @@ def read_clips(items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = 
 
 
 def windows(n: int, sr: int, *, seconds: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
-    """Consecutive windows ``(start, end)`` (samples) of a clip of ``n`` samples; a last piece shorter
-    than half a window joins the one before.
+    """Consecutive windows ``(start, end)`` (samples) of a clip of ``n`` samples.
+
+    A last piece shorter than half a window joins the one before.
     """
     w = round(seconds * sr)
     starts = list(range(0, n, w))

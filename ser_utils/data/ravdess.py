@@ -60,14 +60,17 @@ class RavdessName:
 
     @property
     def modality(self) -> str:
+        """The modality's name (``modality_id`` looked up)."""
         return MODALITIES[self.modality_id]
 
     @property
     def vocal_channel(self) -> str:
+        """The vocal channel's name, speech or song (``vocal_channel_id`` looked up)."""
         return VOCAL_CHANNELS[self.vocal_channel_id]
 
     @property
     def emotion(self) -> str:
+        """The emotion's name (``emotion_id`` looked up)."""
         return EMOTION_NAMES[self.emotion_id]
 
     @property
@@ -77,14 +80,17 @@ class RavdessName:
 
     @property
     def intensity(self) -> str:
+        """The intensity's name, normal or strong (``intensity_id`` looked up)."""
         return INTENSITIES[self.intensity_id]
 
     @property
     def statement(self) -> str:
+        """The spoken statement (``statement_id`` looked up)."""
         return STATEMENTS[self.statement_id]
 
     @property
     def gender(self) -> str:
+        """The actor's gender: odd actors are male, even ones female."""
         return "male" if self.actor % 2 else "female"
 
     def as_dict(self) -> dict:

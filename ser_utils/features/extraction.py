@@ -299,8 +299,9 @@ def _run(plan: _Plan, ctx: dict, *, n_jobs: int, show: bool, total: int) -> tupl
 
 
 def _assemble(plan: _Plan, sha1s: list[str], index: pd.DataFrame, s: dict) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
-    """Log-mels, pooled matrix and its names in manifest order; adds ``n_frames`` and
-    ``trimmed_duration_s`` to ``index``.
+    """Log-mels, pooled matrix and its names in manifest order.
+
+    Adds ``n_frames`` and ``trimmed_duration_s`` to ``index``.
     """
     seen: set[str] = set()
     logmels = []

@@ -43,8 +43,10 @@ _PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B
 
 @functools.lru_cache(maxsize=16)
 def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None, quiet: bool = False) -> np.ndarray:
-    """Librosa's mel filterbank, memoised; ``quiet`` silences its empty-filter warning
-    (for the MFCCs' fixed 128 bands; the log-mel input's own bands do warn once).
+    """Librosa's mel filterbank, memoised.
+
+    ``quiet`` silences its empty-filter warning (for the MFCCs' fixed 128 bands; the log-mel
+    input's own bands do warn once).
     """
     import librosa
 

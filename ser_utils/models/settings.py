@@ -32,9 +32,10 @@ REQUIRED_FEATURE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not 
 
 
 def _norm_stats(settings: dict[str, Any]) -> dict[str, Any] | None:
-    """The normalisation statistics in ``settings``: ``normalisation_stats`` (as
-    :func:`ser_utils.prep.prepare.prepare_datasets` names them), else ``norm_stats``, else
-    ``normalisation`` when it is the stats dict itself.
+    """The normalisation statistics in ``settings``.
+
+    ``normalisation_stats`` (as :func:`ser_utils.prep.prepare.prepare_datasets` names them),
+    else ``norm_stats``, else ``normalisation`` when it is the stats dict itself.
     """
     for key in ("normalisation_stats", "norm_stats", "normalisation"):
         v = settings.get(key)

@@ -154,12 +154,21 @@ class AugmentedBatches(keras.utils.PyDataset):
 
     @property
     def num_batches(self):
+        """The number of batches per epoch (the last one may be short)."""
         return math.ceil(len(self.X) / self.batch_size)
 
     def __len__(self):
         return self.num_batches
 
     def __getitem__(self, i):
+        """Batch ``i`` of the current epoch.
+
+        Returns
+        -------
+        tuple
+            ``(x, y)`` or ``(x, y, sample_weight)``, float32, shapes
+            ``(b, n_frames, n_mels, n_channels)``, ``(b, n_classes)`` and ``(b,)``.
+        """
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
         xb, yb = self.X[idx], self.Y[idx]
         wb = None if self.w is None else self.w[idx]
@@ -185,6 +194,7 @@ class AugmentedBatches(keras.utils.PyDataset):
         return xb, yb, wb
 
     def on_epoch_end(self):
+        """Step to the next epoch and reshuffle the batch order."""
         self.epoch += 1
         self._order = self._permutation(self.epoch)
 
@@ -213,10 +223,12 @@ class EpochLine(keras.callbacks.Callback):
             return float("nan")
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Start the epoch's clock and note its learning rate."""
         self._t0 = time.perf_counter()
         self._lr_start = self._lr()
 
     def on_epoch_end(self, epoch, logs=None):
+        """Print the epoch's line through ``log`` and record its learning rate."""
         logs = logs or {}
         dt = time.perf_counter() - self._t0
         self.lrs.append(self._lr_start)

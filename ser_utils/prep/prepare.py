@@ -443,8 +443,10 @@ def inputs_like_training(
 
 
 def save_prepared(p: Prepared, folder: str | os.PathLike) -> Path:
-    """Write ``datasets.npz`` (arrays), ``split.csv``, ``meta_{train,val,test}.csv`` and
-    ``prep_settings.json`` (settings, class weights, pooled names) into ``folder``.
+    """Write the prepared datasets into ``folder``.
+
+    ``datasets.npz`` (arrays), ``split.csv``, ``meta_{train,val,test}.csv`` and
+    ``prep_settings.json`` (settings, class weights, pooled names).
 
     Returns
     -------
