@@ -53,7 +53,9 @@ def _baseline(paths: list[Path], s: dict) -> float:
     with threadpool_limits(limits=1, user_api="blas"):
         for p in paths:
             y, sr = librosa.load(p, sr=s["sample_rate"])
-            M = librosa.feature.melspectrogram(y=y, sr=sr, n_mels=s["n_mels"], n_fft=s["n_fft"], hop_length=s["hop_length"])
+            M = librosa.feature.melspectrogram(
+                y=y, sr=sr, n_mels=s["n_mels"], n_fft=s["n_fft"], hop_length=s["hop_length"]
+            )
             librosa.power_to_db(M, ref=np.max)
     return time.perf_counter() - t0
 
@@ -97,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         "sha1": [hashlib.sha1(p.read_bytes()).hexdigest() for p in paths],
     })
     n = len(paths)
-    print(f"{n} files under {args.data_dir}; settings: sr={s['sample_rate']} n_mels={s['n_mels']} "
-          f"n_fft={s['n_fft']} hop={s['hop_length']} trim={s['trim_silence']} frame_features={s['frame_features'] or 'default'}")
+    print(
+        f"{n} files under {args.data_dir}; settings: sr={s['sample_rate']} n_mels={s['n_mels']} "
+        f"n_fft={s['n_fft']} hop={s['hop_length']} trim={s['trim_silence']} "
+        f"frame_features={s['frame_features'] or 'default'}"
+    )
 
     rows = []
     if not args.skip_baseline:

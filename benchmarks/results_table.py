@@ -22,7 +22,8 @@ def _ms(s: dict) -> str:
 def rows(results: Path, *, baselines: bool = True) -> list[str]:
     """Markdown table lines, one per experiment and scorer, in file order."""
     out = [
-        "| # | setting | scorer | protocol / folds | UAR mean ± std | accuracy mean ± std | train s/fold | minutes | date | load |",
+        "| # | setting | scorer | protocol / folds | UAR mean ± std | accuracy mean ± std "
+        "| train s/fold | minutes | date | load |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, line in enumerate(results.read_text(encoding="utf-8").splitlines(), 1):

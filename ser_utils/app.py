@@ -69,9 +69,17 @@ WINDOW_SECONDS = 3.0
 SILENCE_DB = -50.0  # as ser_utils.models.predict.SILENCE_DB
 #: The prediction modes, as the page names and explains them.
 MODES: dict[str, tuple[str, str]] = {
-    "single_clip": ("single clip", "each clip on its own, speaker unknown: standardised with the training speakers' statistics"),
-    "per_speaker": ("per speaker", ("the clips taken as one speaker and standardised together with their own statistics, "
-                                    "as the model was evaluated on unseen actors")),
+    "single_clip": (
+        "single clip",
+        "each clip on its own, speaker unknown: standardised with the training speakers' statistics",
+    ),
+    "per_speaker": (
+        "per speaker",
+        (
+            "the clips taken as one speaker and standardised together with their own statistics, "
+            "as the model was evaluated on unseen actors"
+        ),
+    ),
 }
 #: The actor number given to an uploaded speaker in per-speaker mode (never a RAVDESS actor).
 _UPLOAD_SPEAKER = 0
@@ -184,13 +192,21 @@ def model_summary(model: LoadedModel) -> dict[str, Any]:
     """
     s = model.bundle.settings
     m = s.get("model") or {}
-    where = {"given": "the folder given", "artifacts": "the newest bundle under artifacts/ (overrides the shipped model)",
-             "shipped": "the model shipped with the project"}[model.choice.source]
+    where = {
+        "given": "the folder given",
+        "artifacts": "the newest bundle under artifacts/ (overrides the shipped model)",
+        "shipped": "the model shipped with the project",
+    }[model.choice.source]
     recipe = f"{m.get('model', '?')}"
     if model.bundle.fusion_weight > 0:
-        recipe += f" fused with {(s.get('classic') or {}).get('kind', 'a classic model')} (weight {model.bundle.fusion_weight:g})"
+        recipe += (
+            f" fused with {(s.get('classic') or {}).get('kind', 'a classic model')}"
+            f" (weight {model.bundle.fusion_weight:g})"
+        )
     ev = (s.get("evaluation") or {}).get("prediction_modes") or {}
-    scores = {MODES[k][0]: {"uar": v["uar"], "accuracy": v["accuracy"], "n": v["n"]} for k, v in ev.items() if k in MODES}
+    scores = {
+        MODES[k][0]: {"uar": v["uar"], "accuracy": v["accuracy"], "n": v["n"]} for k, v in ev.items() if k in MODES
+    }
     folder = model.choice.folder.resolve()
     root = project_root().resolve()
     return {
@@ -246,13 +262,19 @@ def read_clip(name: str, data: bytes, *, sr: int, max_seconds: float = MAX_SECON
             raise InputError(_plain(exc, tmp, name)) from None
     full = max(full, len(y) / sr)
     if len(y) < MIN_SECONDS * sr:
-        raise InputError(f"{name}: the clip is {len(y) / sr:.2f} s long; the model needs at least {MIN_SECONDS} s of speech.")
+        raise InputError(
+            f"{name}: the clip is {len(y) / sr:.2f} s long; the model needs at least {MIN_SECONDS} s of speech."
+        )
     if audio.is_silent(y, threshold_db=SILENCE_DB):
-        raise InputError(f"{name}: the clip is silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score.")
+        raise InputError(
+            f"{name}: the clip is silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score."
+        )
     return Clip(name=name, y=y, sr=sr, full_duration_s=float(full), truncated=full > max_seconds + 1.0 / sr)
 
 
-def read_clips(items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = MAX_SECONDS) -> tuple[list[Clip], list[str]]:
+def read_clips(
+    items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = MAX_SECONDS
+) -> tuple[list[Clip], list[str]]:
     """:func:`read_clip` of every ``(name, bytes)``: the clips that decoded and one message per one that did not."""
     clips: list[Clip] = []
     problems: list[str] = []
@@ -375,8 +397,13 @@ def timeline_chart(timeline: pd.DataFrame):
     labels = [c for c in timeline.columns if c not in ("start_s", "end_s", "emotion")]
     fig, ax = _figure(7.0, 2.8)
     mid = ((timeline["start_s"] + timeline["end_s"]) / 2).to_numpy()
-    ax.stackplot(mid, timeline[labels].to_numpy().T, labels=labels, colors=[EMOTION_COLORS.get(e, "#444444") for e in labels],
-                 step="mid")
+    ax.stackplot(
+        mid,
+        timeline[labels].to_numpy().T,
+        labels=labels,
+        colors=[EMOTION_COLORS.get(e, "#444444") for e in labels],
+        step="mid",
+    )
     ax.set_xlim(float(timeline["start_s"].iloc[0]), float(timeline["end_s"].iloc[-1]))
     ax.set_ylim(0, 1)
     ax.set_xlabel("time (s)")

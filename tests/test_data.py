@@ -16,7 +16,9 @@ from ser_utils.errors import DataError
 SR = 8000
 
 
-def _tone(duration_s: float = 0.6, freq: float = 440.0, amp: float = 0.3, seed: int = 0, noise: float = 0.01) -> np.ndarray:
+def _tone(
+    duration_s: float = 0.6, freq: float = 440.0, amp: float = 0.3, seed: int = 0, noise: float = 0.01
+) -> np.ndarray:
     t = np.arange(int(round(duration_s * SR))) / SR
     rng = np.random.default_rng(seed)
     return (amp * np.sin(2 * np.pi * freq * t) + noise * rng.standard_normal(t.size)).astype(np.float32)
@@ -156,7 +158,9 @@ def messy(tmp_path, write_wav):
     add(_name(actor=6, emotion=6), "empty").write_bytes(b"")
     # silent: digital silence, and a -70 dBFS hum
     write_wav(add(_name(actor=7, emotion=5), "silent"), np.zeros(SR, np.float32), SR)
-    write_wav(add(_name(actor=7, emotion=6), "silent"), _tone(1.0, amp=10 ** (-70 / 20), noise=0.0), SR, subtype="FLOAT")
+    write_wav(
+        add(_name(actor=7, emotion=6), "silent"), _tone(1.0, amp=10 ** (-70 / 20), noise=0.0), SR, subtype="FLOAT"
+    )
     # not audio, with a RAVDESS name
     add(_name(actor=8, emotion=5), "not_audio").write_text("this is not a wave file\n" * 20)
     # byte-identical to the first good file

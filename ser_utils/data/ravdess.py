@@ -150,7 +150,9 @@ def parse_filename(name: str | os.PathLike) -> RavdessName:
     for field, value, allowed in checks:
         if value not in allowed:
             lo, hi = min(allowed), max(allowed)
-            raise FilenameError(f"{base!r}: {field} {value:02d} is out of range {lo:02d}-{hi:02d} (expected {_EXPECTED})")
+            raise FilenameError(
+                f"{base!r}: {field} {value:02d} is out of range {lo:02d}-{hi:02d} (expected {_EXPECTED})"
+            )
     if ee == 1 and ii == 2:
         raise FilenameError(f"{base!r}: neutral (emotion 01) has no strong intensity (02) in RAVDESS")
     return RavdessName(mm, vv, ee, ii, ss, rr, aa)
@@ -171,6 +173,11 @@ def make_filename(
     """Build a RAVDESS file name from fields (the inverse of :func:`parse_filename`)."""
     if fields is not None:
         modality_id, vocal_channel_id, emotion_id = fields.modality_id, fields.vocal_channel_id, fields.emotion_id
-        intensity_id, statement_id, repetition, actor = fields.intensity_id, fields.statement_id, fields.repetition, fields.actor
+        intensity_id, statement_id, repetition, actor = (
+            fields.intensity_id,
+            fields.statement_id,
+            fields.repetition,
+            fields.actor,
+        )
     parts = (modality_id, vocal_channel_id, emotion_id, intensity_id, statement_id, repetition, actor)
     return "-".join(f"{p:02d}" for p in parts) + ext

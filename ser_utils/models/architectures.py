@@ -275,7 +275,9 @@ def _check_shape(input_shape: Any) -> tuple[int | None, int, int]:
         raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels) with 3 entries, got {input_shape!r}")
     n_frames, n_mels, n_ch = shape
     if n_mels is None or n_ch is None or n_mels < 1 or n_ch < 1 or (n_frames is not None and n_frames < 1):
-        raise ModelError(f"input_shape needs positive n_mels and n_channels (n_frames may be None), got {input_shape!r}")
+        raise ModelError(
+            f"input_shape needs positive n_mels and n_channels (n_frames may be None), got {input_shape!r}"
+        )
     return shape  # type: ignore[return-value]
 
 

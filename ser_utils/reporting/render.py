@@ -49,7 +49,9 @@ _NATIVE_LOG = re.compile(
     re.MULTILINE,
 )
 # <script src=http...>, <link href=http...>, <img src=http...>: what an offline reader would miss.
-_REMOTE = re.compile(r"<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE)
+_REMOTE = re.compile(
+    r"<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE
+)
 _HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
