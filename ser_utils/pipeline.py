@@ -448,6 +448,8 @@ def train_model(run: Run, prepared):
     settings["training"] = {k: v for k, v in info.items() if k not in ("history", "classic", "prediction_modes")}
     settings["training"]["parameters"] = {k: cfg[k] for k, s in config.PARAMS.items() if s.section == "train"}
     settings["classic"] = classic_info
+    # what it was trained on, for whoever loads the bundle (the app flags the synthetic demo corpus)
+    settings["data"] = {k: run.dataset.get(k) for k in ("synthetic", "n_files", "fingerprint")}
     # the prediction modes: encoder heads, a single-clip classic model, fusion weights on validation actors
     from .models import parts
 

@@ -13,7 +13,9 @@ from ser_utils import files
 
 
 def test_write_json_converts_numpy_paths_and_sets(tmp_path):
-    p = files.write_json(tmp_path / "sub" / "x.json", {"a": np.float32(0.5), "b": np.arange(3), "c": Path("/x"), "d": {2, 1}})
+    p = files.write_json(
+        tmp_path / "sub" / "x.json", {"a": np.float32(0.5), "b": np.arange(3), "c": Path("/x"), "d": {2, 1}}
+    )
     assert json.loads(p.read_text()) == {"a": 0.5, "b": [0, 1, 2], "c": "/x", "d": [1, 2]}
     assert files.read_json(p)["b"] == [0, 1, 2]
 
@@ -34,3 +36,12 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatc
         files.atomic_write(p, boom)
     assert p.read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+def test_written_files_get_a_plain_files_mode(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        p = files.write_text(tmp_path / "r.html", "<p>")
+    finally:
+        os.umask(mask)
+    assert p.stat().st_mode & 0o777 == 0o644
