@@ -30,6 +30,7 @@ from ser_utils.features import encoder  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "ravdess-22k")
     ap.add_argument("--n", type=int, default=300, help="files (every k-th file of the corpus; 0 = all)")
@@ -51,9 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         encoder.extract_encoder(m, settings=s, cache_dir=cache, n_jobs=args.threads, progress=False)
         hit = time.perf_counter() - t0
     out = {
-        "n_files": len(m), "threads": args.threads, "compute_type": args.compute_type, "model_load_s": round(load_s, 1),
-        "cold_s": round(cold, 1), "cold_files_per_s": round(len(m) / cold, 1), "cold_cpu_s": round(cpu, 1),
-        "files_per_cpu_s": round(len(m) / cpu, 1), "hit_s": round(hit, 2), "load_avg_1min": round(os.getloadavg()[0], 1),
+        "n_files": len(m),
+        "threads": args.threads,
+        "compute_type": args.compute_type,
+        "model_load_s": round(load_s, 1),
+        "cold_s": round(cold, 1),
+        "cold_files_per_s": round(len(m) / cold, 1),
+        "cold_cpu_s": round(cpu, 1),
+        "files_per_cpu_s": round(len(m) / cpu, 1),
+        "hit_s": round(hit, 2),
+        "load_avg_1min": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(out))
     return 0

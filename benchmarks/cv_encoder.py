@@ -65,8 +65,20 @@ def _machine() -> dict[str, Any]:
     import os
     import platform
 
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), platform.machine())
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "load_at_start": round(os.getloadavg()[0], 2), "host": platform.node()}
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.machine(),
+    )
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "load_at_start": round(os.getloadavg()[0], 2),
+        "host": platform.node(),
+    }
 
 
 def _short(m: dict) -> dict[str, float]:
@@ -91,7 +103,9 @@ def _logreg(Xtr: np.ndarray, ytr: np.ndarray, C: float, seed: int):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    m = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=seed))
+    m = make_pipeline(
+        StandardScaler(), LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=seed)
+    )
     return m.fit(Xtr.astype(np.float32), ytr)
 
 
@@ -117,7 +131,9 @@ def _nested_C(X: np.ndarray, y: np.ndarray, actors: np.ndarray, grid: list[float
     return grid[int(np.argmax(scores))]
 
 
-def _score_fold(E: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray, te: np.ndarray, args, cfg) -> dict[str, dict]:
+def _score_fold(
+    E: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray, te: np.ndarray, args, cfg
+) -> dict[str, dict]:
     """Every scorer on one split (train = ~te), in both modes."""
     out: dict[str, dict] = {}
     tr = ~te
@@ -136,9 +152,17 @@ def _score_fold(E: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray,
         if args.svm:
             sv = classic.fit(Em[tr], y[tr], kind="svm", C_svm=args.svm_C, gamma=args.svm_gamma, seed=cfg["seed"])
             out[f"enc svm C={args.svm_C:g} g={args.svm_gamma:g} [{mode}]"] = evaluate.metrics(
-                y[te], classic.probabilities(sv, Em[te], n_classes=N_CLASSES).argmax(1))
-        hm = classic.fit(Hm[tr], y[tr], kind=cfg["classic_model"], C_svm=cfg["classic_C"], C_logreg=cfg["classic_logreg_C"],
-                         gamma=cfg["classic_gamma"], seed=cfg["seed"])
+                y[te], classic.probabilities(sv, Em[te], n_classes=N_CLASSES).argmax(1)
+            )
+        hm = classic.fit(
+            Hm[tr],
+            y[tr],
+            kind=cfg["classic_model"],
+            C_svm=cfg["classic_C"],
+            C_logreg=cfg["classic_logreg_C"],
+            gamma=cfg["classic_gamma"],
+            seed=cfg["seed"],
+        )
         p_hand = classic.probabilities(hm, Hm[te], n_classes=N_CLASSES)
         out[f"handcrafted {cfg['classic_model']} [{mode}]"] = evaluate.metrics(y[te], p_hand.argmax(1))
         C0 = args.logreg_C[len(args.logreg_C) // 2]
@@ -163,17 +187,24 @@ def _extract(manifest, args) -> tuple[Any, dict]:
     if not np.array_equal(hot.pooled, cold.pooled):
         raise SystemExit("cache hit differs from the cold run")
     info = {
-        "n_files": len(manifest), "computed_files": cold.stats["computed_files"], "threads": args.threads,
-        "cold_s": round(t_cold, 1), "cold_files_per_s": round(len(manifest) / t_cold, 1), "hit_s": round(t_hit, 2),
+        "n_files": len(manifest),
+        "computed_files": cold.stats["computed_files"],
+        "threads": args.threads,
+        "cold_s": round(t_cold, 1),
+        "cold_files_per_s": round(len(manifest) / t_cold, 1),
+        "hit_s": round(t_hit, 2),
         # CPU seconds of this process: files per second that `threads` idle cores would give
-        "cold_cpu_s": round(cpu_cold, 1), "files_per_cpu_s": round(len(manifest) / cpu_cold, 1),
-        "cache": "fresh temp folder" if fresh else str(cache), "compute_type": s["compute_type"],
+        "cold_cpu_s": round(cpu_cold, 1),
+        "files_per_cpu_s": round(len(manifest) / cpu_cold, 1),
+        "cache": "fresh temp folder" if fresh else str(cache),
+        "compute_type": s["compute_type"],
     }
     print(f"encoder extraction: {info}", flush=True)
     return hot, info
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--folds", type=int, default=5)
@@ -184,7 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--svm", action="store_true", help="also an RBF SVM on the encoder statistics")
     ap.add_argument("--svm-C", type=float, default=10.0)
     ap.add_argument("--svm-gamma", type=float, default=1.0, help="RBF gamma as a multiple of 1 / n_features")
-    ap.add_argument("--fuse", type=float, nargs="*", default=[0.5], help="weights of the handcrafted classic model averaged with the encoder logreg")
+    ap.add_argument(
+        "--fuse",
+        type=float,
+        nargs="*",
+        default=[0.5],
+        help="weights of the handcrafted classic model averaged with the encoder logreg",
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache-dir", type=Path, default=None, help="default: a fresh temp folder (a cold run)")
     ap.add_argument("--features-cache", type=Path, default=DEFAULT_CACHE, help="cache of the handcrafted features")
@@ -201,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     manifest = corpus.scan(args.data_dir, vocal_channels=tuple(cfg["vocal_channels"]), n_jobs=2).manifest
     ef, ext = _extract(manifest, args)
     t0 = time.perf_counter()
-    fs = features.extract(manifest, settings=features.feature_settings(cfg), cache_dir=args.features_cache, n_jobs=2, progress=False)
+    fs = features.extract(
+        manifest, settings=features.feature_settings(cfg), cache_dir=args.features_cache, n_jobs=2, progress=False
+    )
     print(f"handcrafted features: {time.perf_counter() - t0:.1f} s", flush=True)
     assert list(fs.index["file_id"]) == list(ef.index["file_id"])
     E, H = np.asarray(ef.pooled, np.float64), np.asarray(fs.pooled, np.float64)
@@ -223,12 +262,24 @@ def main(argv: list[str] | None = None) -> int:
         print(label, flush=True)
         for k, v in scores.items():
             print(f"  {k:<58} {_fmt(v)}" + (f"  (C={v['C']:g})" if "C" in v else ""), flush=True)
-        runs.append({"label": label, "baselines": {k: {**_short(v), **({"C": v["C"]} if "C" in v else {})} for k, v in scores.items()},
-                     "wall_s": round(time.perf_counter() - t_run, 1)})
+        runs.append(
+            {
+                "label": label,
+                "baselines": {k: {**_short(v), **({"C": v["C"]} if "C" in v else {})} for k, v in scores.items()},
+                "wall_s": round(time.perf_counter() - t_run, 1),
+            }
+        )
     result: dict[str, Any] = {
-        "name": name, "profile": "full", "overrides": {"encoder_pool_stats": args.stats}, "protocol": args.split,
-        "folds": [r["label"] for r in runs], "n_folds": args.folds if args.split == "speaker" else 1, "runs": runs,
-        "encoder_extraction": ext, "date": _dt.datetime.now().isoformat(timespec="seconds"), "machine": machine,
+        "name": name,
+        "profile": "full",
+        "overrides": {"encoder_pool_stats": args.stats},
+        "protocol": args.split,
+        "folds": [r["label"] for r in runs],
+        "n_folds": args.folds if args.split == "speaker" else 1,
+        "runs": runs,
+        "encoder_extraction": ext,
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine,
     }
     print("\nsummary")
     for key in runs[0]["baselines"]:

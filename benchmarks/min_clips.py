@@ -50,7 +50,9 @@ def _fit(X: np.ndarray, y: np.ndarray):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=3000, class_weight="balanced")).fit(X.astype(np.float32), y)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=3000, class_weight="balanced")).fit(
+        X.astype(np.float32), y
+    )
 
 
 def _p(models, Xs) -> np.ndarray:
@@ -67,6 +69,7 @@ def _own_stats(X: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "ravdess-22k")
     ap.add_argument("--cache-dir", type=Path, default=REPO / "artifacts" / "cache")
@@ -77,8 +80,12 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = config.resolve("full")
     m = corpus.scan(args.data_dir, n_jobs=2).manifest
-    E = encoder.extract_encoder(m, settings=encoder.encoder_settings({}), cache_dir=args.cache_dir, progress=False).pooled.astype(np.float64)
-    H = features.extract(m, settings=features.feature_settings(cfg), cache_dir=args.cache_dir, progress=False).pooled.astype(np.float64)
+    E = encoder.extract_encoder(
+        m, settings=encoder.encoder_settings({}), cache_dir=args.cache_dir, progress=False
+    ).pooled.astype(np.float64)
+    H = features.extract(
+        m, settings=features.feature_settings(cfg), cache_dir=args.cache_dir, progress=False
+    ).pooled.astype(np.float64)
     y, actors = m["label"].to_numpy(), m["actor"].to_numpy()
     rng = np.random.default_rng(0)
     rows: dict[int, dict[str, list]] = {k: {"per_speaker": [], "single_clip": []} for k in args.ks}
@@ -91,7 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         p_glob = _p(glob, [E, H])
         for k in args.ks:
             for _ in range(args.reps):
-                idx = np.concatenate([rng.choice(np.flatnonzero(actors == a), size=min(k, int((actors == a).sum())), replace=False) for a in fold])
+                idx = np.concatenate(
+                    [
+                        rng.choice(np.flatnonzero(actors == a), size=min(k, int((actors == a).sum())), replace=False)
+                        for a in fold
+                    ]
+                )
                 Xe = np.concatenate([_own_stats(E[idx][actors[idx] == a]) for a in fold])
                 Xh = np.concatenate([_own_stats(H[idx][actors[idx] == a]) for a in fold])
                 order = np.concatenate([idx[actors[idx] == a] for a in fold])
@@ -101,9 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     out = {}
     for k in args.ks:
         ps, sc = np.array(rows[k]["per_speaker"]), np.array(rows[k]["single_clip"])
-        out[k] = {"per_speaker": round(float(ps.mean()), 4), "per_speaker_std": round(float(ps.std()), 4),
-                  "single_clip": round(float(sc.mean()), 4), "single_clip_std": round(float(sc.std()), 4)}
-        print(f"k={k:>3}  per-speaker UAR {ps.mean():.3f} ± {ps.std():.3f}   single-clip UAR {sc.mean():.3f} ± {sc.std():.3f}", flush=True)
+        out[k] = {
+            "per_speaker": round(float(ps.mean()), 4),
+            "per_speaker_std": round(float(ps.std()), 4),
+            "single_clip": round(float(sc.mean()), 4),
+            "single_clip_std": round(float(sc.std()), 4),
+        }
+        print(
+            f"k={k:>3}  per-speaker UAR {ps.mean():.3f} ± {ps.std():.3f}   "
+            f"single-clip UAR {sc.mean():.3f} ± {sc.std():.3f}",
+            flush=True,
+        )
     print(json.dumps({"min_clips_curve": out}))
     return 0
 

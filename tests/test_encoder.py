@@ -45,7 +45,10 @@ def _fake_weights(folder: Path) -> dict:
     (a / "config.json").write_bytes(cfg)
     (a / "vocabulary.txt").write_bytes(b"a\nb\n")
     (a / "tokenizer.json").write_bytes(b"{}")
-    return {"model.bin": (hashlib.sha256(p1 + p2).hexdigest(), len(p1 + p2)), "config.json": (hashlib.sha256(cfg).hexdigest(), None)}
+    return {
+        "model.bin": (hashlib.sha256(p1 + p2).hexdigest(), len(p1 + p2)),
+        "config.json": (hashlib.sha256(cfg).hexdigest(), None),
+    }
 
 
 def test_the_trusted_hashes_are_the_official_files():
@@ -199,16 +202,30 @@ def test_cache_equals_cold_and_an_encoder_setting_recomputes_only_the_encoder(tm
     fcfg = F.feature_settings(config.resolve("demo", n_mels=32, n_fft=512, hop_length=256, pool_stats=["mean", "std"]))
     F.extract(m, settings=fcfg, cache_dir=cache, n_jobs=1, progress=False, summary=False)
     # another frame pooling: only the encoder group is computed again
-    other = E.extract_encoder(m, settings={**s, "frame_pool": 2}, cache_dir=cache, n_jobs=1, progress=False, summary=False)
+    other = E.extract_encoder(
+        m, settings={**s, "frame_pool": 2}, cache_dir=cache, n_jobs=1, progress=False, summary=False
+    )
     assert other.stats["computed_files"] == 4 and other.frames[0].shape[0] > cold.frames[0].shape[0]
     again = F.extract(m, settings=fcfg, cache_dir=cache, n_jobs=1, progress=False, summary=False)
     assert again.stats["computed_files"] == 0
     # other statistics come from the same records; other log-mel settings leave the encoder alone
-    wide = E.extract_encoder(m, settings={**s, "pool_stats": ["mean", "std", "p90"]}, cache_dir=cache, n_jobs=1, progress=False, summary=False)
+    wide = E.extract_encoder(
+        m,
+        settings={**s, "pool_stats": ["mean", "std", "p90"]},
+        cache_dir=cache,
+        n_jobs=1,
+        progress=False,
+        summary=False,
+    )
     assert wide.stats["computed_files"] == 0 and wide.pooled.shape == (4, 1536)
     np.testing.assert_array_equal(wide.pooled[:, :1024], cold.pooled)
     F.extract(m, settings={**fcfg, "n_mels": 24}, cache_dir=cache, n_jobs=1, progress=False, summary=False)
-    assert E.extract_encoder(m, settings=s, cache_dir=cache, n_jobs=1, progress=False, summary=False).stats["computed_files"] == 0
+    assert (
+        E.extract_encoder(m, settings=s, cache_dir=cache, n_jobs=1, progress=False, summary=False).stats[
+            "computed_files"
+        ]
+        == 0
+    )
 
 
 @needs_weights

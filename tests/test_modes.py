@@ -63,9 +63,27 @@ def test_choose_weights_finds_the_informative_part_and_sums_to_one():
 
 
 def _cfg(**kw):
-    return resolve("demo", **{**dict(sample_rate=SR, n_mels=16, n_fft=512, hop_length=128, n_mfcc=13, n_jobs=1,
-                                     test_actors=[7, 8], n_val_actors=2, deltas=0, aug_copies=0, min_speaker_clips=3,
-                                     pool_stats=["mean", "std"], classic_model="logreg"), **kw})
+    return resolve(
+        "demo",
+        **{
+            **dict(
+                sample_rate=SR,
+                n_mels=16,
+                n_fft=512,
+                hop_length=128,
+                n_mfcc=13,
+                n_jobs=1,
+                test_actors=[7, 8],
+                n_val_actors=2,
+                deltas=0,
+                aug_copies=0,
+                min_speaker_clips=3,
+                pool_stats=["mean", "std"],
+                classic_model="logreg",
+            ),
+            **kw,
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,15 +108,29 @@ def corpus(tmp_path_factory):
                 rows.append(d)
     manifest = pd.DataFrame(rows).sort_values("file_id").reset_index(drop=True)
     cfg = _cfg()
-    fs = features.extract(manifest, settings=features.feature_settings(cfg), cache_dir=None, n_jobs=1, progress=False, summary=False)
+    fs = features.extract(
+        manifest, settings=features.feature_settings(cfg), cache_dir=None, n_jobs=1, progress=False, summary=False
+    )
     prepared = prepare_datasets(fs, cfg, cache_dir=None, progress=False)
-    model = build_model("attn_crnn", input_shape=tuple(prepared.X_train.shape[1:]), conv_filters=[4, 8], lstm_units=[8], dense_units=8, seed=0)
+    model = build_model(
+        "attn_crnn",
+        input_shape=tuple(prepared.X_train.shape[1:]),
+        conv_filters=[4, 8],
+        lstm_units=[8],
+        dense_units=8,
+        seed=0,
+    )
     # encoder statistics that carry the emotion (and the actor), 32 values per file
     lab = fs.index["label"].to_numpy()
     act = fs.index["actor"].to_numpy()
     E = np.eye(8)[lab] @ rng.normal(size=(8, 32)) + 0.3 * act[:, None] + rng.normal(scale=0.5, size=(len(lab), 32))
-    enc = EncoderFeatures(E.astype(np.float32), [f"e{i}" for i in range(32)], [], fs.index[["file_id"]].copy(),
-                          {"encoder": "whisper-base", "model_sha256": "0" * 64, "compute_type": "int8", "pool_stats": ["mean", "std"]})
+    enc = EncoderFeatures(
+        E.astype(np.float32),
+        [f"e{i}" for i in range(32)],
+        [],
+        fs.index[["file_id"]].copy(),
+        {"encoder": "whisper-base", "model_sha256": "0" * 64, "compute_type": "int8", "pool_stats": ["mean", "std"]},
+    )
     return SimpleNamespace(cfg=cfg, fs=fs, prepared=prepared, model=model, enc=enc, manifest=manifest)
 
 
@@ -123,8 +155,10 @@ def test_fusion_weights_and_heads_never_see_the_test_part(corpus):
     enc2.pooled = corpus.enc.pooled.copy()
     enc2.pooled[is_test] = rng.normal(size=(is_test.sum(), 32))
     fs2 = copy.copy(corpus.fs)
-    fs2.logmels = [S if fid not in test_ids else rng.normal(size=S.shape).astype(np.float32)
-                   for S, fid in zip(corpus.fs.logmels, corpus.fs.index["file_id"])]
+    fs2.logmels = [
+        S if fid not in test_ids else rng.normal(size=S.shape).astype(np.float32)
+        for S, fid in zip(corpus.fs.logmels, corpus.fs.index["file_id"])
+    ]
     b = parts.fit_mode_parts(corpus.cfg, p2, model=corpus.model, enc=enc2, fs=fs2, log=None)
     assert a["settings"] == b["settings"]
     assert set(a["files"]) == set(b["files"]) and a["files"]
@@ -155,14 +189,30 @@ def saved(corpus, tmp_path_factory):
     rows = parts.rows_by_id(corpus.enc.index["file_id"], fit_ids)
     y_fit, a_fit = corpus.fs.index["label"].to_numpy()[rows], corpus.fs.index["actor"].to_numpy()[rows]
     Eps, enorm = parts._per_speaker(E_all[rows], a_fit)
-    files = {"encoder_per_speaker": parts._fit_head(Eps, y_fit, corpus.cfg), "encoder_single_clip": parts._fit_head(E_all[rows], y_fit, corpus.cfg),
-             "classic_single_clip": parts._fit_classic(np.asarray(corpus.fs.pooled)[rows], y_fit, corpus.cfg)}
+    files = {
+        "encoder_per_speaker": parts._fit_head(Eps, y_fit, corpus.cfg),
+        "encoder_single_clip": parts._fit_head(E_all[rows], y_fit, corpus.cfg),
+        "classic_single_clip": parts._fit_classic(np.asarray(corpus.fs.pooled)[rows], y_fit, corpus.cfg),
+    }
     cmodel, cnorm, cinfo = recipe.fit_classic(corpus.cfg, p)
     settings = {**p.settings, **mp["settings"], "classic": cinfo, "model": {"model": "attn_crnn"}}
-    folder = B.save_bundle(tmp_path_factory.mktemp("b") / "bundle", corpus.model, settings=settings, classic=cmodel,
-                           classic_norm=cnorm, parts=files, part_norms={"encoder_norm": enorm})
-    mem = B.Bundle(folder=folder, model=corpus.model, settings=B.read_settings(folder), classic=cmodel, classic_norm=cnorm,
-                   parts={**files, "encoder_norm": enorm})
+    folder = B.save_bundle(
+        tmp_path_factory.mktemp("b") / "bundle",
+        corpus.model,
+        settings=settings,
+        classic=cmodel,
+        classic_norm=cnorm,
+        parts=files,
+        part_norms={"encoder_norm": enorm},
+    )
+    mem = B.Bundle(
+        folder=folder,
+        model=corpus.model,
+        settings=B.read_settings(folder),
+        classic=cmodel,
+        classic_norm=cnorm,
+        parts={**files, "encoder_norm": enorm},
+    )
     return SimpleNamespace(folder=folder, mem=mem, loaded=B.load_bundle(folder))
 
 
@@ -178,7 +228,8 @@ def _test_inputs(corpus):
 
 def test_saved_and_loaded_bundle_predicts_the_same_in_both_modes(corpus, saved):
     assert sorted(p.name for p in saved.folder.iterdir()) == sorted(
-        [B.SETTINGS_FILE, B.MODEL_FILE, "classic.skops", "classic_norm.npz", *B.PART_FILES.values()])
+        [B.SETTINGS_FILE, B.MODEL_FILE, "classic.skops", "classic_norm.npz", *B.PART_FILES.values()]
+    )
     mels, P, E, actors = _test_inputs(corpus)
     for mode in modes.MODES:
         fm = modes.file_modes(actors, known=saved.mem.known_speakers, min_clips=3, mode=mode)
@@ -203,10 +254,19 @@ def test_single_clip_of_a_file_does_not_depend_on_the_other_files_of_the_call(co
 
 def test_predict_paths_gives_a_lone_unseen_file_single_clip_mode(corpus, tmp_path):
     p = corpus.prepared
-    mp = parts.fit_mode_parts(corpus.cfg, p, model=corpus.model, enc=None, fs=corpus.fs, log=None)  # no encoder: no weights needed
+    mp = parts.fit_mode_parts(
+        corpus.cfg, p, model=corpus.model, enc=None, fs=corpus.fs, log=None
+    )  # no encoder: no weights needed
     cmodel, cnorm, cinfo = recipe.fit_classic(corpus.cfg, p)
-    folder = B.save_bundle(tmp_path / "bundle", corpus.model, settings={**p.settings, **mp["settings"], "classic": cinfo},
-                           classic=cmodel, classic_norm=cnorm, parts=mp["files"], part_norms=mp["norms"])
+    folder = B.save_bundle(
+        tmp_path / "bundle",
+        corpus.model,
+        settings={**p.settings, **mp["settings"], "classic": cinfo},
+        classic=cmodel,
+        classic_norm=cnorm,
+        parts=mp["files"],
+        part_norms=mp["norms"],
+    )
     b = B.load_bundle(folder)
     test_paths = list(p.meta_test["path"])
     lone = b.predict_paths(test_paths[:1], mode="per_speaker")
@@ -217,5 +277,7 @@ def test_predict_paths_gives_a_lone_unseen_file_single_clip_mode(corpus, tmp_pat
     assert set(many["mode"]) == {"per_speaker"}  # 16 clips of each test actor, min_speaker_clips 3
     # the first file, single clip, alone and among the others' files
     among = b.predict_paths(test_paths, mode="single_clip")
-    np.testing.assert_allclose(among[list(EMOTIONS)].to_numpy(float)[0], forced[list(EMOTIONS)].to_numpy(float)[0], atol=1e-6)
+    np.testing.assert_allclose(
+        among[list(EMOTIONS)].to_numpy(float)[0], forced[list(EMOTIONS)].to_numpy(float)[0], atol=1e-6
+    )
     assert b.prediction_modes["min_speaker_clips"] == 3

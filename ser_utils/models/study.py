@@ -1,4 +1,4 @@
-"""A hyper-parameter study with Optuna over speaker folds of the training actors only.
+r"""A hyper-parameter study with Optuna over speaker folds of the training actors only.
 
 The objective is the mean UAR, over inner speaker folds of the **training actors** (the
 test actors are left out before anything else), of the bundle's linear parts in one
@@ -46,7 +46,9 @@ def _logreg(X: np.ndarray, y: np.ndarray, C: float):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000, class_weight="balanced")).fit(X.astype(np.float32), y)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000, class_weight="balanced")).fit(
+        X.astype(np.float32), y
+    )
 
 
 def _proba(m, X: np.ndarray, n: int = 8) -> np.ndarray:
@@ -55,7 +57,9 @@ def _proba(m, X: np.ndarray, n: int = 8) -> np.ndarray:
     return out
 
 
-def objective_data(E_all: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray, *, test_actors: list[int]) -> dict[str, Any]:
+def objective_data(
+    E_all: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray, *, test_actors: list[int]
+) -> dict[str, Any]:
     """The study's data: training actors' rows only (every row of a test actor dropped here).
 
     Parameters
@@ -110,15 +114,24 @@ def make_objective(data: dict[str, Any], *, mode: str, n_folds: int = 4, seed: i
     return objective
 
 
-def run_study(data: dict[str, Any], *, name: str, folder: Path, trials: int, mode: str, seed: int = 42) -> dict[str, Any]:
-    """Run (or resume) the study ``name`` in ``folder/<name>.db`` up to ``trials`` finished trials; write the best settings and a plot."""
+def run_study(
+    data: dict[str, Any], *, name: str, folder: Path, trials: int, mode: str, seed: int = 42
+) -> dict[str, Any]:
+    """Run (or resume) the study ``name`` in ``folder/<name>.db`` up to ``trials`` finished trials.
+
+    Writes the best settings (``<name>_best.json``) and the history plot; returns the best settings.
+    """
     import optuna
     from threadpoolctl import threadpool_limits
 
     folder.mkdir(parents=True, exist_ok=True)
     study = optuna.create_study(
-        study_name=name, storage=f"sqlite:///{folder / (name + '.db')}", load_if_exists=True, direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=seed), pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
+        study_name=name,
+        storage=f"sqlite:///{folder / (name + '.db')}",
+        load_if_exists=True,
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
     )
     done = len([t for t in study.trials if t.state.is_finished()])
     with threadpool_limits(limits=1, user_api="blas"):
@@ -126,20 +139,27 @@ def run_study(data: dict[str, Any], *, name: str, folder: Path, trials: int, mod
     best = study.best_trial
     stats = best.params["encoder_pool_stats"].split("+")
     out = {
-        "study": name, "mode": mode, "best_value_uar": round(best.value, 4), "trials": len(study.trials),
+        "study": name,
+        "mode": mode,
+        "best_value_uar": round(best.value, 4),
+        "trials": len(study.trials),
         "pruned": len([t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]),
-        "test_actors_held_out": data["test_actors"], "n_training_actors": len(set(data["actors"].tolist())),
-        "overrides": {"encoder_C": round(best.params["encoder_C"], 6), "classic_logreg_C": round(best.params["classic_logreg_C"], 6),
-                      "encoder_pool_stats": stats},
+        "test_actors_held_out": data["test_actors"],
+        "n_training_actors": len(set(data["actors"].tolist())),
+        "overrides": {
+            "encoder_C": round(best.params["encoder_C"], 6),
+            "classic_logreg_C": round(best.params["classic_logreg_C"], 6),
+            "encoder_pool_stats": stats,
+        },
         "encoder_weight": best.params["encoder_weight"],
     }
     write_json(folder / f"{name}_best.json", out)
     import matplotlib
 
     matplotlib.use("Agg")
-    from optuna.visualization.matplotlib import plot_optimization_history
-
     import warnings
+
+    from optuna.visualization.matplotlib import plot_optimization_history
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "experimental" since optuna 2.2
@@ -152,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     """The command line (see the module docstring)."""
     ap = argparse.ArgumentParser(prog="python -m ser_utils.models.study", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--test-actors", type=int, nargs="+", required=True, help="held out of the study (the reported test actors)")
+    ap.add_argument(
+        "--test-actors", type=int, nargs="+", required=True, help="held out of the study (the reported test actors)"
+    )
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--mode", choices=("per_speaker", "single_clip"), default="single_clip")
     ap.add_argument("--name", default=None)
@@ -165,10 +187,20 @@ def main(argv: list[str] | None = None) -> int:
     art = Path(args.artifacts_dir) if args.artifacts_dir else default_artifacts_dir()
     cfg = resolve("full")
     m = corpus.scan(args.data_dir, n_jobs=2).manifest
-    ef = encoder.extract_encoder(m, settings=encoder.encoder_settings({"encoder_pool_stats": list(POOL_STATS)}), cache_dir=art / "cache", progress=False)
+    ef = encoder.extract_encoder(
+        m,
+        settings=encoder.encoder_settings({"encoder_pool_stats": list(POOL_STATS)}),
+        cache_dir=art / "cache",
+        progress=False,
+    )
     fs = features.extract(m, settings=features.feature_settings(cfg), cache_dir=art / "cache", progress=False)
-    data = objective_data(np.asarray(ef.pooled, np.float64), np.asarray(fs.pooled, np.float64), m["label"].to_numpy(),
-                          m["actor"].to_numpy(), test_actors=args.test_actors)
+    data = objective_data(
+        np.asarray(ef.pooled, np.float64),
+        np.asarray(fs.pooled, np.float64),
+        m["label"].to_numpy(),
+        m["actor"].to_numpy(),
+        test_actors=args.test_actors,
+    )
     name = args.name or f"encoder_{args.mode}_test{'-'.join(map(str, args.test_actors))}"
     out = run_study(data, name=name, folder=art / "optuna", trials=args.trials, mode=args.mode)
     print(out)
