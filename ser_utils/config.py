@@ -167,6 +167,9 @@ PARAMS: dict[str, Param] = {
     "fusion_weight": _p("classic", 0.6, "float", "the bundle predicts (1 - w) * CRNN + w * classic probabilities; 0 = the CRNN alone", low=0.0, high=1.0),
     # --- evaluation -----------------------------------------------------------------
     "predict_file": _p("evaluate", None, "path", "one audio file to predict at the end of notebook 5; None = the first test file", optional=True),
+    # --- cross-corpus evaluation (notebook 06) -------------------------------------------
+    "cross_corpus_dirs": _p("cross_corpus", [], "str_list", "folders of other corpora (CREMA-D, TESS, SAVEE) the saved bundle is scored on; [] = skip notebook 6"),
+    "cross_corpus_max_files": _p("cross_corpus", None, "int", "score at most this many random files per folder; None = all", optional=True, low=1),
 }
 
 #: Named profiles: overrides of the defaults above.
@@ -247,6 +250,8 @@ def parse_value(text: str) -> Any:
         return ast.literal_eval(s)
     except (ValueError, SyntaxError):
         pass
+    if s.startswith("[") and s.endswith("]"):  # a list of unquoted items: [/data/crema-d, /data/tess]
+        return [parse_value(part.strip()) for part in s[1:-1].split(",") if part.strip()]
     if "," in s:
         return [parse_value(part) for part in s.split(",") if part.strip()]
     return s
@@ -392,6 +397,8 @@ ARTIFACTS: dict[str, tuple[str, str]] = {
     "train_info": ("04_crnn_training/train_info.json", "04_crnn_training"),
     "metrics": ("05_evaluation/metrics.json", "05_evaluation"),
     "predictions": ("05_evaluation/predictions.csv", "05_evaluation"),
+    "cross_corpus": ("06_cross_corpus/cross_corpus.json", "06_cross_corpus"),
+    "cross_corpus_predictions": ("06_cross_corpus/predictions.csv", "06_cross_corpus"),
 }
 
 

@@ -1132,6 +1132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "synthetic" in dataset:
         data["synthetic"] = bool(dataset["synthetic"])
     metrics = _artifact(artifacts, "metrics", runs)
+    cross = _artifact(artifacts, "cross_corpus", runs)  # notebook 06, when other corpora were given
+    if cross:
+        metrics = {**(metrics or {}), "cross_corpus": cross}
     info = run_info(root)
     kw = dict(runs=runs, cfg=cfg, data=data, metrics=metrics, info=info)
     write_metrics(reports / "metrics.json", **kw)

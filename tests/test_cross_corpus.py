@@ -1,0 +1,124 @@
+"""Cross-corpus scoring: restriction to shared classes, known numbers, both modes, the metrics entry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ser_utils.config import EMOTIONS
+from ser_utils.errors import DataError
+from ser_utils.evaluation import cross_corpus as cc
+from ser_utils.prep import normalise
+
+LABELS = list(EMOTIONS)
+
+
+def test_restrict_renormalises_over_the_shared_classes():
+    p = np.zeros((2, 8))
+    p[0, [0, 1, 2]] = [0.2, 0.6, 0.2]  # calm wins overall, but calm is not shared
+    p[1, 1] = 1.0  # all mass on calm: nothing left, so uniform
+    r = cc.restrict(p, LABELS, ["neutral", "happy", "sad"])
+    assert np.allclose(r, [[0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]])
+    with pytest.raises(DataError, match="shape"):
+        cc.restrict(p[:, :7], LABELS, ["neutral"])
+
+
+def test_shared_classes_keep_label_order():
+    assert cc.shared_classes(LABELS, ["sad", "angry", "neutral"]) == ["neutral", "sad", "angry"]
+    with pytest.raises(DataError, match="no emotion in common"):
+        cc.shared_classes(["a", "b"], ["c"])
+
+
+def test_score_known_numbers():
+    classes = ["happy", "sad"]
+    y = ["happy", "happy", "happy", "sad"]
+    P = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])  # 2/3 happy right, 1/1 sad right
+    s = cc.score(y, P, classes=classes, speakers=["a", "a", "b", "b"])
+    assert s["accuracy"] == pytest.approx(0.75)
+    assert s["uar"] == pytest.approx((2 / 3 + 1) / 2)
+    assert s["chance_uar"] == 0.5
+    assert s["confusion"].loc["happy", "sad"] == 1 and s["confusion"].loc["sad", "sad"] == 1
+    assert s["per_speaker"].loc["a", "accuracy"] == 1.0 and s["per_speaker"].loc["b", "accuracy"] == 0.5
+
+
+class _FakeBundle:
+    """Just enough of ``Bundle``: fixed probabilities, per-speaker statistics, no classic part."""
+
+    labels = LABELS
+    n_frames = 10
+    deltas = 0
+    fusion_weight = 0.0
+
+    def __init__(self, probs: dict[str, np.ndarray], fail: set[str] = frozenset()):
+        self.probs, self.fail, self.seen = probs, fail, []
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((6, 10, 4, 1)).astype(np.float32)
+        self.norm_stats = normalise.fit(X, np.full(6, 10), method="per_speaker", actors=[1, 1, 1, 2, 2, 2])
+        self.settings = {"features": {"n_mels": 4}}
+        self.order: list[str] = []
+
+    def analyse(self, paths):
+        ok = [p for p in paths if p not in self.fail]
+        self.order = ok
+        rng = np.random.default_rng(1)
+        mels = [rng.standard_normal((4, 12)).astype(np.float32) + (3.0 if "spk2" in p else 0.0) for p in ok]
+        return mels, np.zeros((len(ok), 3)), ok, [(p, "cannot load") for p in paths if p in self.fail]
+
+    def predict(self, X):
+        self.seen.append(np.asarray(X))
+        return np.stack([self.probs[p] for p in self.order]).astype(np.float32)
+
+
+def _onehot(name: str, also: str | None = None) -> np.ndarray:
+    v = np.full(8, 0.01)
+    v[LABELS.index(name)] = 0.5
+    if also:
+        v[LABELS.index(also)] = 0.9  # a larger, non-shared class
+    return v / v.sum()
+
+
+def test_evaluate_corpus_known_numbers_in_both_modes():
+    # a CREMA-D-like corpus: six classes, two speakers; calm would win two files if not restricted
+    rows = [
+        ("spk1_a.wav", "angry", "angry", None),
+        ("spk1_b.wav", "sad", "sad", "calm"),
+        ("spk1_c.wav", "happy", "sad", None),
+        ("spk2_a.wav", "neutral", "neutral", "calm"),
+        ("spk2_b.wav", "disgust", "disgust", "surprised"),
+        ("spk2_c.wav", "fearful", "angry", None),
+        ("spk2_d.wav", "fearful", "fearful", None),
+    ]
+    m = pd.DataFrame(
+        {
+            "path": [r[0] for r in rows],
+            "emotion": [r[1] for r in rows],
+            "actor": [1001 if r[0].startswith("spk1") else 1002 for r in rows],
+            "speaker": ["crema-d:1001" if r[0].startswith("spk1") else "crema-d:1002" for r in rows],
+        }
+    )
+    probs = {r[0]: _onehot(r[2], r[3]) for r in rows}
+    probs["broken.wav"] = _onehot("sad")
+    b = _FakeBundle(probs, fail={"broken.wav"})
+    m = pd.concat([m, pd.DataFrame([{"path": "broken.wav", "emotion": "sad", "actor": 1001, "speaker": "crema-d:1001"}])])
+    r = cc.evaluate_corpus(b, m, name="crema-d")
+    assert r.classes == ["neutral", "happy", "sad", "angry", "fearful", "disgust"]
+    assert r.n_files == 7 and r.n_speakers == 2 and r.failed == [("broken.wav", "cannot load")]
+    for mode in cc.MODES:
+        s = r.scores[mode]
+        assert s["accuracy"] == pytest.approx(5 / 7)
+        # recalls: neutral 1, happy 0, sad 1, angry 1, fearful 1/2, disgust 1
+        assert s["uar"] == pytest.approx((1 + 0 + 1 + 1 + 0.5 + 1) / 6)
+        assert s["chance_uar"] == pytest.approx(1 / 6)
+        assert s["per_speaker"].loc["crema-d:1001", "n"] == 3
+    # single clip: global statistics; per speaker: each speaker's own statistics (different inputs)
+    single, per = b.seen
+    assert not np.allclose(single, per)
+    assert abs(per[3:, :, :, 0][per[3:, :, :, 0] != 0].mean()) < 0.2  # speaker 2's offset removed
+    entry = cc.metrics_entry([r])
+    assert set(entry["crema-d"]) >= {"n_files", "classes", "chance_uar", "single_clip", "per_speaker", "n_speakers"}
+    assert entry["crema-d"]["single_clip"]["uar"] == pytest.approx(4.5 / 6)
+    table = cc.summary_table([r])
+    assert table.loc[("crema-d", "per speaker"), "files"] == 7
+    with pytest.raises(DataError, match="given twice"):
+        cc.metrics_entry([r, r])
