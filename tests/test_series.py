@@ -154,3 +154,51 @@ def test_a_random_split_is_reported_as_random(corpus, tmp_path):
     assert m["split"] == "random"
     assert "random split" in m["protocol"].lower() and "same actors" in m["protocol"]
     assert set(m["test_actors"]) == set(range(1, 7))  # a random split lets every actor into test
+
+
+# --------------------------------------------------------------------------- notebook 06 (cross-corpus)
+
+
+def test_cross_corpus_notebook_is_skipped_without_other_corpora(series):
+    proc, tmp = series
+    assert "06_cross_corpus ... ok" in proc.stdout
+    html = (tmp / "reports" / "06_cross_corpus.html").read_text()
+    assert "Skipped: no other corpus was given" in html
+    assert "cross_corpus" not in json.loads((tmp / "reports" / "metrics.json").read_text())
+
+
+def test_cross_corpus_notebook_scores_other_corpora(series, corpus, tmp_path):
+    import shutil
+
+    import numpy as np
+    import soundfile as sf
+
+    _, tmp = series
+    other = tmp_path / "other"
+    rng = np.random.default_rng(0)
+    names = [f"AudioWAV/{a}_DFA_{e}_XX.wav" for a in (1001, 1002) for e in ("ANG", "DIS", "FEA", "HAP", "NEU", "SAD")]
+    names += [f"ALL/DC_{c}01.wav" for c in ("a", "d", "f", "h", "n", "sa", "su")] + ["ALL/readme.txt"]
+    for n in names:
+        p = other / n
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if n.endswith(".txt"):
+            p.write_text("not audio\n")
+        else:
+            sf.write(str(p), (0.2 * rng.standard_normal(16000)).astype(np.float32), 16000)
+    nb = tmp_path / "nb"
+    nb.mkdir()
+    shutil.copyfile(ROOT / "notebooks" / "06_cross_corpus.ipynb", nb / "06_cross_corpus.ipynb")
+    args = ["--data-dir", str(corpus), "--notebooks-dir", str(nb), "--artifacts-dir", str(tmp / "artifacts"),
+            "--reports-dir", str(tmp_path / "r"), "-p", "cross_corpus_dirs", f"[{other}]"]
+    proc = _report(args, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())["cross_corpus"]
+    assert set(m) == {"crema-d", "savee"}
+    assert m["crema-d"]["n_files"] == 12 and m["crema-d"]["n_speakers"] == 2 and len(m["crema-d"]["classes"]) == 6
+    assert m["savee"]["classes"] == ["neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+    for entry in m.values():
+        assert entry["chance_uar"] == 1 / len(entry["classes"])
+        for mode in ("single_clip", "per_speaker"):
+            assert 0.0 <= entry[mode]["uar"] <= 1.0 and 0.0 <= entry[mode]["accuracy"] <= 1.0
+    html = (tmp_path / "r" / "06_cross_corpus.html").read_text()
+    assert "restricted to those shared classes and renormalised" in html and "savee:DC" in html

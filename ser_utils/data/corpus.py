@@ -608,7 +608,8 @@ def summary(manifest: pd.DataFrame) -> dict:
     dict
         ``n_files``, ``n_actors``, ``total_duration_s``, ``duration_s`` (min/median/max),
         ``sample_rates``, and counts per ``emotion`` (all eight, in label order),
-        ``vocal_channel``, ``intensity``, ``gender``, ``actor``.
+        ``vocal_channel``, ``intensity``, ``gender``, ``actor``, ``corpus`` (empty without
+        that column).
     """
     missing = {"emotion", "vocal_channel", "intensity", "gender", "actor", "duration_s"} - set(manifest.columns)
     if missing:
@@ -635,4 +636,5 @@ def summary(manifest: pd.DataFrame) -> dict:
         "intensity": counts("intensity"),
         "gender": counts("gender"),
         "actor": counts("actor"),
+        "corpus": counts("corpus") if "corpus" in manifest.columns else {},
     }
