@@ -24,8 +24,8 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..config import EMOTIONS
 from ..errors import FilenameError
@@ -35,8 +35,8 @@ __all__ = [
     "CORPORA",
     "CORPUS_EMOTIONS",
     "CREMA_D_SENTENCES",
-    "TESS_SPEAKERS",
     "SAVEE_SPEAKERS",
+    "TESS_SPEAKERS",
     "read_name",
 ]
 

@@ -19,9 +19,10 @@ modes give the same numbers for them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,22 +33,22 @@ from . import metrics as metrics_mod
 __all__ = [
     "MODES",
     "CorpusResult",
-    "shared_classes",
-    "restrict",
-    "score",
     "bundle_probabilities",
-    "load_corpus",
     "evaluate_corpus",
     "evaluate_dirs",
-    "metrics_entry",
-    "summary_table",
-    "files_table",
-    "per_speaker_table",
     "failed_table",
-    "predictions_frame",
+    "files_table",
+    "load_corpus",
+    "metrics_entry",
     "mode_descriptions",
-    "write_entry",
+    "per_speaker_table",
+    "predictions_frame",
     "remove_entry",
+    "restrict",
+    "score",
+    "shared_classes",
+    "summary_table",
+    "write_entry",
 ]
 
 #: The prediction modes, in report order.
