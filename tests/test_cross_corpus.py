@@ -122,3 +122,24 @@ def test_evaluate_corpus_known_numbers_in_both_modes():
     assert table.loc[("crema-d", "per speaker"), "files"] == 7
     with pytest.raises(DataError, match="given twice"):
         cc.metrics_entry([r, r])
+
+
+def test_analyse_batches_and_records_files_it_cannot_read(tmp_path, write_wav):
+    from ser_utils import config
+    from ser_utils.features import core as features
+
+    class _Settings:
+        settings = {"features": features.feature_settings(config.resolve("demo", n_mels=16))}
+        deltas = 0
+
+    rng = np.random.default_rng(0)
+    paths = [write_wav(tmp_path / f"100{i}_DFA_ANG_XX.wav", 0.3 * rng.standard_normal(8000), 16000) for i in (1, 2)]
+    m = pd.DataFrame({"path": [str(p) for p in paths], "file_id": ["a", "b"]})
+    mels, pooled, ok, failed = cc.analyse(_Settings(), m, cache_dir=tmp_path / "cache", n_jobs=1)
+    assert ok == list(m["path"]) and failed == [] and pooled.shape[0] == 2 and mels[0].shape[0] == 16
+    bad = tmp_path / "1003_DFA_ANG_XX.wav"
+    bad.write_text("not audio at all\n" * 50)
+    m2 = pd.concat([m, pd.DataFrame({"path": [str(bad)], "file_id": ["c"]})], ignore_index=True)
+    mels2, pooled2, ok2, failed2 = cc.analyse(_Settings(), m2, cache_dir=tmp_path / "cache", n_jobs=1)
+    assert ok2 == ok and [p for p, _ in failed2] == [str(bad)] and str(bad) in failed2[0][1]
+    assert np.allclose(pooled2, pooled) and all(np.array_equal(a, b) for a, b in zip(mels, mels2))

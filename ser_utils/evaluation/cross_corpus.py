@@ -33,6 +33,7 @@ from . import metrics as metrics_mod
 __all__ = [
     "MODES",
     "CorpusResult",
+    "analyse",
     "bundle_probabilities",
     "evaluate_corpus",
     "evaluate_dirs",
@@ -210,6 +211,50 @@ def bundle_probabilities(bundle: Any, logmels: list[np.ndarray], pooled: np.ndar
     return np.asarray(probs, dtype=np.float32)
 
 
+def analyse(
+    bundle: Any, manifest: pd.DataFrame, *, cache_dir: str | os.PathLike | None = None, n_jobs: int = -1, progress: bool = False
+) -> tuple[list[np.ndarray], np.ndarray, list[str], list[tuple[str, str]]]:
+    """Log-mels and pooled vectors of a corpus with the bundle's feature settings.
+
+    One parallel, cached :func:`ser_utils.features.core.extract` over all files (what
+    ``Bundle.analyse`` does one file at a time); when a file cannot be analysed, each
+    file is analysed on its own (cache hits are cheap) and the failures are recorded.
+
+    Returns
+    -------
+    logmels : list of np.ndarray, each (n_mels, t_i)
+    pooled : np.ndarray, float32, shape (n_ok, d)
+    ok_paths : list of str
+    failed : list of (str, str)
+        ``(path, reason)`` of each file that could not be analysed.
+    """
+    from ..errors import SERError
+    from ..features import core as features
+
+    settings = {**{k: v for k, v in bundle.settings["features"].items() if k in features.SETTING_KEYS}, "deltas": bundle.deltas}
+    df = manifest[["path", "file_id"]].astype(str).reset_index(drop=True)
+
+    def run(part: pd.DataFrame, jobs: int, bar: bool):
+        return features.extract(part, settings=settings, cache_dir=cache_dir, n_jobs=jobs, progress=bar, summary=False)
+
+    try:
+        fs = run(df, n_jobs, progress)
+        return list(fs.logmels), np.asarray(fs.pooled, np.float32), list(df["path"]), []
+    except SERError:
+        pass
+    mels, pooled, ok, failed = [], [], [], []
+    for i in range(len(df)):
+        try:
+            fs = run(df.iloc[[i]], 1, False)
+        except SERError as exc:
+            failed.append((df["path"][i], str(exc)))
+            continue
+        mels.append(fs.logmels[0])
+        pooled.append(fs.pooled[0])
+        ok.append(df["path"][i])
+    return mels, (np.stack(pooled).astype(np.float32) if pooled else np.zeros((0, 0), np.float32)), ok, failed
+
+
 # --------------------------------------------------------------------------- corpora
 
 
@@ -235,22 +280,32 @@ def load_corpus(root: str | os.PathLike, *, max_files: int | None = None, seed: 
     return m, result
 
 
-def evaluate_corpus(bundle: Any, manifest: pd.DataFrame, *, name: str) -> CorpusResult:
+def evaluate_corpus(
+    bundle: Any, manifest: pd.DataFrame, *, name: str, cache_dir: str | os.PathLike | None = None, n_jobs: int = -1
+) -> CorpusResult:
     """Score one corpus's files in both modes (see the module docstring).
 
     Parameters
     ----------
     bundle : ser_utils.models.bundle.Bundle
     manifest : pd.DataFrame, shape (n_files, ...)
-        Rows of one corpus from the scan (``path``, ``emotion``, ``actor``, ``speaker``).
+        Rows of one corpus from the scan (``path``, ``file_id``, ``emotion``, ``actor``,
+        ``speaker``); without ``file_id``, ``bundle.analyse`` reads the files one by one.
     name : str
+    cache_dir : path, optional
+        Feature cache (:func:`analyse`); ``None``: none.
+    n_jobs : int
+        Workers of the feature extraction.
     """
     missing = {"path", "emotion", "actor", "speaker"} - set(manifest.columns)
     if missing or not len(manifest):
         raise DataError(f"evaluate_corpus needs a non-empty scan manifest; missing columns {sorted(missing)}")
     classes = shared_classes(bundle.labels, manifest["emotion"].unique())
     m = manifest[manifest["emotion"].isin(classes)].reset_index(drop=True)
-    mels, pooled, ok, failed = bundle.analyse(list(m["path"]))
+    if "file_id" in m.columns:
+        mels, pooled, ok, failed = analyse(bundle, m, cache_dir=cache_dir, n_jobs=n_jobs)
+    else:
+        mels, pooled, ok, failed = bundle.analyse(list(m["path"]))
     m = m.set_index("path").loc[ok].reset_index()
     preds = m[["path", "speaker", "emotion"]].copy()
     scores = {}
@@ -262,7 +317,16 @@ def evaluate_corpus(bundle: Any, manifest: pd.DataFrame, *, name: str) -> Corpus
     return CorpusResult(name=name, classes=classes, n_files=len(m), n_speakers=int(m["speaker"].nunique()), scores=scores, failed=list(failed), predictions=preds)
 
 
-def evaluate_dirs(bundle: Any, dirs: Sequence[str | os.PathLike], *, max_files: int | None = None, seed: int = 0, min_duration_s: float = 0.5) -> tuple[list[CorpusResult], list[Any]]:
+def evaluate_dirs(
+    bundle: Any,
+    dirs: Sequence[str | os.PathLike],
+    *,
+    max_files: int | None = None,
+    seed: int = 0,
+    min_duration_s: float = 0.5,
+    cache_dir: str | os.PathLike | None = None,
+    n_jobs: int = -1,
+) -> tuple[list[CorpusResult], list[Any]]:
     """Scan each folder and score every corpus found in it (one result per corpus name).
 
     Returns
@@ -280,7 +344,7 @@ def evaluate_dirs(bundle: Any, dirs: Sequence[str | os.PathLike], *, max_files: 
         if not len(m):
             raise DataError(f"{d}: no usable CREMA-D, TESS, SAVEE or RAVDESS audio ({len(sc.skipped)} files skipped: {sc.skip_counts})")
         for corpus, part in m.groupby("corpus", sort=True):
-            results.append(evaluate_corpus(bundle, part, name=str(corpus)))
+            results.append(evaluate_corpus(bundle, part, name=str(corpus), cache_dir=cache_dir, n_jobs=n_jobs))
     return results, scans
 
 
