@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ser_utils import config
-from ser_utils.features import core as features  # noqa: E402
+from ser_utils import features  # noqa: E402
 
 
 def _files(root: Path, limit: int | None) -> list[Path]:

@@ -53,7 +53,7 @@ from ser_utils.models import classic
 from ser_utils import config
 from ser_utils.data import corpus as data
 from ser_utils.evaluation import metrics as evaluate
-from ser_utils.features import core as features
+from ser_utils import features
 from ser_utils.prep import normalise, prepare, split as split_mod  # noqa: E402
 from ser_utils.prep.normalise import standardise_per_actor  # noqa: E402
 

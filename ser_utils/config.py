@@ -1,10 +1,13 @@
 """Every parameter of the pipeline, its default, the profiles, and the project's paths.
 
-This is the one place where parameters are defined. Notebooks declare the ones they use
-in their ``parameters`` cell with ``None`` meaning "the profile's value", and call
-:func:`resolve` to get a validated, complete configuration.
+This is the one place where parameters are defined, and :data:`NOTEBOOK_PARAMS` the one
+place that says which notebook takes which. A notebook's ``parameters`` cell assigns
+:data:`START_PARAMS` and its registered names, each ``None`` ("the profile's value"; a test
+holds the cell equal to the registry), and calls ``pipeline.start(NAME, globals())``, which
+reads them and calls :func:`resolve` to get a validated, complete configuration.
 
-Run ``python -m ser_utils.config [--profile NAME]`` to print the table of parameters.
+Run ``python -m ser_utils.config [--profile NAME]`` to print the table of parameters and
+the notebooks that take each.
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ __all__ = [
     "POOL_STATS",
     "PARAMS",
     "PROFILES",
+    "NOTEBOOK_PARAMS",
+    "START_PARAMS",
+    "notebook_params",
+    "notebooks_taking",
+    "check_notebook_files",
     "Param",
     "resolve",
     "check",
@@ -172,6 +180,81 @@ PARAMS: dict[str, Param] = {
     "cross_corpus_max_files": _p("cross_corpus", None, "int", "score at most this many random files per folder; None = all", optional=True, low=1),
 }
 
+#: What every notebook's ``parameters`` cell assigns first: not configuration values but
+#: how to find them (``--profile`` and ``--artifacts-dir`` of ``./run_all.sh``).
+START_PARAMS: tuple[str, ...] = ("profile", "artifacts_dir")
+
+#: The parameters each notebook takes, in the order of its ``parameters`` cell (after
+#: :data:`START_PARAMS`). Adding a parameter or a notebook: one line here plus the cell.
+NOTEBOOK_PARAMS: dict[str, tuple[str, ...]] = {
+    "01_eda": ("data_dir", "demo_actors", "min_duration_s", "vocal_channels", "sample_rate", "n_mels", "n_fft", "hop_length"),
+    "02_features": ("sample_rate", "n_mels", "n_fft", "hop_length", "fmin", "fmax", "trim_silence", "trim_top_db", "frame_features", "pool_stats", "n_mfcc", "n_jobs", "cache_dir"),
+    "03_oversampling": ("split", "test_actors", "n_folds", "fold", "n_val_actors", "test_size", "val_size", "seed", "length_percentile", "max_frames", "deltas", "aug_copies", "aug_noise_snr_db", "aug_pitch_semitones", "aug_stretch", "aug_shift_s", "aug_gain_db", "normalisation", "balance", "n_jobs", "cache_dir"),
+    "04_crnn_training": ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads", "epochs", "batch_size", "optimizer", "learning_rate", "weight_decay", "lr_schedule", "label_smoothing", "clipnorm", "early_stopping_patience", "reduce_lr_patience", "specaug_time_masks", "specaug_time_width", "specaug_freq_masks", "specaug_freq_width", "mixup_alpha", "deterministic", "seed", "classic_model", "classic_C", "classic_gamma", "classic_logreg_C", "fusion_weight"),
+    "05_evaluation": ("predict_file",),
+    "06_cross_corpus": ("cross_corpus_dirs", "cross_corpus_max_files", "min_duration_s", "seed", "n_jobs", "cache_dir"),
+}
+
+
+def notebook_params(notebook: str) -> tuple[str, ...]:
+    """The parameters a notebook takes (:data:`NOTEBOOK_PARAMS`), less :data:`START_PARAMS`.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name without ``.ipynb``, e.g. ``"04_crnn_training"``.
+
+    Raises
+    ------
+    ConfigError
+        The notebook is not registered, or its entry names a parameter :data:`PARAMS` lacks.
+    """
+    if notebook not in NOTEBOOK_PARAMS:
+        raise ConfigError(
+            f"notebook {notebook!r} is not registered in ser_utils.config.NOTEBOOK_PARAMS "
+            f"(registered: {', '.join(NOTEBOOK_PARAMS)}); add a line naming the parameters it takes"
+        )
+    names = NOTEBOOK_PARAMS[notebook]
+    unknown = [n for n in names if n not in PARAMS]
+    if unknown:
+        raise ConfigError(
+            f"NOTEBOOK_PARAMS[{notebook!r}] names {', '.join(map(repr, unknown))}, which ser_utils.config.PARAMS "
+            "does not define; add them to PARAMS or remove them from the entry"
+        )
+    return names
+
+
+def notebooks_taking(name: str) -> list[str]:
+    """The registered notebooks that take parameter ``name`` (empty when none does)."""
+    return [nb for nb, names in NOTEBOOK_PARAMS.items() if name in names]
+
+
+def check_notebook_files(notebooks_dir: str | os.PathLike) -> list[Path]:
+    """The notebooks ``NN_*.ipynb`` of a folder, in order, each one registered.
+
+    Raises
+    ------
+    ConfigError
+        A notebook file is not in :data:`NOTEBOOK_PARAMS`, or a registered notebook has no file.
+    """
+    folder = Path(notebooks_dir)
+    files = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+    unregistered = [p.stem for p in files if p.stem not in NOTEBOOK_PARAMS]
+    missing = [nb for nb in NOTEBOOK_PARAMS if not (folder / f"{nb}.ipynb").is_file()]
+    problems = []
+    if unregistered:
+        problems.append(f"{', '.join(f'{n}.ipynb' for n in unregistered)} not registered in ser_utils.config.NOTEBOOK_PARAMS "
+                        "(add a line naming the parameters it takes)")
+    if missing:
+        problems.append(f"registered notebook(s) {', '.join(missing)} missing from {folder} "
+                        "(restore the file or remove its NOTEBOOK_PARAMS line)")
+    if problems:
+        raise ConfigError("; ".join(problems))
+    for p in files:
+        notebook_params(p.stem)
+    return files
+
+
 #: Named profiles: overrides of the defaults above.
 PROFILES: dict[str, dict[str, Any]] = {
     # Real RAVDESS, the real recipe: chosen by 5-fold speaker-independent CV within a
@@ -236,7 +319,8 @@ def parse_value(text: str) -> Any:
     """Read a command-line value the way a user means it.
 
     ``"17"`` -> 17, ``"0.5"`` -> 0.5, ``"true"`` -> True, ``"none"`` -> None,
-    ``"[17, 18]"`` -> [17, 18], ``"17,18"`` -> [17, 18]; anything else stays a string.
+    ``"[17, 18]"`` -> [17, 18], ``"17,18"`` -> [17, 18], ``"[speech, song]"`` ->
+    ["speech", "song"], ``"'17'"`` -> "17"; anything else stays a string.
     """
     s = text.strip()
     low = s.lower()
@@ -247,11 +331,13 @@ def parse_value(text: str) -> Any:
     if low in ("false", "no", "off"):
         return False
     try:
-        return ast.literal_eval(s)
+        value = ast.literal_eval(s)
     except (ValueError, SyntaxError):
         pass
-    if s.startswith("[") and s.endswith("]"):  # a list of unquoted items: [/data/crema-d, /data/tess]
-        return [parse_value(part.strip()) for part in s[1:-1].split(",") if part.strip()]
+    else:
+        return list(value) if isinstance(value, tuple) else value  # "17,18" is a list, not a tuple
+    if s.startswith("[") and s.endswith("]"):  # a YAML list of bare words: [speech, song]
+        return [parse_value(part.strip().strip("'\"")) for part in s[1:-1].split(",") if part.strip()]
     if "," in s:
         return [parse_value(part) for part in s.split(",") if part.strip()]
     return s
@@ -426,7 +512,7 @@ def artifact_path(artifacts_dir: str | os.PathLike | None, name: str, *, must_ex
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print every parameter with its value in a profile."""
+    """Print every parameter with its value in a profile and the notebooks that take it."""
     ap = argparse.ArgumentParser(prog="python -m ser_utils.config", description=main.__doc__)
     ap.add_argument("--profile", default="full", choices=sorted(PROFILES))
     args = ap.parse_args(argv)
@@ -436,7 +522,9 @@ def main(argv: list[str] | None = None) -> int:
         if spec.section != section:
             section = spec.section
             print(f"\n[{section}]")
-        print(f"  {name:<26} = {cfg[name]!r:<22} {spec.help}")
+        takers = ", ".join(nb.split("_", 1)[0] for nb in notebooks_taking(name)) or "no notebook"
+        print(f"  {name:<26} = {cfg[name]!r:<22} [{takers}] {spec.help}")
+    print("\n[notebooks] " + "; ".join(f"{nb.split('_', 1)[0]} = {nb}" for nb in NOTEBOOK_PARAMS))
     return 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,12 +87,18 @@ class Run:
     def synthetic(self) -> bool:
         return bool(self.dataset.get("synthetic", False))
 
-    def parameters_table(self, sections: tuple[str, ...] | None = None) -> pd.DataFrame:
-        """The parameters in force (optionally only some sections), with their meaning."""
+    def parameters_table(self) -> pd.DataFrame:
+        """The notebook's own parameters (:data:`ser_utils.config.NOTEBOOK_PARAMS`) in force, with their meaning.
+
+        Returns
+        -------
+        pd.DataFrame
+            Indexed by parameter, in the order of the notebook's ``parameters`` cell;
+            columns ``value``, ``set by``, ``meaning``.
+        """
         rows = []
-        for name, spec in config.PARAMS.items():
-            if sections and spec.section not in sections:
-                continue
+        for name in config.notebook_params(self.notebook):
+            spec = config.PARAMS[name]
             rows.append(
                 {
                     "parameter": name,
@@ -145,8 +152,33 @@ def _auto_profile(profile: str | None, synthetic: bool | None) -> str:
     return "demo" if synthetic in (True, None) else "full"
 
 
+def _from_namespace(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The notebook's registered parameters (and :data:`ser_utils.config.START_PARAMS`) from its namespace."""
+    names = (*config.START_PARAMS, *config.notebook_params(notebook))
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        raise ConfigError(
+            f"notebook {notebook!r}: its parameters cell does not assign {', '.join(missing)} "
+            f"(ser_utils.config.NOTEBOOK_PARAMS registers them); add `NAME = None` for each"
+        )
+    return {n: namespace[n] for n in names}
+
+
+def _check_taken(notebook: str, params: Mapping[str, Any]) -> None:
+    """Every name in ``params`` is one the notebook takes (:data:`ser_utils.config.NOTEBOOK_PARAMS`)."""
+    taken = config.notebook_params(notebook)
+    foreign = sorted(set(params) - set(taken))
+    if foreign:
+        raise ConfigError(
+            f"notebook {notebook!r} does not take {', '.join(map(repr, foreign))} "
+            f"(it takes {', '.join(taken)}; see ser_utils.config.NOTEBOOK_PARAMS)"
+        )
+
+
 def start(
     notebook: str,
+    namespace: Mapping[str, Any] | None = None,
+    /,
     *,
     profile: str | None = None,
     artifacts_dir: str | os.PathLike | None = None,
@@ -157,22 +189,35 @@ def start(
     Parameters
     ----------
     notebook : str
-        The notebook's name, e.g. ``"03_oversampling"``.
+        The notebook's name, e.g. ``"03_oversampling"``; it must be registered in
+        :data:`ser_utils.config.NOTEBOOK_PARAMS`.
+    namespace : mapping or None
+        The notebook's ``globals()`` after its ``parameters`` cell: ``profile``,
+        ``artifacts_dir`` and the notebook's registered parameters are read from it
+        (``None`` = the profile's value). ``None`` takes them from the keywords instead.
     profile : str or None
         ``demo``, ``full`` or ``seed004``; ``None`` picks ``demo`` on synthetic data and
         ``full`` on real RAVDESS (as recorded by notebook 01).
     artifacts_dir : path or None
         ``None`` = ``<project>/artifacts`` (or ``$SER_ARTIFACTS_DIR``).
     **params
-        The notebook's parameters; ``None`` means "the profile's value".
+        With no ``namespace``: the notebook's parameters; ``None`` means "the profile's value".
 
     Raises
     ------
     ArtifactMissingError
         A notebook other than 01 runs before notebook 01 has recorded the data.
     ConfigError
-        A parameter is unknown or invalid.
+        The notebook is not registered, its namespace lacks a registered parameter, or a
+        parameter is unknown, not the notebook's, or invalid.
     """
+    if namespace is not None:
+        if params:
+            raise ConfigError("pass the parameters either as a namespace or as keywords, not both")
+        params = _from_namespace(notebook, namespace)
+        profile = params.pop("profile") or profile
+        artifacts_dir = params.pop("artifacts_dir") or artifacts_dir
+    _check_taken(notebook, params)
     adir = Path(artifacts_dir) if artifacts_dir else config.default_artifacts_dir()
     given = {k: v for k, v in params.items() if v is not None}
     dataset: dict[str, Any] = {}
@@ -250,7 +295,7 @@ def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list
     list of (str, np.ndarray shape (n,), np.ndarray shape (n_mels, t))
     """
     from .data import audio
-    from .features import core as features
+    from . import features
 
     cfg = run.cfg
     speech = manifest[manifest["vocal_channel"] == "speech"]
@@ -278,7 +323,7 @@ def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list
 
 def extract_features(run: Run, manifest: pd.DataFrame):
     """Extract (or read from the cache) every file's log-mel and pooled vector, and save them."""
-    from .features import core as features
+    from . import features
 
     settings = features.feature_settings(run.cfg)
     fs = features.extract(
@@ -291,7 +336,7 @@ def extract_features(run: Run, manifest: pd.DataFrame):
 
 def load_features(run: Run):
     """The feature set notebook 02 saved."""
-    from .features import core as features
+    from . import features
 
     run.path("features", must_exist=True)
     return features.load_feature_set(run.path("features").parent)
@@ -307,8 +352,8 @@ def feature_overview(fs) -> pd.DataFrame:
         "frames per file (min / median / max)": f"{frames.min()} / {int(np.median(frames))} / {frames.max()}",
         "trimmed duration s (min / median / max)": f"{dur.min():.2f} / {np.median(dur):.2f} / {dur.max():.2f}",
         "pooled vector length": int(fs.pooled.shape[1]),
-        "extraction time s": fs.stats.get("time_s"),
-        "computed / from cache": f"{fs.stats.get('computed', '?')} / {fs.stats.get('cached', '?')}",
+        "extraction time s": fs.stats.get("seconds", "?"),
+        "computed / from cache": f"{fs.stats.get('computed_files', '?')} / {fs.stats.get('cached_files', '?')}",
     }
     return pd.DataFrame({"value": [str(v) for v in rows.values()]}, index=list(rows))
 
@@ -593,7 +638,7 @@ def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=N
     ``y`` (the waveform at the model's rate) and ``S`` (its log-mel, dB).
     """
     from .data import audio
-    from .features import core as features
+    from . import features
 
     if path is None:
         if prepared is None or prepared.meta_test.empty:

@@ -9,7 +9,7 @@ import pytest
 
 from ser_utils.data import audio
 from ser_utils import config
-from ser_utils.features import core as features
+from ser_utils import features
 from ser_utils.prep import normalise
 from ser_utils.models.bundle import SETTINGS_FILE, MODEL_FILE, load_bundle, read_settings, save_bundle
 from ser_utils.errors import ModelError

@@ -126,7 +126,7 @@ def test_evaluate_corpus_known_numbers_in_both_modes():
 
 def test_analyse_batches_and_records_files_it_cannot_read(tmp_path, write_wav):
     from ser_utils import config
-    from ser_utils.features import core as features
+    from ser_utils import features
 
     class _Settings:
         settings = {"features": features.feature_settings(config.resolve("demo", n_mels=16))}

@@ -1,4 +1,4 @@
-"""Tests of ser_utils.features.core: shapes, fixed length, the content-keyed cache, transforms."""
+"""Tests of ser_utils.features: shapes, fixed length, the content-keyed cache, transforms."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 import soundfile as sf
 
 from ser_utils import config
-from ser_utils.features import core as F
+from ser_utils import features as F
 from ser_utils.errors import ArtifactMissingError, ConfigError, FeatureError, SERError
+from ser_utils.features import extraction
 
 SR = 16000
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -353,7 +354,7 @@ def test_silent_and_very_short_files_never_empty(tmp_path):
 
 @pytest.mark.slow
 def test_parallel_matches_sequential(tmp_path, monkeypatch):
-    monkeypatch.setattr(F, "_MIN_FILES_PER_WORKER", 1)  # parallel even for a few files
+    monkeypatch.setattr(extraction, "_MIN_FILES_PER_WORKER", 1)  # parallel even for a few files
     m = _manifest(tmp_path / "audio", n=10)
     s = _settings(frame_features=["mfcc", "chroma", "f0"])
     a = F.extract(m, settings=s, cache_dir=tmp_path / "c1", n_jobs=1, progress=False)
@@ -379,11 +380,11 @@ def test_duplicate_content_computed_once(tmp_path):
 
 def test_progress_env_switch(monkeypatch):
     monkeypatch.setenv("SER_NO_PROGRESS", "1")
-    assert F._progress_enabled(True) is False and F._progress_enabled("auto") is False
+    assert extraction._progress_enabled(True) is False and extraction._progress_enabled("auto") is False
     monkeypatch.delenv("SER_NO_PROGRESS")
-    assert F._progress_enabled(True) is True and F._progress_enabled(False) is False
+    assert extraction._progress_enabled(True) is True and extraction._progress_enabled(False) is False
     with pytest.raises(FeatureError):
-        F._progress_enabled("yes")
+        extraction._progress_enabled("yes")
 
 
 def test_save_load_roundtrip(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ser_utils import config
-from ser_utils.features import core as features
+from ser_utils import features
 from ser_utils.prep import normalise
 from ser_utils.models.bundle import save_bundle
 from ser_utils.models.architectures import build_model

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ser_utils.features import core as features
+from ser_utils import features
 from ser_utils.config import EMOTIONS, resolve
 from ser_utils.prep.prepare import load_prepared, prepare_datasets, save_prepared
 from ser_utils.data.ravdess import make_filename, parse_filename

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from ser_utils.errors import ConfigError
 from ser_utils.reporting import report
 
 # Comments holding "=" as in the real notebooks (papermill's own inspection skips such lines).
@@ -298,3 +299,27 @@ def test_run_info_keys():
     assert set(info) >= {"git_commit", "git_dirty", "date", "machine", "versions"}
     assert info["machine"]["cpu_count"] >= 1 and info["versions"]["numpy"]
     assert re.fullmatch(r"[0-9a-f]{4,40}|unknown", info["git_commit"])
+
+
+def test_check_declared_names_the_notebooks_that_take_a_parameter():
+    declared = {"01_eda": {"profile", "artifacts_dir", "data_dir", "n_mels"}}
+    report.check_declared({"n_mels": 32}, declared)  # declared: fine
+    with pytest.raises(ConfigError, match=r"'seed' are declared by none of the notebooks \(01_eda\).*"
+                       r"'seed' is taken by 03_oversampling, 04_crnn_training"):
+        report.check_declared({"seed": 1, "n_mels": 32}, declared)
+
+
+def test_the_projects_notebooks_must_match_the_registry(tmp_path):
+    from ser_utils import config
+
+    nbdir = Path(__file__).resolve().parents[1] / "notebooks"
+    declared = {nb.stem: report.declared_parameters(nb) for nb in report.find_notebooks(nbdir)}
+    report._check_registered(nbdir, declared)  # the project as committed passes
+    declared["05_evaluation"] = declared["05_evaluation"] | {"seed"}
+    with pytest.raises(ConfigError, match=r"05_evaluation\.ipynb: its parameters cell differs .* also assigns seed"):
+        report._check_registered(nbdir, declared)
+    for nb in config.NOTEBOOK_PARAMS:
+        make_nb(tmp_path / f"{nb}.ipynb", [md("# x")])
+    make_nb(tmp_path / "06_cross_corpus.ipynb", [md("# x")])
+    with pytest.raises(ConfigError, match="06_cross_corpus.ipynb not registered"):
+        report._check_registered(tmp_path, {})

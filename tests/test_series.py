@@ -18,7 +18,7 @@ from ser_utils import config
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ["01_eda", "02_features", "03_oversampling", "04_crnn_training", "05_evaluation"]
+NOTEBOOKS = list(config.NOTEBOOK_PARAMS)
 TINY = [
     "-p", "test_actors", "[5, 6]",
     "-p", "epochs", "1",
@@ -76,6 +76,30 @@ def test_every_report_is_offline_and_small(series):
     assert "data:image/png;base64" in (reports / "01_eda.html").read_text()
     assert "SYNTHETIC" in (reports / "index.html").read_text().upper()
     assert "The saved model bundle: <code>" in (reports / "index.html").read_text()
+
+
+def _output_html(executed: Path, call: str) -> str:
+    """The HTML output of the executed notebook's cell that contains ``call``."""
+    nb = json.loads(executed.read_text())
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and call in "".join(c["source"]))
+    return "".join("".join(o["data"]["text/html"]) for o in cell["outputs"] if "text/html" in o.get("data", {}))
+
+
+def test_each_parameter_table_lists_exactly_its_notebooks_parameters(series):
+    _, tmp = series
+    for name in NOTEBOOKS:
+        html = _output_html(tmp / "artifacts" / "executed" / f"{name}.ipynb", "run.parameters_table()")
+        rows = re.findall(r"<tr>\s*<th>(\w+)</th>", html.split("<tbody>", 1)[-1])
+        assert rows == list(config.NOTEBOOK_PARAMS[name]), name
+
+
+def test_feature_overview_shows_time_and_cache_counts(series):
+    _, tmp = series
+    html = _output_html(tmp / "artifacts" / "executed" / "02_features.ipynb", "feature_overview(")
+    counts = re.search(r"computed / from cache</th>\s*<td>(\d+) / (\d+)</td>", html)
+    seconds = re.search(r"extraction time s</th>\s*<td>([0-9.]+)</td>", html)
+    assert counts and seconds, html[-2000:]
+    assert int(counts[1]) + int(counts[2]) > 0 and float(seconds[1]) > 0
 
 
 def test_index_links_resolve(series):

@@ -216,7 +216,7 @@ def analyse(
 ) -> tuple[list[np.ndarray], np.ndarray, list[str], list[tuple[str, str]]]:
     """Log-mels and pooled vectors of a corpus with the bundle's feature settings.
 
-    One parallel, cached :func:`ser_utils.features.core.extract` over all files (what
+    One parallel, cached :func:`ser_utils.features.extract` over all files (what
     ``Bundle.analyse`` does one file at a time); when a file cannot be analysed, each
     file is analysed on its own (cache hits are cheap) and the failures are recorded.
 
@@ -229,7 +229,7 @@ def analyse(
         ``(path, reason)`` of each file that could not be analysed.
     """
     from ..errors import SERError
-    from ..features import core as features
+    from .. import features
 
     settings = {**{k: v for k, v in bundle.settings["features"].items() if k in features.SETTING_KEYS}, "deltas": bundle.deltas}
     df = manifest[["path", "file_id"]].astype(str).reset_index(drop=True)

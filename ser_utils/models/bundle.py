@@ -49,7 +49,7 @@ import numpy as np
 
 from ..config import EMOTIONS
 from ..errors import ModelError, SERError
-from ..features.core import SETTING_KEYS
+from ..features.settings import SETTING_KEYS
 
 __all__ = [
     "MODEL_FILE",
@@ -392,7 +392,7 @@ class Bundle:
         """One file → its log-mel ``(n_mels, t)`` and pooled vector ``(d,)``, by ``features.extract`` itself."""
         import pandas as pd
 
-        from ..features import core as features
+        from .. import features
 
         fs = features.extract(
             pd.DataFrame({"path": [path], "file_id": [Path(path).stem]}),

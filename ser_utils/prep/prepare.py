@@ -130,7 +130,7 @@ def make_inputs(logmels: list[np.ndarray], *, n_frames: int, deltas: int, n_mels
         Not normalised (see :func:`inputs_like_training`).
     lengths : np.ndarray, int64, shape (n,)
     """
-    from ..features import core as features
+    from .. import features
 
     n_ch = 1 + int(deltas)
     if not logmels:
@@ -241,7 +241,7 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
     transform, key = augment.make_transform(cfg) if copies > 0 else (None, None)
     aug_info: dict[str, Any] = {"copies": copies if transform is not None else 0, "transform": json.loads(key) if key else None, "rows": 0}
     if transform is not None:
-        from ..features import core as features
+        from .. import features
 
         train_manifest = index.iloc[pos["train"]].drop(columns=["n_frames", "trimmed_duration_s"], errors="ignore")
         xs, ls, ms = [X["train"]], [L["train"]], [meta["train"]]

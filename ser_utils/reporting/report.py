@@ -246,20 +246,43 @@ def parse_overrides(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
 
 
 def check_declared(overrides: Mapping[str, Any], declared: Mapping[str, set[str]]) -> None:
-    """Every override must be declared by at least one notebook's ``parameters`` cell.
+    """Every override must be declared by at least one of the notebooks to run.
+
+    ``declared`` maps each notebook to run to the names its ``parameters`` cell assigns
+    (:func:`declared_parameters`; for the project's notebooks a test holds the cell equal
+    to :data:`ser_utils.config.NOTEBOOK_PARAMS`). The message names the registered
+    notebooks that take each refused parameter.
 
     Raises
     ------
     ConfigError
-        Naming the overrides no notebook uses.
+        Naming the overrides no notebook to run takes, and which notebooks would.
     """
     used = set().union(*declared.values()) if declared else set()
     unused = sorted(set(overrides) - used)
     if unused:
+        takers = "; ".join(
+            f"{name!r} is taken by {', '.join(config.notebooks_taking(name)) or 'no registered notebook'}"
+            for name in unused
+        )
         raise ConfigError(
             f"parameter(s) {', '.join(map(repr, unused))} are declared by none of the notebooks "
-            f"({', '.join(declared)}), so setting them would change nothing"
+            f"({', '.join(declared)}), so setting them would change nothing ({takers})"
         )
+
+
+def _check_registered(notebooks_dir: Path, declared: Mapping[str, set[str]]) -> None:
+    """Each project notebook is in :data:`ser_utils.config.NOTEBOOK_PARAMS` and its cell assigns those names."""
+    config.check_notebook_files(notebooks_dir)
+    for nb, names in declared.items():
+        want = {*config.START_PARAMS, *config.notebook_params(nb)}
+        if names != want:
+            extra, lacking = sorted(names - want), sorted(want - names)
+            raise ConfigError(
+                f"notebooks/{nb}.ipynb: its parameters cell differs from ser_utils.config.NOTEBOOK_PARAMS"
+                + (f"; it also assigns {', '.join(extra)}" if extra else "")
+                + (f"; it lacks {', '.join(lacking)}" if lacking else "")
+            )
 
 
 @contextlib.contextmanager
@@ -1080,6 +1103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.data_dir = overrides.pop("data_dir")
         notebooks = find_notebooks(args.notebooks_dir or root / "notebooks")
         declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
+        if args.notebooks_dir is None:  # the project's own notebooks: registered, cells as registered
+            _check_registered(notebooks[0].parent, declared)
         check_declared(overrides, declared)
         if args.artifacts_dir:
             for nb, names in declared.items():
