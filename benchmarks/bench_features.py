@@ -1,4 +1,4 @@
-"""Benchmark feature extraction: a plain librosa loop vs ``ser_utils.features.core.extract``.
+"""Benchmark feature extraction: a plain librosa loop vs ``ser_utils.features.extract``.
 
 Measures files/s, over the same files in the same run, for
 

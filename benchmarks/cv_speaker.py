@@ -3,7 +3,7 @@
 For each actor fold (``split=speaker``, ``n_folds`` folds of
 :func:`ser_utils.prep.split.speaker_folds`, gender-balanced), prepare the datasets exactly as
 notebook 03 does (:func:`ser_utils.prep.prepare.prepare_datasets`), train the configured
-model as notebook 04 does (:func:`ser_utils.models.train.fit`, early stopping on the fold's
+model as notebook 04 does (:func:`ser_utils.models.recipe.fit_model`, early stopping on the fold's
 validation actors), and score it on the fold's test actors, which it has never seen.
 The classic model of the configuration (``classic_model``: SVM, logistic regression or
 both, on the pooled vectors, trained on every non-test actor: it needs no validation
@@ -14,7 +14,8 @@ both figures are printed).
 
 With a model trained, the **bundle** is scored too, exactly as notebooks 04-05 build it:
 the CRNN's probabilities averaged with those of the classic model fitted by
-:func:`ser_utils.pipeline.fit_classic` (``fusion_weight``). ``--save-probs`` keeps each
+:func:`ser_utils.models.recipe.fit_classic` and fused by :func:`ser_utils.models.bundle.fuse`
+(``fusion_weight``). ``--save-probs`` keeps each
 fold's test probabilities (CRNN, classic, bundle) under ``artifacts/cv_probs/``.
 
 With ``--split random`` the seeds' protocol is run instead: one stratified 80/20 split
@@ -49,12 +50,12 @@ if str(REPO) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from ser_utils.models import classic
-from ser_utils import config
-from ser_utils.data import corpus as data
-from ser_utils.evaluation import metrics as evaluate
-from ser_utils import features
-from ser_utils.prep import normalise, prepare, split as split_mod  # noqa: E402
+from ser_utils import config  # noqa: E402
+from ser_utils.data import corpus as data  # noqa: E402
+from ser_utils.evaluation import metrics as evaluate  # noqa: E402
+from ser_utils import features  # noqa: E402
+from ser_utils.models import classic  # noqa: E402
+from ser_utils.prep import prepare, split as split_mod  # noqa: E402
 from ser_utils.prep.normalise import standardise_per_actor  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"
@@ -124,20 +125,17 @@ def _baselines(fs, split_df, cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
-    from ser_utils import pipeline
+    from ser_utils.models import bundle, recipe  # TensorFlow: only when a model is trained
 
     t0 = time.perf_counter()
     p = prepare.prepare_datasets(fs, cfg, cache_dir=cache_dir, progress=False)
     t_prep = time.perf_counter() - t0
-    m, info = pipeline.fit_model(cfg, p, log=log)
+    m, info = recipe.fit_model(cfg, p, log=log)
     probs = m.predict(p.X_test, batch_size=64, verbose=0)
     # the bundle's classic part, as notebook 04 fits it, and the bundle's fused prediction
-    cmodel, cnorm, _ = pipeline.fit_classic(cfg, p)
-    actors_test = [int(a) for a in p.meta_test["actor"]]
-    P_test = p.P_test if cnorm is None else normalise.apply_pooled(p.P_test, cnorm, actors=actors_test)
-    p_classic = classic.probabilities(cmodel, P_test, n_classes=len(config.EMOTIONS))
-    w = cfg["fusion_weight"]
-    p_bundle = (1 - w) * probs + w * p_classic
+    cmodel, cnorm, _ = recipe.fit_classic(cfg, p)
+    p_classic = recipe.classic_probabilities(cmodel, cnorm, p.P_test, [int(a) for a in p.meta_test["actor"]])
+    p_bundle = bundle.fuse(probs, p_classic, weight=cfg["fusion_weight"])
     extra_ids = p.meta_test["file_id"].astype(str).to_numpy()
     met = evaluate.metrics(p.y_test, probs.argmax(axis=1))
     extra = {

@@ -12,7 +12,6 @@ real RAVDESS.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Mapping
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, files
 from .errors import ArtifactMissingError, ConfigError, SERError
 
 __all__ = [
@@ -123,27 +122,13 @@ class Run:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write JSON atomically (temp file + rename), numpy scalars and paths converted."""
-
-    def default(o: Any) -> Any:
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        if isinstance(o, os.PathLike):
-            return os.fspath(o)
-        raise TypeError(f"not JSON-serialisable: {type(o).__name__}")
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=default))
-    os.replace(tmp, p)
-    return p
+    """Write JSON atomically (numpy values and paths converted): :func:`ser_utils.files.write_json`."""
+    return files.write_json(path, obj)
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    return json.loads(Path(path).read_text())
+    """The JSON value stored in ``path``: :func:`ser_utils.files.read_json`."""
+    return files.read_json(path)
 
 
 def _auto_profile(profile: str | None, synthetic: bool | None) -> str:
@@ -383,93 +368,17 @@ def load_prepared(run: Run):
 
 
 def fit_model(cfg: dict[str, Any], prepared, *, log=print):
-    """Build ``cfg["model"]`` and fit it on ``prepared``'s training part (validation for early stopping).
+    """Build ``cfg["model"]`` and fit it on ``prepared``'s training part: :func:`ser_utils.models.recipe.fit_model`."""
+    from .models import recipe
 
-    The one place a model is built and trained from a configuration: notebook 04 (through
-    :func:`train_model`) and ``benchmarks/cv_speaker.py`` both call it. Test data never reaches it.
-
-    Returns
-    -------
-    model : keras.Model
-    info : dict
-        ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``stopped_early``...
-    """
-    from .models import architectures as model_mod, train
-
-    train.configure_threads()
-    m = model_mod.build_model(
-        cfg["model"],
-        input_shape=tuple(prepared.X_train.shape[1:]),
-        n_classes=len(config.EMOTIONS),
-        **model_mod.model_params(cfg),
-    )
-    info = train.fit(
-        m,
-        X_train=prepared.X_train,
-        y_train=prepared.y_train,
-        X_val=prepared.X_val,
-        y_val=prepared.y_val,
-        cfg=cfg,
-        class_weight=prepared.class_weight,
-        len_train=prepared.len_train,
-        log=log,
-    )
-    return m, info
-
-
-def _pooled_fit_part(prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pooled vectors, labels and actors of the training and validation files (original files only)."""
-    parts = prepared.split_df["part"].to_numpy()
-    actors = np.concatenate([prepared.split_df["actor"].to_numpy()[parts == "train"], prepared.meta_val["actor"].to_numpy()])
-    P = np.concatenate([prepared.P_train, prepared.P_val])
-    y = np.concatenate([prepared.y_train_pooled, prepared.y_val])
-    return P, y, actors.astype(np.int64)
+    return recipe.fit_model(cfg, prepared, log=log)
 
 
 def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
-    """Fit the classic model (:mod:`ser_utils.models.classic`) on the pooled vectors of the training and validation files.
+    """Fit the classic model on the training and validation files: :func:`ser_utils.models.recipe.fit_classic`."""
+    from .models import recipe
 
-    It needs no validation part (nothing is early-stopped), so it learns from every
-    non-test file; the test part never reaches it. With ``normalisation="per_speaker"``
-    each actor's vectors are standardised with that actor's statistics first (the
-    statistics of the training actors are returned for the bundle).
-
-    Returns
-    -------
-    model : sklearn Pipeline
-    norm : dict of np.ndarray or None
-        :func:`ser_utils.prep.normalise.fit_pooled` of the training vectors (per_speaker only).
-    info : dict
-        The bundle's ``classic`` settings: ``kind``, ``C``, ``gamma``, ``logreg_C``,
-        ``fusion_weight``, ``n_features``, ``normalisation``, ``n_files``, ``fit_time_s``.
-    """
-    from .models import classic
-    from .prep import normalise
-
-    P, y, actors = _pooled_fit_part(prepared)
-    norm = None
-    per_speaker = prepared.settings.get("normalisation", cfg["normalisation"]) == "per_speaker"
-    if per_speaker:
-        norm = normalise.fit_pooled(P, actors)
-        P = normalise.apply_pooled(P, norm, actors=list(actors))
-    t0 = time.perf_counter()
-    model = classic.fit(
-        P, y, kind=cfg["classic_model"], C_svm=cfg["classic_C"], C_logreg=cfg["classic_logreg_C"],
-        gamma=cfg["classic_gamma"], seed=cfg["seed"],
-    )
-    info = {
-        "kind": cfg["classic_model"],
-        "C": cfg["classic_C"],
-        "gamma": cfg["classic_gamma"],
-        "logreg_C": cfg["classic_logreg_C"],
-        "fusion_weight": cfg["fusion_weight"],
-        "n_features": int(P.shape[1]),
-        "feature_names": list(prepared.pooled_names),
-        "normalisation": "per_speaker" if per_speaker else "none",
-        "n_files": int(P.shape[0]),
-        "fit_time_s": round(time.perf_counter() - t0, 2),
-    }
-    return model, norm, info
+    return recipe.fit_classic(cfg, prepared)
 
 
 def train_model(run: Run, prepared):
@@ -525,107 +434,64 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         ``fusion_weight > 0``), ``pred_df`` (one row per test file), ``comparison``
         (table), ``breakdowns``, ``confused``, ``protocol`` (markdown).
     """
-    from .models import classic as classic_mod
-    from .evaluation import metrics as evaluate
-    from .prep import normalise, split
+    from .evaluation import scoring
+    from .models import recipe
+    from .prep import split
 
-    y_true = prepared.y_test
-    test_actors_col = [int(a) for a in prepared.meta_test["actor"]]
+    test_actors = [int(a) for a in prepared.meta_test["actor"]]
     p_crnn = np.asarray(bundle_obj.model.predict(prepared.X_test, verbose=0), dtype=np.float64)
     # The classic part of the bundle, scored on its own too. A bundle without one (an older
     # bundle) gets a classic model fitted here for the comparison, never used in the prediction.
     if bundle_obj.classic is not None:
-        p_classic = bundle_obj.classic_probabilities(prepared.P_test, test_actors_col)
+        p_classic = bundle_obj.classic_probabilities(prepared.P_test, test_actors)
         classic_info = bundle_obj.settings["classic"]
     else:
-        cmodel, cnorm, classic_info = fit_classic(run.cfg, prepared)
-        P_test = prepared.P_test if cnorm is None else normalise.apply_pooled(prepared.P_test, cnorm, actors=test_actors_col)
-        p_classic = classic_mod.probabilities(cmodel, P_test, n_classes=len(config.EMOTIONS))
-    probs = bundle_obj.fuse(p_crnn, p_classic)  # the bundle's own prediction
-    y_pred = probs.argmax(axis=1)
-    m = evaluate.metrics(y_true, y_pred)
-    pred_df = prepared.meta_test.reset_index(drop=True).copy()
-    pred_df["y_true"] = y_true
-    pred_df["y_pred"] = y_pred
-    pred_df["true"] = [config.EMOTIONS[i] for i in y_true]
-    pred_df["predicted"] = [config.EMOTIONS[i] for i in y_pred]
-    for i, e in enumerate(config.EMOTIONS):
-        pred_df[f"p_{e}"] = probs[:, i]
-    pred_df.to_csv(run.path("predictions"), index=False)
-
-    # What notebooks 03 and 04 actually did (not this notebook's own defaults).
-    ps = prepared.settings
-    sp = dict(ps.get("split") or {})
-    split_kind = sp.get("kind", run.cfg["split"])
-    normalisation = ps.get("normalisation", run.cfg["normalisation"])
-    model_name = (bundle_obj.settings.get("model") or {}).get("model", run.cfg["model"])
+        cmodel, cnorm, classic_info = recipe.fit_classic(run.cfg, prepared)
+        p_classic = recipe.classic_probabilities(cmodel, cnorm, prepared.P_test, test_actors)
     kind = str(classic_info.get("kind", run.cfg["classic_model"]))
     w = bundle_obj.fusion_weight
-    classic_name = f"{kind.upper()} on pooled features" + (" (per-speaker standardised)" if classic_info.get("normalisation") == "per_speaker" else "")
-    m_crnn = evaluate.metrics(y_true, p_crnn.argmax(axis=1))
-    m_classic = evaluate.metrics(y_true, p_classic.argmax(axis=1))
-    if w > 0:
-        model_label = f"{model_name} + {kind}"
-        headline = f"CRNN ({model_name}) + {kind.upper()}, probabilities weighted {1 - w:g} / {w:g}: the bundle"
-        rows = {headline: m, f"CRNN ({model_name}) alone": m_crnn, f"{classic_name} alone": m_classic}
-    else:
-        model_label = model_name
-        headline = f"CRNN ({model_name}): the bundle"
-        rows = {headline: m, classic_name: m_classic}
-    # the classic model learns from the training and validation files (fit_classic)
-    y_fit = np.concatenate([prepared.y_train_pooled, prepared.y_val])
-    major = evaluate.majority_baseline(y_fit, y_true)
-    rows["majority class"] = major
-    comparison = evaluate.comparison_table(rows)
-    actors = split.actors_by_part(prepared.split_df)
-    split_info = {
-        "split": split_kind,
-        "train_actors": actors.get("train", []),
-        "val_actors": actors.get("val", []),
-        "test_actors": actors.get("test", []),
-        # files, not rows: augmentation and oversampling add rows, never files
-        "n_train": int(ps.get("n_files", {}).get("train", len(prepared.meta_train))),
-        "n_train_rows": int(len(prepared.meta_train)),
-        "n_val": int(len(prepared.meta_val)),
-        "n_test": int(len(prepared.meta_test)),
-        "synthetic": run.synthetic,
-        "normalisation": normalisation,
-        "balance": ps.get("balance", run.cfg["balance"]),
-    }
-    channels = pd.concat([prepared.meta_train, prepared.meta_val, prepared.meta_test])["vocal_channel"]
-    details = {
-        "actors": actors,
-        "n_files": ps.get("n_files", {}),
-        "seed": sp.get("seed", ps.get("seed", run.cfg["seed"])),
-        "vocal_channels": [c for c in ("speech", "song") if c in set(channels.dropna())],
-    }
-    details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
-    if split_kind == "speaker" and not sp.get("test_actors"):
-        n_actors = len({a for part in actors.values() for a in part})
-        details.update(fold=sp.get("fold", 0), n_folds=sp.get("n_folds") or max(2, n_actors // 4))
-    protocol = evaluate.protocol_text({**split_info, **details})
-    out = dict(m)
+    scored = scoring.score(
+        prepared.y_test,
+        p_bundle=bundle_obj.fuse(p_crnn, p_classic),  # the bundle's own prediction
+        p_crnn=p_crnn,
+        p_classic=p_classic,
+        meta=prepared.meta_test,
+        # the classic model learns from the training and validation files (fit_classic)
+        y_fit=np.concatenate([prepared.y_train_pooled, prepared.y_val]),
+        model_name=(bundle_obj.settings.get("model") or {}).get("model", run.cfg["model"]),
+        classic_kind=kind,
+        classic_per_speaker=classic_info.get("normalisation") == "per_speaker",
+        fusion_weight=w,
+    )
+    scored["pred_df"].to_csv(run.path("predictions"), index=False)
+    # What notebooks 03 and 04 actually did (not this notebook's own defaults).
+    split_info, protocol = scoring.split_summary(
+        prepared.settings,
+        actors=split.actors_by_part(prepared.split_df),
+        meta_train=prepared.meta_train,
+        meta_val=prepared.meta_val,
+        meta_test=prepared.meta_test,
+        defaults=run.cfg,
+        synthetic=run.synthetic,
+    )
+    out = dict(scored["metrics"])
     out.update(split_info)
     out.update(
         model_dir=str(run.path("bundle")),
-        model=model_label,
+        model=scored["model_label"],
         fusion_weight=w,
         classic_model=kind,
-        baselines={
-            name: {k: r[k] for k in ("accuracy", "uar", "macro_f1")}
-            for name, r in rows.items()
-            if name != headline
-        },
+        baselines=scored["baselines"],
         protocol=protocol,
-        normalisation_description=ps.get("normalisation_description"),
+        normalisation_description=prepared.settings.get("normalisation_description"),
     )
     write_json(run.path("metrics"), out)
     return {
-        "metrics": m,
-        "pred_df": pred_df,
-        "comparison": comparison,
-        "breakdowns": evaluate.breakdowns(pred_df),
-        "confused": evaluate.confused_pairs(y_true, y_pred),
+        "metrics": scored["metrics"],
+        "pred_df": scored["pred_df"],
+        "comparison": scored["comparison"],
+        "breakdowns": scored["breakdowns"],
+        "confused": scored["confused"],
         "protocol": protocol,
         "summary": out,
     }

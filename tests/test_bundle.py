@@ -217,7 +217,7 @@ def test_read_settings_does_not_import_tensorflow(saved):
 
     folder, _, _ = saved
     code = (
-        "import sys; from ser_utils.models.bundle import read_settings; "
+        "import sys; from ser_utils.models.settings import read_settings; "
         f"s = read_settings({str(folder)!r}); print(s['n_frames'], 'tensorflow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -296,3 +296,24 @@ def test_save_requires_every_setting_the_feature_extraction_needs(tmp_path):
     del s["features"]["n_mfcc"]  # the pooled vectors could not be reproduced at predict time
     with pytest.raises(ModelError, match="n_mfcc"):
         save_bundle(tmp_path / "b", _model(), settings=s)
+
+
+def test_fuse_is_the_weighted_sum_and_bundle_uses_it():
+    from ser_utils.errors import ModelError
+    from pathlib import Path
+
+    from ser_utils.models.bundle import Bundle, fuse
+
+    a = np.array([[0.8, 0.2], [0.4, 0.6]])
+    b = np.array([[0.2, 0.8], [0.0, 1.0]])
+    out = fuse(a, b, weight=0.25)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[0.65, 0.35], [0.3, 0.7]], rtol=1e-6)
+    np.testing.assert_array_equal(fuse(a, b, weight=0.0), a.astype(np.float32))
+    np.testing.assert_array_equal(fuse(a, None, weight=0.5), a.astype(np.float32))
+    with pytest.raises(ModelError, match=r"\[0, 1\]"):
+        fuse(a, b, weight=1.5)
+    with pytest.raises(ModelError, match="shape"):
+        fuse(a, b[:1], weight=0.5)
+    bundle = Bundle(folder=Path("x"), model=None, settings={"classic": {"fusion_weight": 0.25}}, classic=object())
+    np.testing.assert_array_equal(bundle.fuse(a, b), out)

@@ -14,10 +14,29 @@ from ser_utils.models.architectures import MODELS, build_model, model_params
 TINY = dict(conv_filters=[4, 8], lstm_units=[8], dense_units=8, attention_heads=2, dropout=0.1)
 
 
-def test_import_is_cheap():
-    code = "import sys, ser_utils.models.architectures, ser_utils.models.train, ser_utils.models.bundle, ser_utils.models.predict; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+def test_models_package_and_classic_import_without_tensorflow():
+    # the package itself, the classic model, the settings reader and the CLI stay light;
+    # architectures/train/bundle import Keras at module top (tests/test_imports.py checks the rest)
+    code = (
+        "import sys, ser_utils.models, ser_utils.models.classic, ser_utils.models.settings, ser_utils.models.predict; "
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
+
+
+def test_architectures_import_keras_at_module_top_with_quiet_logs():
+    code = "import os, sys, ser_utils.models.architectures; print('keras' in sys.modules, os.environ.get('TF_CPP_MIN_LOG_LEVEL'))"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.split() == ["True", "2"]
+
+
+def test_builders_table_is_the_models_list():
+    from ser_utils.models import architectures
+
+    assert tuple(architectures._ARCHS) == MODELS
+    assert all(callable(a.build) for a in architectures._ARCHS.values())
 
 
 @pytest.mark.parametrize("name", MODELS)

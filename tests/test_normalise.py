@@ -126,3 +126,18 @@ def test_standardise_per_actor_uses_each_actors_own_statistics():
     P2 = P.copy()
     P2[actors == 2] += 1e6
     np.testing.assert_array_equal(standardise_per_actor(P2, actors)[actors == 1], out[actors == 1])
+
+
+def test_per_speaker_standardisation_of_pooled_vectors_is_one_computation():
+    """The benchmark's transductive version is apply_pooled on fit_pooled of the same rows, bit for bit."""
+    from ser_utils.prep.normalise import apply_pooled, fit_pooled, standardise_per_actor
+
+    rng = np.random.default_rng(1)
+    actors = np.array([3, 1, 3, 2, 1, 2, 3])
+    P = rng.normal(size=(7, 4)) * np.array([1, 10, 100, 1000])
+    out = standardise_per_actor(P, actors)
+    np.testing.assert_array_equal(out, apply_pooled(P, fit_pooled(P, actors), actors=actors.tolist()))
+    # by hand for actor 2 (rows 3 and 5): each value minus the pair's mean over its std
+    rows = P[[3, 5]]
+    np.testing.assert_allclose(out[[3, 5]], (rows - rows.mean(axis=0)) / rows.std(axis=0))
+    assert standardise_per_actor(np.zeros((0, 4)), np.zeros(0, int)).shape == (0, 4)

@@ -59,9 +59,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs
+from tqdm.auto import tqdm
 
 from ..config import EMOTIONS
 from ..errors import ConfigError, DataError, FilenameError
+from ..files import write_text
 from .ravdess import RavdessName, make_filename, parse_filename
 
 if TYPE_CHECKING:
@@ -621,9 +624,7 @@ def read_marker(out_dir: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def _write_atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text)
 
 
 _MALLOC_TUNED = False
@@ -770,29 +771,20 @@ def make_corpus(
     chunk = max(1, min(64, int(np.ceil(len(jobs) / (4 * n_workers)))))
     chunks = [jobs[i : i + chunk] for i in range(0, len(jobs), chunk)]
     results: list[tuple[str, int]] = []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), desc="synthetic corpus", unit="file")
+    bar = tqdm(total=len(jobs), desc="synthetic corpus", unit="file", disable=not progress)
     if n_workers == 1:
         for c in chunks:
             results += _write_chunk(c, str(root), seed, sample_rate)
-            if bar is not None:
-                bar.update(len(c))
+            bar.update(len(c))
     else:
-        from joblib import Parallel, delayed
-
         # by reference to the importable module, also when this file runs as __main__ (-m)
         from ser_utils.data.synth import _write_chunk as write_chunk
 
         par = Parallel(n_jobs=n_workers, return_as="generator_unordered")
         for done in par(delayed(write_chunk)(c, str(root), seed, sample_rate) for c in chunks):
             results += done
-            if bar is not None:
-                bar.update(len(done))
-    if bar is not None:
-        bar.close()
+            bar.update(len(done))
+    bar.close()
     lengths = dict(results)
     plan["n_samples"] = [lengths[f] for f in plan["file_id"]]
     plan["duration_s"] = plan["n_samples"] / sample_rate
@@ -802,12 +794,9 @@ def make_corpus(
 
 
 def _n_workers(n_jobs: int, n_tasks: int) -> int:
-    cores = os.cpu_count() or 1
-    n = cores if n_jobs < 0 else int(n_jobs)
-    if n_jobs < -1:
-        n = max(1, cores + 1 + n_jobs)
+    n = effective_n_jobs(int(n_jobs))  # -1 = all cores, -2 = all but one, ...
     # below ~150 files, starting worker processes costs more than it saves
-    return max(1, min(n, cores, n_tasks // 150 or 1))
+    return max(1, min(n, cpu_count(), n_tasks // 150 or 1))
 
 
 # --- command line ----------------------------------------------------------------------

@@ -20,37 +20,29 @@ probabilities of shape ``(n, n_classes)`` (softmax).
                            on a CPU; our model for speaker-independent work.
 =========================  =============================================================
 
-TensorFlow/Keras are imported lazily, inside the functions, so importing this module is
-cheap. :func:`import_keras` is the one place that does it (quietening TensorFlow's C++
-logging first); :mod:`ser_utils.models.train` and :mod:`ser_utils.models.bundle` use it as well.
+Each architecture is one builder function in a lookup table (:data:`MODELS` are its keys);
+the input, the convolutional front ends and the dense head are written once and shared.
+Keras is imported at module top through :mod:`ser_utils.models.backend`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ModelError
+from .backend import keras
 
-__all__ = ["MODELS", "build_model", "import_keras", "model_params"]
-
-#: Architectures known to :func:`build_model`.
-MODELS: tuple[str, ...] = ("crnn", "cnn_bilstm", "cnn_bilstm_attention", "attn_crnn")
+__all__ = ["MODELS", "AttentiveStatsPooling", "build_model", "import_keras", "model_params"]
 
 _PARAM_NAMES = ("conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")
 
+layers = keras.layers
+
 
 def import_keras():
-    """Import and return ``keras`` (TensorFlow backend), with TensorFlow's C++ logs quiet.
-
-    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (unless already set) before the first import, so a
-    notebook or the ``predict`` command does not print oneDNN/CPU-feature banners.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
-
+    """Return ``keras`` (imported by :mod:`ser_utils.models.backend`, TensorFlow's logs quiet)."""
     return keras
 
 
@@ -78,65 +70,173 @@ def model_params(cfg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _register(keras):
-    """Define (once) and return the custom layer class; registered for ``.keras`` loading."""
-    global _ATTN_CLASS
-    if _ATTN_CLASS is not None:
-        return _ATTN_CLASS
+@keras.saving.register_keras_serializable(package="ser_utils", name="AttentiveStatsPooling")
+class AttentiveStatsPooling(keras.layers.Layer):
+    """Attentive statistics pooling over time.
 
-    @keras.saving.register_keras_serializable(package="ser_utils", name="AttentiveStatsPooling")
-    class AttentiveStatsPooling(keras.layers.Layer):
-        """Attentive statistics pooling over time.
+    Input ``(n, t, d)``; a small scorer (Dense(``units``, tanh) then Dense(1)) gives one
+    score per frame, softmax over time gives weights ``w``; the output is the weighted
+    mean and the weighted standard deviation concatenated, shape ``(n, 2 * d)``
+    (Okabe et al., 2018). With ``stats=False`` only the weighted mean, ``(n, d)``.
+    """
 
-        Input ``(n, t, d)``; a small scorer (Dense(``units``, tanh) then Dense(1)) gives one
-        score per frame, softmax over time gives weights ``w``; the output is the weighted
-        mean and the weighted standard deviation concatenated, shape ``(n, 2 * d)``
-        (Okabe et al., 2018). With ``stats=False`` only the weighted mean, ``(n, d)``.
-        """
+    def __init__(self, units: int = 64, stats: bool = True, eps: float = 1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.stats = bool(stats)
+        self.eps = float(eps)
+        self.hidden = keras.layers.Dense(self.units, activation="tanh", name="score_hidden")
+        self.score = keras.layers.Dense(1, name="score")
 
-        def __init__(self, units: int = 64, stats: bool = True, eps: float = 1e-5, **kwargs):
-            super().__init__(**kwargs)
-            self.units = int(units)
-            self.stats = bool(stats)
-            self.eps = float(eps)
-            self.hidden = keras.layers.Dense(self.units, activation="tanh", name="score_hidden")
-            self.score = keras.layers.Dense(1, name="score")
+    def build(self, input_shape):
+        self.hidden.build(input_shape)
+        self.score.build(tuple(input_shape[:-1]) + (self.units,))
 
-        def build(self, input_shape):
-            self.hidden.build(input_shape)
-            self.score.build(tuple(input_shape[:-1]) + (self.units,))
+    def call(self, h):
+        ops = keras.ops
+        s = self.score(self.hidden(h))  # (n, t, 1)
+        w = ops.softmax(s, axis=1)
+        mean = ops.sum(w * h, axis=1)
+        if not self.stats:
+            return mean
+        var = ops.sum(w * ops.square(h), axis=1) - ops.square(mean)
+        std = ops.sqrt(ops.maximum(var, self.eps))
+        return ops.concatenate([mean, std], axis=-1)
 
-        def call(self, h):
-            ops = keras.ops
-            s = self.score(self.hidden(h))  # (n, t, 1)
-            w = ops.softmax(s, axis=1)
-            mean = ops.sum(w * h, axis=1)
-            if not self.stats:
-                return mean
-            var = ops.sum(w * ops.square(h), axis=1) - ops.square(mean)
-            std = ops.sqrt(ops.maximum(var, self.eps))
-            return ops.concatenate([mean, std], axis=-1)
+    def compute_output_shape(self, input_shape):
+        d = input_shape[-1]
+        return (input_shape[0], (2 * d if self.stats and d is not None else d))
 
-        def compute_output_shape(self, input_shape):
-            d = input_shape[-1]
-            return (input_shape[0], (2 * d if self.stats and d is not None else d))
-
-        def get_config(self):
-            cfg = super().get_config()
-            cfg.update(units=self.units, stats=self.stats, eps=self.eps)
-            return cfg
-
-    _ATTN_CLASS = AttentiveStatsPooling
-    return _ATTN_CLASS
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(units=self.units, stats=self.stats, eps=self.eps)
+        return cfg
 
 
-_ATTN_CLASS = None
+def _register(keras_module=None):
+    """The custom layer class (kept for callers of the old lazy registration)."""
+    return AttentiveStatsPooling
 
 
-def __getattr__(name: str):  # lazy access to the custom layer class (imports Keras)
-    if name == "AttentiveStatsPooling":
-        return _register(import_keras())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+@dataclass(frozen=True)
+class _Parts:
+    """Checked arguments of :func:`build_model`, shared by every builder."""
+
+    shape: tuple[int | None, int, int]
+    conv: list[int]
+    rnn: list[int]
+    n_classes: int
+    dense_units: int
+    dropout: float
+    attention_heads: int
+
+    @property
+    def n_mels(self) -> int:
+        return self.shape[1]
+
+    @property
+    def n_ch(self) -> int:
+        return self.shape[2]
+
+
+# --- shared parts: conv front ends and the head -----------------------------------------------
+
+
+def _conv2d_front(x, p: _Parts):
+    """Conv2D blocks (each halves time and mels), then frames as a sequence ``(n, t', mels' * filters)``."""
+    for i, f in enumerate(p.conv, 1):
+        x = layers.Conv2D(f, (3, 3), padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
+        x = layers.ReLU(name=f"conv{i}_relu")(x)
+        x = layers.MaxPooling2D((2, 2), name=f"conv{i}_pool")(x)
+    feat = (p.n_mels // 2 ** len(p.conv)) * p.conv[-1]
+    return layers.Reshape((-1, feat), name="to_sequence")(x)
+
+
+def _conv1d_front(x, p: _Parts):
+    """Mel bands (x channels) as features, then Conv1D blocks over time (each halves it)."""
+    x = layers.Reshape((-1, p.n_mels * p.n_ch), name="to_sequence")(x)
+    for i, f in enumerate(p.conv, 1):
+        x = layers.Conv1D(f, 5, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
+        x = layers.ReLU(name=f"conv{i}_relu")(x)
+        x = layers.MaxPooling1D(2, name=f"conv{i}_pool")(x)
+        x = layers.Dropout(p.dropout, name=f"conv{i}_dropout")(x)
+    return x
+
+
+def _head(x, p: _Parts, *, dense_dropout: bool):
+    """Optional dense ReLU layer (with dropout when ``dense_dropout``), then the softmax output."""
+    if p.dense_units:
+        x = layers.Dense(p.dense_units, activation="relu", name="dense")(x)
+        if dense_dropout:
+            x = layers.Dropout(p.dropout, name="dense_dropout")(x)
+    return layers.Dense(p.n_classes, activation="softmax", name="probabilities")(x)
+
+
+# --- one builder per architecture: inputs -> pooled features (before the head) ----------------
+
+
+def _crnn(inputs, p: _Parts):
+    x = _conv2d_front(inputs, p)
+    for i, u in enumerate(p.rnn, 1):
+        last = i == len(p.rnn)
+        x = layers.LSTM(u, return_sequences=not last, name=f"lstm{i}")(x)
+        x = layers.Dropout(p.dropout, name=f"lstm{i}_dropout")(x)
+    return x
+
+
+def _cnn_bilstm(inputs, p: _Parts):
+    x = _conv1d_front(inputs, p)
+    for i, u in enumerate(p.rnn, 1):
+        last = i == len(p.rnn)
+        x = layers.Bidirectional(layers.LSTM(u, return_sequences=not last), name=f"bilstm{i}")(x)
+    return x
+
+
+def _cnn_bilstm_attention(inputs, p: _Parts):
+    x = _conv1d_front(inputs, p)
+    for i, u in enumerate(p.rnn, 1):
+        x = layers.Bidirectional(layers.LSTM(u, return_sequences=True), name=f"bilstm{i}")(x)
+    key_dim = max(1, 2 * p.rnn[-1] // p.attention_heads)
+    att = layers.MultiHeadAttention(p.attention_heads, key_dim, dropout=p.dropout, name="self_attention")(x, x)
+    x = layers.Add(name="attention_residual")([x, att])
+    x = layers.LayerNormalization(name="attention_norm")(x)
+    return layers.GlobalAveragePooling1D(name="time_average")(x)
+
+
+def _attn_crnn(inputs, p: _Parts):
+    x = _conv2d_front(inputs, p)
+    # project each frame's (mels' x filters) features down before the recurrent loop:
+    # the GRU's per-step cost then no longer grows with n_mels (the main CPU saving)
+    x = layers.Dense(2 * p.rnn[0], use_bias=False, name="frame_projection")(x)
+    x = layers.LayerNormalization(name="frame_projection_norm")(x)
+    x = layers.ReLU(name="frame_projection_relu")(x)
+    x = layers.Dropout(p.dropout, name="front_dropout")(x)
+    for i, u in enumerate(p.rnn, 1):
+        x = layers.Bidirectional(layers.GRU(u, return_sequences=True), name=f"bigru{i}")(x)
+    x = AttentiveStatsPooling(units=max(8, p.rnn[-1]), stats=True, name="attentive_stats_pooling")(x)
+    return layers.Dropout(p.dropout, name="pool_dropout")(x)
+
+
+@dataclass(frozen=True)
+class _Arch:
+    """One table entry: the builder, whether its front end pools the mel axis, head dropout."""
+
+    build: Callable[[Any, _Parts], Any]
+    pools_mels: bool
+    dense_dropout: bool
+
+
+_ARCHS: dict[str, _Arch] = {
+    "crnn": _Arch(_crnn, pools_mels=True, dense_dropout=False),
+    "cnn_bilstm": _Arch(_cnn_bilstm, pools_mels=False, dense_dropout=True),
+    "cnn_bilstm_attention": _Arch(_cnn_bilstm_attention, pools_mels=False, dense_dropout=True),
+    "attn_crnn": _Arch(_attn_crnn, pools_mels=True, dense_dropout=True),
+}
+
+#: Architectures known to :func:`build_model` (the keys of its lookup table).
+MODELS: tuple[str, ...] = tuple(_ARCHS)
 
 
 def _check_int_list(name: str, value: Any, *, allow_empty: bool = False) -> list[int]:
@@ -149,6 +249,41 @@ def _check_int_list(name: str, value: Any, *, allow_empty: bool = False) -> list
     if any(v < 1 for v in value):
         raise ModelError(f"{name} must hold positive integers, got {list(value)!r}")
     return [int(v) for v in value]
+
+
+def _check_shape(input_shape: Any) -> tuple[int | None, int, int]:
+    try:
+        shape = tuple(None if d is None else int(d) for d in input_shape)
+    except (TypeError, ValueError):
+        raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels), got {input_shape!r}") from None
+    if len(shape) != 3:
+        raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels) with 3 entries, got {input_shape!r}")
+    n_frames, n_mels, n_ch = shape
+    if n_mels is None or n_ch is None or n_mels < 1 or n_ch < 1 or (n_frames is not None and n_frames < 1):
+        raise ModelError(f"input_shape needs positive n_mels and n_channels (n_frames may be None), got {input_shape!r}")
+    return shape  # type: ignore[return-value]
+
+
+def _check_scalars(*, n_classes: Any, dense_units: Any, dropout: Any, attention_heads: Any) -> None:
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+        raise ModelError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    if isinstance(dense_units, bool) or not isinstance(dense_units, int) or dense_units < 0:
+        raise ModelError(f"dense_units must be an integer >= 0 (0 = no dense layer), got {dense_units!r}")
+    if not isinstance(dropout, (int, float)) or not 0.0 <= float(dropout) < 1.0:
+        raise ModelError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    if isinstance(attention_heads, bool) or not isinstance(attention_heads, int) or attention_heads < 1:
+        raise ModelError(f"attention_heads must be a positive integer, got {attention_heads!r}")
+
+
+def _check_pooling(name: str, shape: tuple[int | None, int, int], conv: list[int]) -> None:
+    shrink = 2 ** len(conv)
+    n_frames, n_mels, _ = shape
+    if n_frames is not None and n_frames < shrink:
+        raise ModelError(
+            f"n_frames={n_frames} is too short for {len(conv)} pooling blocks: need at least {shrink} frames"
+        )
+    if _ARCHS[name].pools_mels and n_mels < shrink:
+        raise ModelError(f"n_mels={n_mels} is too small for {len(conv)} 2-D pooling blocks: need at least {shrink}")
 
 
 def build_model(
@@ -201,100 +336,16 @@ def build_model(
         Unknown name, an empty or non-positive layer list, a bad rate, or an input shape
         that the pooling would reduce to nothing.
     """
-    if name not in MODELS:
+    if name not in _ARCHS:
         raise ModelError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    try:
-        shape = tuple(None if d is None else int(d) for d in input_shape)
-    except (TypeError, ValueError):
-        raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels), got {input_shape!r}") from None
-    if len(shape) != 3:
-        raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels) with 3 entries, got {input_shape!r}")
-    n_frames, n_mels, n_ch = shape
-    if n_mels is None or n_ch is None or n_mels < 1 or n_ch < 1 or (n_frames is not None and n_frames < 1):
-        raise ModelError(f"input_shape needs positive n_mels and n_channels (n_frames may be None), got {input_shape!r}")
+    shape = _check_shape(input_shape)
     conv = _check_int_list("conv_filters", conv_filters)
     rnn = _check_int_list("lstm_units", lstm_units)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-        raise ModelError(f"n_classes must be an integer >= 2, got {n_classes!r}")
-    if isinstance(dense_units, bool) or not isinstance(dense_units, int) or dense_units < 0:
-        raise ModelError(f"dense_units must be an integer >= 0 (0 = no dense layer), got {dense_units!r}")
-    if not isinstance(dropout, (int, float)) or not 0.0 <= float(dropout) < 1.0:
-        raise ModelError(f"dropout must be a rate in [0, 1), got {dropout!r}")
-    if isinstance(attention_heads, bool) or not isinstance(attention_heads, int) or attention_heads < 1:
-        raise ModelError(f"attention_heads must be a positive integer, got {attention_heads!r}")
-    shrink = 2 ** len(conv)
-    if n_frames is not None and n_frames < shrink:
-        raise ModelError(
-            f"n_frames={n_frames} is too short for {len(conv)} pooling blocks: need at least {shrink} frames"
-        )
-    if name in ("crnn", "attn_crnn") and n_mels < shrink:
-        raise ModelError(f"n_mels={n_mels} is too small for {len(conv)} 2-D pooling blocks: need at least {shrink}")
-
-    keras = import_keras()
+    _check_scalars(n_classes=n_classes, dense_units=dense_units, dropout=dropout, attention_heads=attention_heads)
+    _check_pooling(name, shape, conv)
+    parts = _Parts(shape, conv, rnn, n_classes, dense_units, float(dropout), attention_heads)
+    arch = _ARCHS[name]
     keras.utils.set_random_seed(int(seed))
-    layers = keras.layers
-    dropout = float(dropout)
     inputs = keras.Input(shape=shape, name="logmel")
-
-    def conv2d_front(x):
-        for i, f in enumerate(conv, 1):
-            x = layers.Conv2D(f, (3, 3), padding="same", use_bias=False, name=f"conv{i}")(x)
-            x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
-            x = layers.ReLU(name=f"conv{i}_relu")(x)
-            x = layers.MaxPooling2D((2, 2), name=f"conv{i}_pool")(x)
-        feat = (n_mels // shrink) * conv[-1]
-        return layers.Reshape((-1, feat), name="to_sequence")(x)  # (n, t', mels' * filters)
-
-    def conv1d_front(x):
-        x = layers.Reshape((-1, n_mels * n_ch), name="to_sequence")(x)  # mel bands (x channels) as features
-        for i, f in enumerate(conv, 1):
-            x = layers.Conv1D(f, 5, padding="same", use_bias=False, name=f"conv{i}")(x)
-            x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
-            x = layers.ReLU(name=f"conv{i}_relu")(x)
-            x = layers.MaxPooling1D(2, name=f"conv{i}_pool")(x)
-            x = layers.Dropout(dropout, name=f"conv{i}_dropout")(x)
-        return x
-
-    def head(x):
-        if dense_units:
-            x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-            if name != "crnn":
-                x = layers.Dropout(dropout, name="dense_dropout")(x)
-        return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
-
-    if name == "crnn":
-        x = conv2d_front(inputs)
-        for i, u in enumerate(rnn, 1):
-            last = i == len(rnn)
-            x = layers.LSTM(u, return_sequences=not last, name=f"lstm{i}")(x)
-            x = layers.Dropout(dropout, name=f"lstm{i}_dropout")(x)
-    elif name == "cnn_bilstm":
-        x = conv1d_front(inputs)
-        for i, u in enumerate(rnn, 1):
-            last = i == len(rnn)
-            x = layers.Bidirectional(layers.LSTM(u, return_sequences=not last), name=f"bilstm{i}")(x)
-    elif name == "cnn_bilstm_attention":
-        x = conv1d_front(inputs)
-        for i, u in enumerate(rnn, 1):
-            x = layers.Bidirectional(layers.LSTM(u, return_sequences=True), name=f"bilstm{i}")(x)
-        d = 2 * rnn[-1]
-        key_dim = max(1, d // attention_heads)
-        att = layers.MultiHeadAttention(attention_heads, key_dim, dropout=dropout, name="self_attention")(x, x)
-        x = layers.Add(name="attention_residual")([x, att])
-        x = layers.LayerNormalization(name="attention_norm")(x)
-        x = layers.GlobalAveragePooling1D(name="time_average")(x)
-    else:  # attn_crnn
-        pool_cls = _register(keras)
-        x = conv2d_front(inputs)
-        # project each frame's (mels' x filters) features down before the recurrent loop:
-        # the GRU's per-step cost then no longer grows with n_mels (the main CPU saving)
-        x = layers.Dense(2 * rnn[0], use_bias=False, name="frame_projection")(x)
-        x = layers.LayerNormalization(name="frame_projection_norm")(x)
-        x = layers.ReLU(name="frame_projection_relu")(x)
-        x = layers.Dropout(dropout, name="front_dropout")(x)
-        for i, u in enumerate(rnn, 1):
-            x = layers.Bidirectional(layers.GRU(u, return_sequences=True), name=f"bigru{i}")(x)
-        x = pool_cls(units=max(8, rnn[-1]), stats=True, name="attentive_stats_pooling")(x)
-        x = layers.Dropout(dropout, name="pool_dropout")(x)
-    outputs = head(x)
+    outputs = _head(arch.build(inputs, parts), parts, dense_dropout=arch.dense_dropout)
     return keras.Model(inputs, outputs, name=name)

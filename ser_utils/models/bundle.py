@@ -15,7 +15,7 @@ A bundle folder holds
 
 :meth:`Bundle.preprocess` turns audio files into model inputs exactly as the training
 pipeline did: :func:`ser_utils.data.audio.load` at the stored rate → :func:`ser_utils.data.audio.trim`
-(when ``trim_silence``) → :func:`ser_utils.features.core.logmel` → deltas on the whole log-mel
+(when ``trim_silence``) → :func:`ser_utils.features.logmel` → deltas on the whole log-mel
 and every channel cropped/padded to ``n_frames`` (:func:`ser_utils.prep.prepare.make_inputs`,
 the very function that made the training inputs: ``features.add_deltas`` then
 ``features.fix_length``) → :func:`ser_utils.prep.normalise.apply`.
@@ -28,16 +28,15 @@ standardised by itself). Files whose names are not RAVDESS names fall back to th
 statistics of the training part stored in the bundle. ``global`` and ``per_utterance``
 bundles need no actor information.
 
-Files are analysed by :func:`ser_utils.features.core.extract` itself (one file at a time,
+Files are analysed by :func:`ser_utils.features.extract` itself (one file at a time,
 no cache), so the log-mels and pooled vectors are those of training.
 
-This module imports TensorFlow only when a model is saved or loaded, so reading
-``bundle.json`` (:func:`read_settings`) stays light.
+Keras is imported at module top (:mod:`ser_utils.models.backend`); reading ``bundle.json``
+alone (:func:`ser_utils.models.settings.read_settings`) needs no TensorFlow.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -46,10 +45,31 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from .. import __version__
 from ..config import EMOTIONS
-from ..errors import ModelError, SERError
-from ..features.settings import SETTING_KEYS
+from ..data.ravdess import parse_filename
+from ..errors import FilenameError, ModelError, SERError
+from .. import features
+from ..files import to_json, write_text
+from ..prep import normalise, prepare
+from . import classic as classic_mod, recipe
+from .architectures import AttentiveStatsPooling  # noqa: F401  (registers the custom layer for loading)
+from .backend import keras, tf
+from .settings import (  # noqa: F401  (re-exported: the bundle's names)
+    CLASSIC_FILE,
+    CLASSIC_NORM_FILE,
+    FORMAT_VERSION,
+    MODEL_FILE,
+    REQUIRED_FEATURE_KEYS,
+    SETTINGS_FILE,
+    _check_classic_settings,
+    _deltas,
+    _norm_stats,
+    _validate_settings,
+    read_settings,
+)
 
 __all__ = [
     "MODEL_FILE",
@@ -59,102 +79,8 @@ __all__ = [
     "save_bundle",
     "load_bundle",
     "read_settings",
+    "fuse",
 ]
-
-MODEL_FILE = "model.keras"
-SETTINGS_FILE = "bundle.json"
-CLASSIC_FILE = "classic.skops"
-CLASSIC_NORM_FILE = "classic_norm.npz"
-FORMAT_VERSION = 1
-
-#: Feature settings a bundle must hold to reproduce the model's inputs: those of
-#: :data:`ser_utils.features.core.SETTING_KEYS`, less ``deltas`` (it may sit at the top level) and
-#: ``pool_stats`` (bundles written before it existed pooled mean and std).
-REQUIRED_FEATURE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not in ("deltas", "pool_stats"))
-
-
-def _jsonable(obj: Any) -> Any:
-    """numpy scalars/arrays and paths to plain JSON types (for ``json.dumps(default=...)``)."""
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
-
-
-def _norm_stats(settings: dict[str, Any]) -> dict[str, Any] | None:
-    """The normalisation statistics in ``settings``: ``normalisation_stats`` (as
-    :func:`ser_utils.prep.prepare.prepare_datasets` names them), else ``norm_stats``, else
-    ``normalisation`` when it is the stats dict itself."""
-    for key in ("normalisation_stats", "norm_stats", "normalisation"):
-        v = settings.get(key)
-        if isinstance(v, dict) and "method" in v:
-            return v
-    return None
-
-
-def _deltas(settings: dict[str, Any]) -> Any:
-    if "deltas" in settings:
-        return settings["deltas"]
-    return settings.get("features", {}).get("deltas")
-
-
-def _validate_settings(settings: Any, where: str) -> None:
-    if not isinstance(settings, dict):
-        raise ModelError(f"{where}: settings must be a dict, got {type(settings).__name__}")
-    feats = settings.get("features")
-    if not isinstance(feats, dict):
-        raise ModelError(
-            f"{where}: settings lack 'features' (the dict from features.feature_settings(cfg): "
-            f"{', '.join(REQUIRED_FEATURE_KEYS)})"
-        )
-    missing = [k for k in REQUIRED_FEATURE_KEYS if k not in feats]
-    if missing:
-        raise ModelError(f"{where}: settings['features'] lacks {', '.join(missing)}")
-    n_frames = settings.get("n_frames")
-    if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
-        raise ModelError(f"{where}: settings need 'n_frames', the fixed input length in frames (int >= 1), got {n_frames!r}")
-    d = _deltas(settings)
-    if d not in (0, 1, 2):
-        raise ModelError(f"{where}: settings need 'deltas' (0, 1 or 2, top level or in 'features'), got {d!r}")
-    if _norm_stats(settings) is None:
-        raise ModelError(
-            f"{where}: settings need 'normalisation_stats', the statistics dict from normalise.fit (with a 'method')"
-        )
-    labels = settings.get("labels", list(EMOTIONS))
-    if not isinstance(labels, (list, tuple)) or not labels or not all(isinstance(x, str) for x in labels):
-        raise ModelError(f"{where}: 'labels' must be a non-empty list of class names, got {labels!r}")
-
-
-def read_settings(folder: str | os.PathLike) -> dict[str, Any]:
-    """Read and check ``bundle.json`` of a bundle folder, without loading the model (or TensorFlow).
-
-    Raises
-    ------
-    ModelError
-        The folder or ``bundle.json`` is missing, not JSON, or lacks required settings.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ModelError(f"model bundle folder {folder} does not exist (expected a folder with {MODEL_FILE} and {SETTINGS_FILE})")
-    path = folder / SETTINGS_FILE
-    if not path.is_file():
-        raise ModelError(f"model bundle {folder} is incomplete: {SETTINGS_FILE} is missing")
-    try:
-        settings = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"model bundle {folder}: {SETTINGS_FILE} is not readable JSON ({exc})") from None
-    _validate_settings(settings, str(path))
-    return settings
-
 
 def save_bundle(
     folder: str | os.PathLike,
@@ -175,7 +101,7 @@ def save_bundle(
         Input ``(None, n_frames, n_mels, n_channels)``, output ``(None, n_classes)``.
     settings : dict
         JSON-able (numpy scalars are converted). Required: ``features`` (the dict of
-        :func:`ser_utils.features.core.feature_settings`, with at least
+        :func:`ser_utils.features.feature_settings`, with at least
         :data:`REQUIRED_FEATURE_KEYS`), ``n_frames`` (int), ``deltas`` (0/1/2, top level
         or in ``features``), ``normalisation_stats`` (the dict from
         :func:`ser_utils.prep.normalise.fit`; ``norm_stats`` is accepted too), so the
@@ -202,13 +128,26 @@ def save_bundle(
         or settings that are not JSON-able.
     """
     _validate_settings(settings, "save_bundle")
-    from .architectures import import_keras
+    text = _settings_text(model, settings, classic=classic, classic_norm=classic_norm)
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        model.save(tmp / MODEL_FILE)
+        if classic is not None:
+            classic_mod.save(classic, tmp / CLASSIC_FILE)
+            if classic_norm is not None:
+                np.savez(tmp / CLASSIC_NORM_FILE, **{k: np.asarray(v) for k, v in classic_norm.items()})
+        write_text(tmp / SETTINGS_FILE, text)
+        _swap_in(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
 
-    keras = import_keras()
-    import tensorflow as tf
 
-    from .. import __version__
-
+def _settings_text(model, settings: dict[str, Any], *, classic: Any, classic_norm: Any) -> str:
+    """``bundle.json``'s text: the settings checked against the model, plus model info and versions."""
     feats = settings["features"]
     n_ch = int(_deltas(settings)) + 1
     expected = (int(settings["n_frames"]), int(feats["n_mels"]), n_ch)
@@ -239,35 +178,56 @@ def save_bundle(
     doc["format_version"] = FORMAT_VERSION
     doc["versions"] = {"ser_utils": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
     try:
-        text = json.dumps(doc, indent=2, default=_jsonable, allow_nan=True)
+        return to_json(doc)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"save_bundle: settings are not JSON-able ({exc})") from None
 
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        model.save(tmp / MODEL_FILE)
-        if classic is not None:
-            from . import classic as classic_mod
 
-            classic_mod.save(classic, tmp / CLASSIC_FILE)
-            if classic_norm is not None:
-                np.savez(tmp / CLASSIC_NORM_FILE, **{k: np.asarray(v) for k, v in classic_norm.items()})
-        (tmp / SETTINGS_FILE).write_text(text + "\n", encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return folder
+def _swap_in(tmp: Path, folder: Path) -> None:
+    """Move the finished folder ``tmp`` to ``folder``, replacing an earlier bundle there."""
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, folder)
+
+
+def fuse(p_crnn: np.ndarray, p_classic: np.ndarray | None, *, weight: float) -> np.ndarray:
+    """The bundle's fused probabilities: ``(1 - weight) * p_crnn + weight * p_classic``.
+
+    Parameters
+    ----------
+    p_crnn : np.ndarray, shape (n, n_classes)
+        The CRNN's probabilities.
+    p_classic : np.ndarray, shape (n, n_classes), or None
+        The classic part's probabilities (None: no classic part).
+    weight : float
+        The classic part's weight in [0, 1] (``fusion_weight``).
+
+    Returns
+    -------
+    np.ndarray, float32, shape (n, n_classes)
+        ``p_crnn`` itself (as float32) when ``weight`` is 0 or ``p_classic`` is None;
+        else the weighted sum, computed in float64.
+
+    Raises
+    ------
+    ModelError
+        A weight outside [0, 1] or arrays of different shapes.
+    """
+    w = float(weight)
+    if not 0.0 <= w <= 1.0:
+        raise ModelError(f"fusion weight must lie in [0, 1], got {weight!r}")
+    if w == 0.0 or p_classic is None:
+        return np.asarray(p_crnn, dtype=np.float32)
+    a, b = np.asarray(p_crnn, np.float64), np.asarray(p_classic, np.float64)
+    if a.shape != b.shape:
+        raise ModelError(f"fuse: CRNN probabilities {a.shape} and classic probabilities {b.shape} differ in shape")
+    return ((1.0 - w) * a + w * b).astype(np.float32)
 
 
 def load_bundle(folder: str | os.PathLike) -> "Bundle":
@@ -284,10 +244,6 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
     path = folder / MODEL_FILE
     if not path.is_file():
         raise ModelError(f"model bundle {folder} is incomplete: {MODEL_FILE} is missing")
-    from .architectures import _register, import_keras
-
-    keras = import_keras()
-    _register(keras)  # custom layers of ser_utils.models.architectures
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # zip/HDF5/config errors of many kinds
@@ -301,8 +257,6 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
         raise ModelError(f"model bundle {folder}: {model.output_shape[-1]} outputs but {len(settings['labels'])} labels")
     classic = classic_norm = None
     if settings.get("classic") is not None:
-        from . import classic as classic_mod
-
         _check_classic_settings(settings["classic"], f"model bundle {folder}")
         classic = classic_mod.load(folder / CLASSIC_FILE)
         if settings["classic"]["normalisation"] == "per_speaker":
@@ -314,23 +268,7 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
     return Bundle(folder=folder, model=model, settings=settings, classic=classic, classic_norm=classic_norm)
 
 
-def _check_classic_settings(c: Any, where: str) -> None:
-    if not isinstance(c, dict):
-        raise ModelError(f"{where}: settings['classic'] must describe the classic model (fusion_weight, n_features, normalisation)")
-    w = c.get("fusion_weight")
-    if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 <= float(w) <= 1.0:
-        raise ModelError(f"{where}: settings['classic']['fusion_weight'] must be a number in [0, 1], got {w!r}")
-    if c.get("normalisation") not in ("per_speaker", "none"):
-        raise ModelError(f"{where}: settings['classic']['normalisation'] must be 'per_speaker' or 'none', got {c.get('normalisation')!r}")
-    n = c.get("n_features")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ModelError(f"{where}: settings['classic']['n_features'] must be a positive integer, got {n!r}")
-
-
 def _actor_of(path: str) -> int | None:
-    from ..errors import FilenameError
-    from ..data.ravdess import parse_filename
-
     try:
         return int(parse_filename(Path(path).name).actor)
     except (FilenameError, ValueError, AttributeError):
@@ -390,10 +328,6 @@ class Bundle:
 
     def _analyse_one(self, path: str) -> tuple[np.ndarray, np.ndarray]:
         """One file → its log-mel ``(n_mels, t)`` and pooled vector ``(d,)``, by ``features.extract`` itself."""
-        import pandas as pd
-
-        from .. import features
-
         fs = features.extract(
             pd.DataFrame({"path": [path], "file_id": [Path(path).stem]}),
             settings={**{k: v for k, v in self.settings["features"].items() if k in features.SETTING_KEYS}, "deltas": self.deltas},
@@ -451,8 +385,6 @@ class Bundle:
         X : np.ndarray, float32, shape (n, n_frames, n_mels, n_channels)
         lengths : np.ndarray of int, shape (n,)
         """
-        from ..prep import normalise, prepare
-
         n_mels = int(self.settings["features"]["n_mels"])
         n_ch = self.deltas + 1
         if not logmels:
@@ -515,22 +447,13 @@ class Bundle:
         -------
         np.ndarray, shape (n, n_classes)
         """
-        from . import classic as classic_mod
-        from ..prep import normalise
-
         if self.classic is None:
             raise ModelError(f"model bundle {self.folder} has no classic part")
-        P = np.asarray(P, dtype=np.float64)
-        if len(P) and self.classic_norm is not None:
-            P = normalise.apply_pooled(P, self.classic_norm, actors=actors)
-        return classic_mod.probabilities(self.classic, P, n_classes=len(self.labels))
+        return recipe.classic_probabilities(self.classic, self.classic_norm, P, actors, n_classes=len(self.labels))
 
     def fuse(self, p_crnn: np.ndarray, p_classic: np.ndarray | None) -> np.ndarray:
         """``(1 - w) * p_crnn + w * p_classic`` with ``w =`` :attr:`fusion_weight` (``p_crnn`` when w is 0)."""
-        w = self.fusion_weight
-        if w == 0.0 or p_classic is None:
-            return np.asarray(p_crnn, dtype=np.float32)
-        return ((1.0 - w) * np.asarray(p_crnn, np.float64) + w * np.asarray(p_classic, np.float64)).astype(np.float32)
+        return fuse(p_crnn, p_classic, weight=self.fusion_weight)
 
     def predict(self, X: np.ndarray, *, batch_size: int = 32) -> np.ndarray:
         """Class probabilities of prepared inputs, shape ``(n, n_classes)``."""
@@ -558,8 +481,6 @@ class Bundle:
             file could not be used). ``path``, ``emotion`` and ``error`` are object
             columns, so a missing value is ``None`` (falsy), not NaN.
         """
-        import pandas as pd
-
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         paths = [os.fspath(p) for p in paths]

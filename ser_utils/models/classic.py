@@ -1,6 +1,6 @@
 """The classic model: scikit-learn classifiers on pooled per-file vectors, and their storage.
 
-The pooled vectors (:func:`ser_utils.features.core.pool`: statistics over time of every log-mel
+The pooled vectors (:func:`ser_utils.features.pool`: statistics over time of every log-mel
 band and frame feature) carry most of what separates emotions across speakers
 (docs/experiments.md). This module fits the classifier that the model bundle keeps beside
 the CRNN and averages with it (``fusion_weight``), and saves it without pickle: in the

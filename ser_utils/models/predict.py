@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from ..errors import SERError
+from .settings import read_settings
 
 __all__ = ["main", "collect_paths", "AUDIO_SUFFIXES"]
 
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no audio files to predict (give .wav/.flac files or folders holding them)", file=sys.stderr)
         return 2
 
-    from .bundle import load_bundle, read_settings
+    from .bundle import load_bundle  # TensorFlow starts only after the inputs and settings are checked
 
     try:
         read_settings(args.model)  # fast check before TensorFlow starts

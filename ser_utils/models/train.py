@@ -12,12 +12,13 @@ epochs (ties count as "no improvement"); the loss is continuous, reacts to the c
 of every prediction and is what ``ReduceLROnPlateau`` needs as well. Pass
 ``monitor="val_accuracy"`` to :func:`fit` to stop on accuracy instead.
 
-TensorFlow is imported lazily (inside the functions).
+Keras is imported at module top through :mod:`ser_utils.models.backend`.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..prep import augment
+from .backend import keras, tf
 
 __all__ = ["MONITOR", "fit", "configure_threads", "AugmentedBatches", "EpochLine"]
 
@@ -54,6 +57,13 @@ _REQUIRED = (
 _THREADS_DONE: dict[str, int] | None = None
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def configure_threads(*, intra: int | None = None, inter: int | None = None) -> dict[str, int]:
     """Set TensorFlow's CPU thread pools (call before any model is built).
 
@@ -80,20 +90,10 @@ def configure_threads(*, intra: int | None = None, inter: int | None = None) -> 
         unchanged.
     """
     global _THREADS_DONE
-    import os
-
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    intra = cores if intra is None else int(intra)
+    intra = _cores() if intra is None else int(intra)
     inter = 1 if inter is None else int(inter)
     if intra < 1 or inter < 1:
         raise ModelError(f"thread counts must be >= 1, got intra={intra}, inter={inter}")
-    from .architectures import import_keras
-
-    import_keras()
-    import tensorflow as tf
     try:
         tf.config.threading.set_intra_op_parallelism_threads(intra)
         tf.config.threading.set_inter_op_parallelism_threads(inter)
@@ -113,72 +113,8 @@ def _one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     return Y
 
 
-def _make_dataset_class():
-    from .architectures import import_keras
-
-    keras = import_keras()
-
-    class _AugmentedBatches(keras.utils.PyDataset):
-        __doc__ = AugmentedBatches.__doc__
-
-        def __init__(self, X, Y, *, w=None, lengths=None, batch_size, seed, specaug=None, mixup_alpha=0.0):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.X, self.Y, self.w, self.lengths = X, Y, w, lengths
-            self.batch_size = int(batch_size)
-            self.seed = int(seed)
-            self.specaug = specaug
-            self.mixup_alpha = float(mixup_alpha)
-            self.epoch = 0
-            self._order = self._permutation(0)
-
-        def _permutation(self, epoch):
-            return np.random.default_rng([self.seed, epoch, 0]).permutation(len(self.X))
-
-        @property
-        def num_batches(self):
-            return math.ceil(len(self.X) / self.batch_size)
-
-        def __len__(self):
-            return self.num_batches
-
-        def __getitem__(self, i):
-            idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
-            xb, yb = self.X[idx], self.Y[idx]
-            wb = None if self.w is None else self.w[idx]
-            rng = np.random.default_rng([self.seed, self.epoch, i + 1])
-            if self.specaug is not None:
-                from ..prep import augment
-
-                lb = None if self.lengths is None else self.lengths[idx]
-                xb = augment.spec_augment(xb, rng=rng, lengths=lb, **self.specaug)
-            if self.mixup_alpha > 0:
-                from ..prep import augment
-
-                # mix labels and weights with the same partner and factor as the inputs:
-                # pack the weights as an extra label column so mixup mixes them too
-                yw = yb if wb is None else np.concatenate([yb, wb[:, None]], axis=1)
-                xb, yw = augment.mixup(xb, yw, rng=rng, alpha=self.mixup_alpha)
-                yb = yw if wb is None else yw[:, :-1]
-                wb = None if wb is None else yw[:, -1]
-            xb = np.asarray(xb, dtype=np.float32)
-            yb = np.asarray(yb, dtype=np.float32)
-            if wb is None:
-                return xb, yb
-            return xb, yb, np.asarray(wb, dtype=np.float32)
-
-        def on_epoch_end(self):
-            self.epoch += 1
-            self._order = self._permutation(self.epoch)
-
-    return _AugmentedBatches
-
-
-class AugmentedBatches:
+class AugmentedBatches(keras.utils.PyDataset):
     """Shuffled training batches with SpecAugment and mixup (a ``keras.utils.PyDataset``).
-
-    ``AugmentedBatches(X, Y, w=None, lengths=None, batch_size=..., seed=..., specaug=None,
-    mixup_alpha=0.0)`` returns an instance of a ``keras.utils.PyDataset`` subclass (made
-    lazily, so that this module imports without TensorFlow).
 
     Parameters
     ----------
@@ -203,56 +139,58 @@ class AugmentedBatches:
     Each batch is ``(x, y)`` or ``(x, y, sample_weight)``; the last batch may be short.
     """
 
-    _cls = None
+    def __init__(self, X, Y, *, w=None, lengths=None, batch_size, seed, specaug=None, mixup_alpha=0.0):
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.X, self.Y, self.w, self.lengths = X, Y, w, lengths
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.specaug = specaug
+        self.mixup_alpha = float(mixup_alpha)
+        self.epoch = 0
+        self._order = self._permutation(0)
 
-    def __new__(cls, *args, **kwargs):
-        if cls._cls is None:
-            cls._cls = _make_dataset_class()
-        return cls._cls(*args, **kwargs)
+    def _permutation(self, epoch):
+        return np.random.default_rng([self.seed, epoch, 0]).permutation(len(self.X))
+
+    @property
+    def num_batches(self):
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __len__(self):
+        return self.num_batches
+
+    def __getitem__(self, i):
+        idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
+        xb, yb = self.X[idx], self.Y[idx]
+        wb = None if self.w is None else self.w[idx]
+        rng = np.random.default_rng([self.seed, self.epoch, i + 1])
+        if self.specaug is not None:
+            lb = None if self.lengths is None else self.lengths[idx]
+            xb = augment.spec_augment(xb, rng=rng, lengths=lb, **self.specaug)
+        if self.mixup_alpha > 0:
+            xb, yb, wb = self._mixup(xb, yb, wb, rng)
+        xb = np.asarray(xb, dtype=np.float32)
+        yb = np.asarray(yb, dtype=np.float32)
+        if wb is None:
+            return xb, yb
+        return xb, yb, np.asarray(wb, dtype=np.float32)
+
+    def _mixup(self, xb, yb, wb, rng):
+        # mix labels and weights with the same partner and factor as the inputs:
+        # pack the weights as an extra label column so mixup mixes them too
+        yw = yb if wb is None else np.concatenate([yb, wb[:, None]], axis=1)
+        xb, yw = augment.mixup(xb, yw, rng=rng, alpha=self.mixup_alpha)
+        yb = yw if wb is None else yw[:, :-1]
+        wb = None if wb is None else yw[:, -1]
+        return xb, yb, wb
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._order = self._permutation(self.epoch)
 
 
-def _epoch_line_class():
-    from .architectures import import_keras
-
-    keras = import_keras()
-
-    class _EpochLine(keras.callbacks.Callback):
-        def __init__(self, epochs: int, log: Callable[[str], Any]):
-            super().__init__()
-            self.epochs = epochs
-            self.log = log
-            self.lrs: list[float] = []
-            self._t0 = 0.0
-
-        def _lr(self) -> float:
-            opt = self.model.optimizer
-            try:
-                return float(keras.ops.convert_to_numpy(opt.learning_rate))
-            except Exception:  # pragma: no cover - exotic optimizers
-                return float("nan")
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._t0 = time.perf_counter()
-            self._lr_start = self._lr()
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            dt = time.perf_counter() - self._t0
-            self.lrs.append(self._lr_start)
-            parts = [f"epoch {epoch + 1}/{self.epochs}"]
-            for key, label in (("loss", "loss"), ("accuracy", "acc"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc")):
-                if key in logs:
-                    parts.append(f"{label} {float(logs[key]):.3f}")
-            parts.append(f"lr {self._lr_start:.1e}")
-            parts.append(f"{dt:.1f} s")
-            if self.log is not None:
-                self.log("  ".join(parts))
-
-    return _EpochLine
-
-
-class EpochLine:
-    """A Keras callback printing one line per epoch through ``log`` (made lazily).
+class EpochLine(keras.callbacks.Callback):
+    """A Keras callback printing one line per epoch through ``log``.
 
     ``EpochLine(epochs, log)``; the line reads
     ``epoch 3/20  loss 1.234  acc 0.456  val_loss 1.345  val_acc 0.400  lr 1.0e-03  2.1 s``
@@ -260,12 +198,36 @@ class EpochLine:
     learning rate of every epoch.
     """
 
-    _cls = None
+    def __init__(self, epochs: int, log: Callable[[str], Any] | None):
+        super().__init__()
+        self.epochs = epochs
+        self.log = log
+        self.lrs: list[float] = []
+        self._t0 = 0.0
 
-    def __new__(cls, *args, **kwargs):
-        if cls._cls is None:
-            cls._cls = _epoch_line_class()
-        return cls._cls(*args, **kwargs)
+    def _lr(self) -> float:
+        opt = self.model.optimizer
+        try:
+            return float(keras.ops.convert_to_numpy(opt.learning_rate))
+        except Exception:  # pragma: no cover - exotic optimizers
+            return float("nan")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.perf_counter()
+        self._lr_start = self._lr()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        dt = time.perf_counter() - self._t0
+        self.lrs.append(self._lr_start)
+        parts = [f"epoch {epoch + 1}/{self.epochs}"]
+        for key, label in (("loss", "loss"), ("accuracy", "acc"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc")):
+            if key in logs:
+                parts.append(f"{label} {float(logs[key]):.3f}")
+        parts.append(f"lr {self._lr_start:.1e}")
+        parts.append(f"{dt:.1f} s")
+        if self.log is not None:
+            self.log("  ".join(parts))
 
 
 def _check_xy(name: str, X: Any, y: Any, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -284,6 +246,125 @@ def _check_xy(name: str, X: Any, y: Any, n_classes: int) -> tuple[np.ndarray, np
     if not np.isfinite(X).all():
         raise ModelError(f"{name}: X holds NaN or infinite values")
     return X.astype(np.float32, copy=False), y.astype(np.int64, copy=False)
+
+
+# --- the steps of fit -----------------------------------------------------------------------
+
+
+def _check_cfg(cfg: dict[str, Any], monitor: str) -> None:
+    missing = [k for k in _REQUIRED if k not in cfg]
+    if missing:
+        raise ModelError(f"cfg lacks the training parameter(s) {', '.join(missing)}; use ser_utils.config.resolve()")
+    if monitor not in ("val_loss", "val_accuracy"):
+        raise ModelError(f"monitor must be 'val_loss' or 'val_accuracy' (the validation part), got {monitor!r}")
+    if cfg["optimizer"] not in ("adam", "adamw"):
+        raise ModelError(f"cfg['optimizer'] must be 'adam' or 'adamw', got {cfg['optimizer']!r}")
+    if cfg["lr_schedule"] not in ("plateau", "cosine", "none"):
+        raise ModelError(f"cfg['lr_schedule'] must be 'plateau', 'cosine' or 'none', got {cfg['lr_schedule']!r}")
+
+
+def _check_shapes(model, X_train: np.ndarray, X_val: np.ndarray, len_train: Any) -> np.ndarray | None:
+    in_shape = tuple(model.input_shape[1:])
+    for name, X in (("training part", X_train), ("validation part", X_val)):
+        if any(a is not None and a != b for a, b in zip(in_shape, X.shape[1:])):
+            raise ModelError(f"{name}: X has example shape {X.shape[1:]}, the model expects {in_shape}")
+    if len_train is None:
+        return None
+    len_train = np.asarray(len_train)
+    if len_train.shape != (len(X_train),):
+        raise ModelError(f"len_train must have shape ({len(X_train)},), got {len_train.shape}")
+    return len_train
+
+
+def _sample_weights(class_weight: dict[int, float] | None, y_train: np.ndarray, n_classes: int) -> np.ndarray | None:
+    """Per-example weights from the class weights (None without them), shape ``(n,)``."""
+    if not class_weight:
+        return None
+    missing_w = sorted(set(np.unique(y_train).tolist()) - set(int(k) for k in class_weight))
+    if missing_w:
+        raise ModelError(f"class_weight has no weight for label(s) {missing_w} present in y_train")
+    table = np.ones(n_classes, dtype=np.float32)
+    for k, v in class_weight.items():
+        if 0 <= int(k) < n_classes:
+            table[int(k)] = float(v)
+    return table[y_train]
+
+
+def _seed_everything(cfg: dict[str, Any]) -> int:
+    seed = int(cfg["seed"])
+    keras.utils.set_random_seed(seed)  # Python, NumPy, TensorFlow (dropout, ...)
+    if cfg["deterministic"]:
+        tf.config.experimental.enable_op_determinism()  # process-wide, cannot be undone
+    return seed
+
+
+def _compile(model, cfg: dict[str, Any], *, steps: int) -> None:
+    """The optimizer (Adam/AdamW, cosine schedule or a fixed rate, clipnorm) and the loss."""
+    epochs = int(cfg["epochs"])
+    lr: Any = float(cfg["learning_rate"])
+    if cfg["lr_schedule"] == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, epochs * steps))
+    opt_kw: dict[str, Any] = {"learning_rate": lr}
+    if cfg["clipnorm"]:
+        opt_kw["clipnorm"] = float(cfg["clipnorm"])
+    if cfg["optimizer"] == "adamw":
+        opt = keras.optimizers.AdamW(weight_decay=float(cfg["weight_decay"]), **opt_kw)
+    else:
+        opt = keras.optimizers.Adam(**opt_kw)
+    model.compile(
+        optimizer=opt,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=float(cfg["label_smoothing"])),
+        metrics=["accuracy"],
+    )
+
+
+def _specaug(cfg: dict[str, Any]) -> dict[str, int] | None:
+    if cfg["specaug_time_masks"] > 0 or cfg["specaug_freq_masks"] > 0:
+        return {
+            "time_masks": int(cfg["specaug_time_masks"]),
+            "time_width": int(cfg["specaug_time_width"]),
+            "freq_masks": int(cfg["specaug_freq_masks"]),
+            "freq_width": int(cfg["specaug_freq_width"]),
+        }
+    return None
+
+
+def _callbacks(cfg: dict[str, Any], monitor: str, line: EpochLine) -> tuple[Any, list[Any]]:
+    """Early stopping (best weights restored), the plateau schedule, then the epoch line."""
+    mode = "min" if monitor == "val_loss" else "max"
+    early = keras.callbacks.EarlyStopping(
+        monitor=monitor, mode=mode, patience=int(cfg["early_stopping_patience"]), restore_best_weights=True, verbose=0
+    )
+    callbacks = [early]
+    if cfg["lr_schedule"] == "plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, mode=mode, factor=0.5, patience=int(cfg["reduce_lr_patience"]), min_lr=1e-6, verbose=0
+            )
+        )
+    callbacks.append(line)  # last: prints the learning rate the epoch used
+    return early, callbacks
+
+
+def _summarise(hist, early, line: EpochLine, *, monitor: str, epochs: int, log) -> dict[str, Any]:
+    """History (plus ``lr``), epochs run, the restored best epoch and whether it stopped early."""
+    history = {k: [float(v) for v in vals] for k, vals in hist.history.items() if k != "learning_rate"}
+    history["lr"] = [float(v) for v in line.lrs]
+    values = history.get(monitor, [])
+    epochs_run = len(values) if values else len(history.get("loss", []))
+    best = int(early.best_epoch) if values else epochs_run - 1  # the epoch EarlyStopping restored
+    best_value = float(values[best]) if values else float("nan")
+    stopped_early = bool(early.stopped_epoch > 0 and epochs_run < epochs)
+    if log is not None and stopped_early:
+        log(f"early stopping after epoch {epochs_run}: best {monitor} {best_value:.3f} at epoch {best + 1} (weights restored)")
+    return {
+        "history": history,
+        "epochs_run": int(epochs_run),
+        "best_epoch": int(best + 1),
+        "best_value": best_value,
+        "monitor": monitor,
+        "stopped_early": stopped_early,
+    }
 
 
 def fit(
@@ -342,97 +423,21 @@ def fit(
         Missing configuration keys, inconsistent shapes, labels outside the model's
         classes, or a monitor that does not look at the validation part.
     """
-    missing = [k for k in _REQUIRED if k not in cfg]
-    if missing:
-        raise ModelError(f"cfg lacks the training parameter(s) {', '.join(missing)}; use ser_utils.config.resolve()")
-    if monitor not in ("val_loss", "val_accuracy"):
-        raise ModelError(f"monitor must be 'val_loss' or 'val_accuracy' (the validation part), got {monitor!r}")
-    if cfg["optimizer"] not in ("adam", "adamw"):
-        raise ModelError(f"cfg['optimizer'] must be 'adam' or 'adamw', got {cfg['optimizer']!r}")
-    if cfg["lr_schedule"] not in ("plateau", "cosine", "none"):
-        raise ModelError(f"cfg['lr_schedule'] must be 'plateau', 'cosine' or 'none', got {cfg['lr_schedule']!r}")
+    _check_cfg(cfg, monitor)
     n_classes = int(model.output_shape[-1])
     X_train, y_train = _check_xy("training part", X_train, y_train, n_classes)
     X_val, y_val = _check_xy("validation part", X_val, y_val, n_classes)
-    in_shape = tuple(model.input_shape[1:])
-    for name, X in (("training part", X_train), ("validation part", X_val)):
-        if any(a is not None and a != b for a, b in zip(in_shape, X.shape[1:])):
-            raise ModelError(f"{name}: X has example shape {X.shape[1:]}, the model expects {in_shape}")
-    if len_train is not None:
-        len_train = np.asarray(len_train)
-        if len_train.shape != (len(X_train),):
-            raise ModelError(f"len_train must have shape ({len(X_train)},), got {len_train.shape}")
-    w = None
-    if class_weight:
-        missing_w = sorted(set(np.unique(y_train).tolist()) - set(int(k) for k in class_weight))
-        if missing_w:
-            raise ModelError(f"class_weight has no weight for label(s) {missing_w} present in y_train")
-        table = np.ones(n_classes, dtype=np.float32)
-        for k, v in class_weight.items():
-            if 0 <= int(k) < n_classes:
-                table[int(k)] = float(v)
-        w = table[y_train]
-
-    from .architectures import import_keras
-
-    keras = import_keras()
-    seed = int(cfg["seed"])
-    keras.utils.set_random_seed(seed)  # Python, NumPy, TensorFlow (dropout, ...)
-    if cfg["deterministic"]:
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()  # process-wide, cannot be undone
-
-    epochs = int(cfg["epochs"])
-    batch_size = int(cfg["batch_size"])
-    steps = math.ceil(len(X_train) / batch_size)
-    lr: Any = float(cfg["learning_rate"])
-    if cfg["lr_schedule"] == "cosine":
-        lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, epochs * steps))
-    opt_kw: dict[str, Any] = {"learning_rate": lr}
-    if cfg["clipnorm"]:
-        opt_kw["clipnorm"] = float(cfg["clipnorm"])
-    if cfg["optimizer"] == "adamw":
-        opt = keras.optimizers.AdamW(weight_decay=float(cfg["weight_decay"]), **opt_kw)
-    else:
-        opt = keras.optimizers.Adam(**opt_kw)
-    model.compile(
-        optimizer=opt,
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=float(cfg["label_smoothing"])),
-        metrics=["accuracy"],
-    )
-
-    specaug = None
-    if cfg["specaug_time_masks"] > 0 or cfg["specaug_freq_masks"] > 0:
-        specaug = {
-            "time_masks": int(cfg["specaug_time_masks"]),
-            "time_width": int(cfg["specaug_time_width"]),
-            "freq_masks": int(cfg["specaug_freq_masks"]),
-            "freq_width": int(cfg["specaug_freq_width"]),
-        }
+    len_train = _check_shapes(model, X_train, X_val, len_train)
+    w = _sample_weights(class_weight, y_train, n_classes)
+    seed = _seed_everything(cfg)
+    epochs, batch_size = int(cfg["epochs"]), int(cfg["batch_size"])
+    _compile(model, cfg, steps=math.ceil(len(X_train) / batch_size))
     train_data = AugmentedBatches(
-        X_train,
-        _one_hot(y_train, n_classes),
-        w=w,
-        lengths=len_train,
-        batch_size=batch_size,
-        seed=seed,
-        specaug=specaug,
-        mixup_alpha=float(cfg["mixup_alpha"]),
-    )
-    mode = "min" if monitor == "val_loss" else "max"
-    early = keras.callbacks.EarlyStopping(
-        monitor=monitor, mode=mode, patience=int(cfg["early_stopping_patience"]), restore_best_weights=True, verbose=0
+        X_train, _one_hot(y_train, n_classes), w=w, lengths=len_train, batch_size=batch_size, seed=seed,
+        specaug=_specaug(cfg), mixup_alpha=float(cfg["mixup_alpha"]),
     )
     line = EpochLine(epochs, log)
-    callbacks = [early]
-    if cfg["lr_schedule"] == "plateau":
-        callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=monitor, mode=mode, factor=0.5, patience=int(cfg["reduce_lr_patience"]), min_lr=1e-6, verbose=0
-            )
-        )
-    callbacks.append(line)  # last: prints the learning rate the epoch used
+    early, callbacks = _callbacks(cfg, monitor, line)
     t0 = time.perf_counter()
     hist = model.fit(
         train_data,
@@ -444,23 +449,11 @@ def fit(
         verbose=0,
     )
     train_time = time.perf_counter() - t0
-    history = {k: [float(v) for v in vals] for k, vals in hist.history.items() if k != "learning_rate"}
-    history["lr"] = [float(v) for v in line.lrs]
-    values = history.get(monitor, [])
-    epochs_run = len(values) if values else len(history.get("loss", []))
-    best = int(early.best_epoch) if values else epochs_run - 1  # the epoch EarlyStopping restored
-    best_value = float(values[best]) if values else float("nan")
-    stopped_early = bool(early.stopped_epoch > 0 and epochs_run < epochs)
-    if log is not None and stopped_early:
-        log(f"early stopping after epoch {epochs_run}: best {monitor} {best_value:.3f} at epoch {best + 1} (weights restored)")
+    info = _summarise(hist, early, line, monitor=monitor, epochs=epochs, log=log)
     return {
-        "history": history,
-        "epochs_run": int(epochs_run),
-        "best_epoch": int(best + 1),
-        "best_value": best_value,
-        "monitor": monitor,
+        **{k: info[k] for k in ("history", "epochs_run", "best_epoch", "best_value", "monitor")},
         "train_time_s": round(float(train_time), 3),
-        "stopped_early": stopped_early,
+        "stopped_early": info["stopped_early"],
         "n_train": int(len(X_train)),
         "n_val": int(len(X_val)),
     }

@@ -227,8 +227,9 @@ def standardise_per_actor(P: np.ndarray, actors: np.ndarray) -> np.ndarray:
     """Standardise per-file vectors within each actor (per-speaker normalisation of pooled features).
 
     Each actor's rows are centred and scaled with that actor's own mean and standard
-    deviation, so no statistic crosses from one speaker (or one part of a split) to another.
-    For test actors this uses their own unlabelled inputs, as ``per_speaker`` does for
+    deviation (:func:`apply_pooled` with :func:`fit_pooled` of ``P`` itself: the same
+    arithmetic as the bundle's classic part), so no statistic crosses from one speaker (or
+    one part of a split) to another. For test actors this uses their own unlabelled inputs, as ``per_speaker`` does for
     the CRNN's input.
 
     Parameters
@@ -247,13 +248,10 @@ def standardise_per_actor(P: np.ndarray, actors: np.ndarray) -> np.ndarray:
     actors = np.asarray(actors)
     if P.ndim != 2 or actors.shape != (P.shape[0],):
         raise FeatureError(f"expected P of shape (n, d) and actors of shape (n,), got {P.shape} and {actors.shape}")
-    out = np.empty_like(P)
-    for a in np.unique(actors):
-        rows = actors == a
-        mu = P[rows].mean(axis=0)
-        sd = np.maximum(P[rows].std(axis=0), 1e-8)
-        out[rows] = (P[rows] - mu) / sd
-    return out
+    if P.shape[0] == 0:
+        return P.copy()
+    # the one per-speaker standardisation of pooled vectors: every actor "fitted" on its own rows
+    return apply_pooled(P, fit_pooled(P, actors), actors=actors.tolist())
 
 
 def fit_pooled(P: np.ndarray, actors: Sequence[int]) -> dict[str, np.ndarray]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -40,6 +39,7 @@ import pandas as pd
 from . import augment, balance as balance_mod, normalise, split as split_mod
 from ..config import EMOTIONS
 from ..errors import ArtifactMissingError, ConfigError, DataError
+from ..files import atomic_write, read_json, to_json, write_text
 
 __all__ = ["Prepared", "prepare_datasets", "save_prepared", "load_prepared", "make_inputs", "inputs_like_training", "META_COLUMNS"]
 
@@ -100,7 +100,7 @@ class Prepared:
 def _check_feature_set(fs: Any) -> None:
     for attr in ("logmels", "index", "settings", "pooled"):
         if not hasattr(fs, attr):
-            raise DataError(f"expected a ser_utils.features.core.FeatureSet, got {type(fs).__name__} without .{attr}")
+            raise DataError(f"expected a ser_utils.features.FeatureSet, got {type(fs).__name__} without .{attr}")
     if len(fs.logmels) == 0:
         raise DataError("the feature set is empty: there is nothing to prepare")
     if len(fs.logmels) != len(fs.index) or len(fs.pooled) != len(fs.index):
@@ -170,7 +170,7 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
 
     Parameters
     ----------
-    fs : ser_utils.features.core.FeatureSet
+    fs : ser_utils.features.FeatureSet
         Every usable file's log-mel ``(n_mels, t)``, pooled vector and index row.
     cfg : mapping
         A resolved configuration (:func:`ser_utils.config.resolve`); uses the split,
@@ -202,32 +202,12 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
         Bad parameters.
     """
     _check_feature_set(fs)
-    seed = int(cfg.get("seed", 42))
-    deltas = int(cfg.get("deltas", 0) or 0)
-    if deltas not in (0, 1, 2):
-        raise ConfigError(f"deltas must be 0, 1 or 2, got {deltas!r}")
-    norm_method = cfg.get("normalisation", "per_speaker")
-    bal_method = cfg.get("balance", "oversample")
+    seed, deltas, norm_method, bal_method = _options(cfg)
     index = fs.index.reset_index(drop=True)
     logmels = list(fs.logmels)
     n_mels = int(np.asarray(logmels[0]).shape[0])
-
-    # 1. split, on the manifest only
-    split_df = split_mod.make_split(index, cfg)
-    pos = {p: np.flatnonzero(split_df["part"].to_numpy() == p) for p in _PARTS}
-    if len(pos["train"]) == 0:
-        raise DataError("the split left no training files; check test_size / test_actors / fold")
-
-    # 2. fixed length, from the training files only
-    frames = np.array([np.asarray(S).shape[1] for S in logmels], dtype=np.int64)
-    pct = float(cfg.get("length_percentile", 95.0))
-    if cfg.get("max_frames") is not None:
-        n_frames, n_from = int(cfg["max_frames"]), "max_frames"
-    else:
-        n_frames, n_from = int(math.ceil(np.percentile(frames[pos["train"]], pct))), "percentile"
-    if n_frames < 1:
-        raise ConfigError(f"n_frames must be >= 1, got {n_frames}")
-
+    split_df, pos = _split(index, cfg)  # 1.
+    n_frames, n_from, pct = _fixed_length(logmels, pos["train"], cfg)  # 2.
     X: dict[str, np.ndarray] = {}
     L: dict[str, np.ndarray] = {}
     meta: dict[str, pd.DataFrame] = {}
@@ -235,90 +215,12 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
         X[p], L[p] = make_inputs([logmels[i] for i in pos[p]], n_frames=n_frames, deltas=deltas, n_mels=n_mels)
         meta[p] = _meta(index.iloc[pos[p]], split_df)
     n_original_train = len(X["train"])
-
-    # 3. augmented copies of the training files only
-    copies = int(cfg.get("aug_copies", 0) or 0)
-    transform, key = augment.make_transform(cfg) if copies > 0 else (None, None)
-    aug_info: dict[str, Any] = {"copies": copies if transform is not None else 0, "transform": json.loads(key) if key else None, "rows": 0}
-    if transform is not None:
-        from .. import features
-
-        train_manifest = index.iloc[pos["train"]].drop(columns=["n_frames", "trimmed_duration_s"], errors="ignore")
-        xs, ls, ms = [X["train"]], [L["train"]], [meta["train"]]
-        for c in range(copies):
-            afs = features.extract(
-                train_manifest,
-                settings=fs.settings,
-                cache_dir=cache_dir,
-                n_jobs=int(cfg.get("n_jobs", -1)),
-                progress=progress,
-                transform=transform,
-                transform_key=f"{key}#copy{c}",
-                seed=seed,
-            )
-            got = afs.index["file_id"].astype(str).tolist()
-            if sorted(got) != sorted(train_manifest["file_id"].astype(str)):
-                raise DataError(f"augmented copy {c}: extracted {len(got)} files, expected the {len(train_manifest)} training files")
-            xa, la = make_inputs(list(afs.logmels), n_frames=n_frames, deltas=deltas, n_mels=n_mels)
-            ma = _meta(afs.index.reset_index(drop=True), split_df)
-            if (ma["actor"].to_numpy() != split_df.set_index("file_id").loc[got, "actor"].to_numpy()).any():
-                raise DataError(f"augmented copy {c}: index rows do not match their files' actors")
-            ma["source_file_id"] = ma["file_id"]
-            ma["file_id"] = ma["file_id"] + f"+aug{c + 1}"
-            ma["augmented"] = True
-            ma["aug_copy"] = c + 1
-            xs.append(xa)
-            ls.append(la)
-            ms.append(ma)
-        X["train"] = np.concatenate(xs)
-        L["train"] = np.concatenate(ls)
-        meta["train"] = pd.concat(ms, ignore_index=True)
-        aug_info["rows"] = int(len(X["train"]) - n_original_train)
-
-    # 5. normalise: fitted on the original training files only, applied everywhere
-    orig = np.arange(n_original_train)
-    actors_tr = meta["train"]["actor"].to_numpy()
-    stats = normalise.fit(X["train"][orig], L["train"][orig], method=norm_method, actors=actors_tr[orig])
-    for p in _PARTS:
-        if len(X[p]):
-            X[p] = normalise.apply(X[p], L[p], stats, actors=meta[p]["actor"].to_numpy())
-
-    # 6. balance the training part only
+    shape = {"n_frames": n_frames, "deltas": deltas, "n_mels": n_mels}
+    aug_info = _augment(fs, index.iloc[pos["train"]], split_df, X, L, meta, cfg, shape, cache_dir=cache_dir, progress=progress)  # 3.
+    stats = _normalise(X, L, meta, n_original_train, norm_method)  # 4. (deltas are in make_inputs) and 5.
     y = {p: meta[p]["label"].to_numpy().astype(np.int64) for p in _PARTS}
-    files_counts = _counts(y["train"][:n_original_train])
-    before = _counts(y["train"])
-    Xb, yb, idx = balance_mod.balance(X["train"], y["train"], method=bal_method, seed=seed)
-    if Xb is not X["train"]:
-        real = idx >= 0
-        lb = np.empty(len(yb), np.int64)
-        lb[real] = L["train"][idx[real]]
-        if (~real).any():  # SMOTE rows: padding is exactly 0 in both neighbours, so it stays 0
-            nz = (Xb[~real] != 0).any(axis=(2, 3))
-            lb[~real] = np.where(nz.any(axis=1), n_frames - np.argmax(nz[:, ::-1], axis=1), 1)
-        mb = meta["train"].iloc[np.where(real, idx, 0)].reset_index(drop=True).copy()
-        mb["resampled"] = np.arange(len(yb)) >= len(y["train"])
-        if (~real).any():
-            k = np.flatnonzero(~real)
-            mb.loc[k, "label"] = yb[k]
-            mb.loc[k, "emotion"] = [EMOTIONS[int(v)] for v in yb[k]]
-            mb.loc[k, "file_id"] = [f"smote-{j}" for j in range(len(k))]
-            mb.loc[k, "source_file_id"] = ""
-            mb.loc[k, "actor"] = -1
-            for col in ("gender", "path", "vocal_channel", "intensity", "statement"):
-                if col in mb.columns:
-                    mb[col] = mb[col].astype(object)
-                    mb.loc[k, col] = ""
-        X["train"], y["train"], L["train"], meta["train"] = Xb, yb.astype(np.int64), lb, mb
-    cw = balance_mod.class_weights(y["train"], n_classes=len(EMOTIONS)) if bal_method == "class_weight" else None
-
-    pooled = np.asarray(fs.pooled, np.float32)
-    actors = split_mod.actors_by_part(split_df)
-    kind = cfg.get("split", "speaker")
-    split_params = (
-        {k: cfg.get(k) for k in ("test_size", "val_size")}
-        if kind == "random"
-        else {k: cfg.get(k) for k in ("test_actors", "n_folds", "fold", "n_val_actors")}
-    )
+    files_counts, before = _counts(y["train"][:n_original_train]), _counts(y["train"])
+    cw = _balance(X, L, meta, y, bal_method, seed=seed, n_frames=n_frames)  # 6.
     settings = {
         "n_frames": n_frames,
         "n_frames_from": n_from,
@@ -327,8 +229,8 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
         "channels": 1 + deltas,
         "deltas": deltas,
         "features": dict(fs.settings),
-        "split": {"kind": kind, "seed": seed, **split_params},
-        "actors": actors,
+        "split": _split_record(cfg, seed),
+        "actors": split_mod.actors_by_part(split_df),
         "n_files": {p: int(len(pos[p])) for p in _PARTS},
         "n_rows": {p: int(len(y[p])) for p in _PARTS},
         "augmentation": aug_info,
@@ -343,6 +245,7 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
         "pooled_from": "original files of each part (no augmented copies, no balancing)",
         "seed": seed,
     }
+    pooled = np.asarray(fs.pooled, np.float32)
     return Prepared(
         X_train=X["train"], y_train=y["train"], len_train=L["train"],
         X_val=X["val"], y_val=y["val"], len_val=L["val"],
@@ -353,6 +256,157 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
         split_df=split_df, class_weight=cw, settings=settings,
         pooled_names=list(getattr(fs, "pooled_names", []) or []),
     )
+
+
+# --- the steps of prepare_datasets ------------------------------------------------------------
+
+
+def _options(cfg: Mapping[str, Any]) -> tuple[int, int, str, str]:
+    """``seed``, ``deltas`` (checked), the normalisation and the balancing method."""
+    seed = int(cfg.get("seed", 42))
+    deltas = int(cfg.get("deltas", 0) or 0)
+    if deltas not in (0, 1, 2):
+        raise ConfigError(f"deltas must be 0, 1 or 2, got {deltas!r}")
+    return seed, deltas, cfg.get("normalisation", "per_speaker"), cfg.get("balance", "oversample")
+
+
+def _split(index: pd.DataFrame, cfg: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """1. Split, on the manifest only; the row positions of each part."""
+    split_df = split_mod.make_split(index, cfg)
+    pos = {p: np.flatnonzero(split_df["part"].to_numpy() == p) for p in _PARTS}
+    if len(pos["train"]) == 0:
+        raise DataError("the split left no training files; check test_size / test_actors / fold")
+    return split_df, pos
+
+
+def _fixed_length(logmels: list[np.ndarray], train_pos: np.ndarray, cfg: Mapping[str, Any]) -> tuple[int, str, float]:
+    """2. ``n_frames`` from ``max_frames``, else the training files' frame-count percentile."""
+    frames = np.array([np.asarray(S).shape[1] for S in logmels], dtype=np.int64)
+    pct = float(cfg.get("length_percentile", 95.0))
+    if cfg.get("max_frames") is not None:
+        n_frames, n_from = int(cfg["max_frames"]), "max_frames"
+    else:
+        n_frames, n_from = int(math.ceil(np.percentile(frames[train_pos], pct))), "percentile"
+    if n_frames < 1:
+        raise ConfigError(f"n_frames must be >= 1, got {n_frames}")
+    return n_frames, n_from, pct
+
+
+def _augment(
+    fs: Any,
+    train_index: pd.DataFrame,
+    split_df: pd.DataFrame,
+    X: dict[str, np.ndarray],
+    L: dict[str, np.ndarray],
+    meta: dict[str, pd.DataFrame],
+    cfg: Mapping[str, Any],
+    shape: dict[str, int],
+    *,
+    cache_dir: str | os.PathLike | None,
+    progress: bool,
+) -> dict[str, Any]:
+    """3. Augmented copies of the training files only, appended to ``X/L/meta["train"]``; the record."""
+    copies = int(cfg.get("aug_copies", 0) or 0)
+    transform, key = augment.make_transform(cfg) if copies > 0 else (None, None)
+    aug_info: dict[str, Any] = {"copies": copies if transform is not None else 0, "transform": json.loads(key) if key else None, "rows": 0}
+    if transform is None:
+        return aug_info
+    train_manifest = train_index.drop(columns=["n_frames", "trimmed_duration_s"], errors="ignore")
+    n_before = len(X["train"])
+    xs, ls, ms = [X["train"]], [L["train"]], [meta["train"]]
+    for c in range(copies):
+        xa, la, ma = _augmented_copy(fs, train_manifest, split_df, cfg, shape, c, transform, f"{key}#copy{c}", cache_dir=cache_dir, progress=progress)
+        xs.append(xa)
+        ls.append(la)
+        ms.append(ma)
+    X["train"] = np.concatenate(xs)
+    L["train"] = np.concatenate(ls)
+    meta["train"] = pd.concat(ms, ignore_index=True)
+    aug_info["rows"] = int(len(X["train"]) - n_before)
+    return aug_info
+
+
+def _augmented_copy(fs, train_manifest, split_df, cfg, shape, c, transform, transform_key, *, cache_dir, progress):
+    """Copy ``c`` of every training file: inputs ``(n, n_frames, n_mels, channels)``, lengths, metadata."""
+    from .. import features
+
+    afs = features.extract(
+        train_manifest,
+        settings=fs.settings,
+        cache_dir=cache_dir,
+        n_jobs=int(cfg.get("n_jobs", -1)),
+        progress=progress,
+        transform=transform,
+        transform_key=transform_key,
+        seed=int(cfg.get("seed", 42)),
+    )
+    got = afs.index["file_id"].astype(str).tolist()
+    if sorted(got) != sorted(train_manifest["file_id"].astype(str)):
+        raise DataError(f"augmented copy {c}: extracted {len(got)} files, expected the {len(train_manifest)} training files")
+    xa, la = make_inputs(list(afs.logmels), **shape)
+    ma = _meta(afs.index.reset_index(drop=True), split_df)
+    if (ma["actor"].to_numpy() != split_df.set_index("file_id").loc[got, "actor"].to_numpy()).any():
+        raise DataError(f"augmented copy {c}: index rows do not match their files' actors")
+    ma["source_file_id"] = ma["file_id"]
+    ma["file_id"] = ma["file_id"] + f"+aug{c + 1}"
+    ma["augmented"] = True
+    ma["aug_copy"] = c + 1
+    return xa, la, ma
+
+
+def _normalise(X: dict[str, np.ndarray], L: dict[str, np.ndarray], meta: dict[str, pd.DataFrame], n_original_train: int, method: str) -> dict:
+    """5. Statistics fitted on the original training files only, applied to every part (in place); the stats."""
+    orig = np.arange(n_original_train)
+    actors_tr = meta["train"]["actor"].to_numpy()
+    stats = normalise.fit(X["train"][orig], L["train"][orig], method=method, actors=actors_tr[orig])
+    for p in _PARTS:
+        if len(X[p]):
+            X[p] = normalise.apply(X[p], L[p], stats, actors=meta[p]["actor"].to_numpy())
+    return stats
+
+
+def _balance(X, L, meta, y, method: str, *, seed: int, n_frames: int) -> dict[int, float] | None:
+    """6. Balance the training part only (``X/L/meta/y["train"]`` replaced); the class weights or None."""
+    Xb, yb, idx = balance_mod.balance(X["train"], y["train"], method=method, seed=seed)
+    if Xb is not X["train"]:
+        real = idx >= 0
+        lb = np.empty(len(yb), np.int64)
+        lb[real] = L["train"][idx[real]]
+        if (~real).any():  # SMOTE rows: padding is exactly 0 in both neighbours, so it stays 0
+            nz = (Xb[~real] != 0).any(axis=(2, 3))
+            lb[~real] = np.where(nz.any(axis=1), n_frames - np.argmax(nz[:, ::-1], axis=1), 1)
+        mb = _balanced_meta(meta["train"], idx, yb, n_before=len(y["train"]))
+        X["train"], y["train"], L["train"], meta["train"] = Xb, yb.astype(np.int64), lb, mb
+    return balance_mod.class_weights(y["train"], n_classes=len(EMOTIONS)) if method == "class_weight" else None
+
+
+def _balanced_meta(meta_train: pd.DataFrame, idx: np.ndarray, yb: np.ndarray, *, n_before: int) -> pd.DataFrame:
+    """Metadata of the balanced rows: copies marked ``resampled``, SMOTE rows as ``smote-<k>`` of actor -1."""
+    real = idx >= 0
+    mb = meta_train.iloc[np.where(real, idx, 0)].reset_index(drop=True).copy()
+    mb["resampled"] = np.arange(len(yb)) >= n_before
+    if (~real).any():
+        k = np.flatnonzero(~real)
+        mb.loc[k, "label"] = yb[k]
+        mb.loc[k, "emotion"] = [EMOTIONS[int(v)] for v in yb[k]]
+        mb.loc[k, "file_id"] = [f"smote-{j}" for j in range(len(k))]
+        mb.loc[k, "source_file_id"] = ""
+        mb.loc[k, "actor"] = -1
+        for col in ("gender", "path", "vocal_channel", "intensity", "statement"):
+            if col in mb.columns:
+                mb[col] = mb[col].astype(object)
+                mb.loc[k, col] = ""
+    return mb
+
+
+def _split_record(cfg: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    kind = cfg.get("split", "speaker")
+    split_params = (
+        {k: cfg.get(k) for k in ("test_size", "val_size")}
+        if kind == "random"
+        else {k: cfg.get(k) for k in ("test_actors", "n_folds", "fold", "n_val_actors")}
+    )
+    return {"kind": kind, "seed": seed, **split_params}
 
 
 def inputs_like_training(
@@ -397,14 +451,7 @@ def save_prepared(p: Prepared, folder: str | os.PathLike) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {f"{a}_{part}": np.asarray(getattr(p, f"{a}_{part}")) for a in _ARRAYS for part in _PARTS}
     arrays.update(P_train=p.P_train, y_train_pooled=p.y_train_pooled, P_val=p.P_val, P_test=p.P_test)
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, folder / "datasets.npz")
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(folder / "datasets.npz", lambda f: np.savez(f, **arrays))
     p.split_df.to_csv(folder / "split.csv", index=False)
     for part in _PARTS:
         getattr(p, f"meta_{part}").to_csv(folder / f"meta_{part}.csv", index=False)
@@ -413,7 +460,7 @@ def save_prepared(p: Prepared, folder: str | os.PathLike) -> Path:
         "class_weight": {str(k): float(v) for k, v in p.class_weight.items()} if p.class_weight is not None else None,
         "pooled_names": list(p.pooled_names),
     }
-    (folder / "prep_settings.json").write_text(json.dumps(doc, indent=1))
+    write_text(folder / "prep_settings.json", to_json(doc, indent=1))
     return folder
 
 
@@ -441,7 +488,7 @@ def load_prepared(folder: str | os.PathLike) -> Prepared:
         df = pd.read_csv(folder / name, dtype=str_cols, keep_default_na=False)
         return df
 
-    doc = json.loads((folder / "prep_settings.json").read_text())
+    doc = read_json(folder / "prep_settings.json")
     cw = doc.get("class_weight")
     kw: dict[str, Any] = {k: arr[k] for k in arr}
     return Prepared(

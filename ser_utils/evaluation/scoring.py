@@ -1,0 +1,227 @@
+"""Scoring a model bundle on the test part: from probabilities to ``metrics.json``.
+
+:func:`score` takes the test part's class probabilities (the bundle's fused ones, the
+CRNN's and the classic part's), its true labels and metadata, and gives the metrics of
+the bundle, the comparison with its parts and the majority baseline, the table of
+predictions and the ``metrics.json`` summary. :func:`split_summary` describes the split
+the numbers come from. No TensorFlow, no files: :func:`ser_utils.pipeline.evaluate_model`
+loads, calls these and saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import EMOTIONS
+from ..errors import DataError
+from . import metrics as evaluate
+
+__all__ = ["predictions_table", "comparison_rows", "split_summary", "score"]
+
+_SHORT = ("accuracy", "uar", "macro_f1")
+
+
+def _probs(name: str, p: Any, n: int, n_classes: int) -> np.ndarray:
+    p = np.asarray(p)  # dtype kept: the predictions table shows the probabilities as given
+    if p.shape != (n, n_classes):
+        raise DataError(f"{name} must have shape ({n}, {n_classes}) (test files x classes), got {p.shape}")
+    return p
+
+
+def predictions_table(meta: pd.DataFrame, y_true: np.ndarray, probs: np.ndarray, *, labels: Sequence[str] = EMOTIONS) -> pd.DataFrame:
+    """One row per test file: its metadata, ``y_true``, ``y_pred``, ``true``, ``predicted``, ``p_<label>``.
+
+    Parameters
+    ----------
+    meta : pd.DataFrame, n rows
+        The test part's metadata (``file_id``, ``actor``, ...).
+    y_true : np.ndarray of int, shape (n,)
+    probs : np.ndarray, shape (n, n_classes)
+        The predicted probabilities; ``y_pred`` is their argmax.
+    """
+    y_pred = np.asarray(probs).argmax(axis=1)
+    df = meta.reset_index(drop=True).copy()
+    df["y_true"] = y_true
+    df["y_pred"] = y_pred
+    df["true"] = [labels[i] for i in y_true]
+    df["predicted"] = [labels[i] for i in y_pred]
+    for i, e in enumerate(labels):
+        df[f"p_{e}"] = probs[:, i]
+    return df
+
+
+def comparison_rows(
+    y_true: np.ndarray,
+    *,
+    p_bundle: np.ndarray,
+    p_crnn: np.ndarray,
+    p_classic: np.ndarray,
+    y_fit: np.ndarray,
+    model_name: str,
+    classic_kind: str,
+    classic_per_speaker: bool,
+    fusion_weight: float,
+    labels: Sequence[str] = EMOTIONS,
+) -> tuple[str, str, dict[str, dict[str, Any]]]:
+    """The bundle, its parts and the majority baseline, each with its metrics.
+
+    Returns
+    -------
+    headline : str
+        The bundle's row name.
+    model_label : str
+        ``"<model> + <classic kind>"`` when fused, else the model's name.
+    rows : dict of str to dict
+        Row name -> :func:`ser_utils.evaluation.metrics.metrics`; the bundle first, then
+        the CRNN alone (fused bundles only), the classic model, ``majority class``
+        (the most frequent label of ``y_fit``, the classic model's training labels).
+    """
+    m = evaluate.metrics(y_true, p_bundle.argmax(axis=1), labels=labels)
+    classic_name = f"{classic_kind.upper()} on pooled features" + (" (per-speaker standardised)" if classic_per_speaker else "")
+    m_crnn = evaluate.metrics(y_true, p_crnn.argmax(axis=1), labels=labels)
+    m_classic = evaluate.metrics(y_true, p_classic.argmax(axis=1), labels=labels)
+    w = fusion_weight
+    if w > 0:
+        model_label = f"{model_name} + {classic_kind}"
+        headline = f"CRNN ({model_name}) + {classic_kind.upper()}, probabilities weighted {1 - w:g} / {w:g}: the bundle"
+        rows = {headline: m, f"CRNN ({model_name}) alone": m_crnn, f"{classic_name} alone": m_classic}
+    else:
+        model_label = model_name
+        headline = f"CRNN ({model_name}): the bundle"
+        rows = {headline: m, classic_name: m_classic}
+    rows["majority class"] = evaluate.majority_baseline(y_fit, y_true, labels=labels)
+    return headline, model_label, rows
+
+
+def split_summary(
+    settings: Mapping[str, Any],
+    *,
+    actors: Mapping[str, list[int]],
+    meta_train: pd.DataFrame,
+    meta_val: pd.DataFrame,
+    meta_test: pd.DataFrame,
+    defaults: Mapping[str, Any],
+    synthetic: bool | None,
+) -> tuple[dict[str, Any], str]:
+    """What the split was (as notebook 03 recorded it) and the protocol paragraph.
+
+    Parameters
+    ----------
+    settings : mapping
+        ``Prepared.settings`` (``split``, ``n_files``, ``normalisation``, ``balance``, ``seed``).
+    actors : mapping
+        Actors per part (:func:`ser_utils.prep.split.actors_by_part`).
+    meta_train, meta_val, meta_test : pd.DataFrame
+        Rows of each part (training rows may include augmented copies).
+    defaults : mapping
+        The configuration's ``split``, ``normalisation``, ``balance`` and ``seed``, used
+        where ``settings`` lacks them.
+    synthetic : bool or None
+
+    Returns
+    -------
+    split_info : dict
+        ``split``, the actors of each part, file counts, ``synthetic``, ``normalisation``, ``balance``.
+    protocol : str
+        :func:`ser_utils.evaluation.metrics.protocol_text` of it.
+    """
+    sp = dict(settings.get("split") or {})
+    split_kind = sp.get("kind", defaults["split"])
+    split_info = {
+        "split": split_kind,
+        "train_actors": actors.get("train", []),
+        "val_actors": actors.get("val", []),
+        "test_actors": actors.get("test", []),
+        # files, not rows: augmentation and oversampling add rows, never files
+        "n_train": int(settings.get("n_files", {}).get("train", len(meta_train))),
+        "n_train_rows": int(len(meta_train)),
+        "n_val": int(len(meta_val)),
+        "n_test": int(len(meta_test)),
+        "synthetic": synthetic,
+        "normalisation": settings.get("normalisation", defaults["normalisation"]),
+        "balance": settings.get("balance", defaults["balance"]),
+    }
+    channels = pd.concat([meta_train, meta_val, meta_test])["vocal_channel"]
+    details = {
+        "actors": dict(actors),
+        "n_files": settings.get("n_files", {}),
+        "seed": sp.get("seed", settings.get("seed", defaults["seed"])),
+        "vocal_channels": [c for c in ("speech", "song") if c in set(channels.dropna())],
+    }
+    details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
+    if split_kind == "speaker" and not sp.get("test_actors"):
+        n_actors = len({a for part in actors.values() for a in part})
+        details.update(fold=sp.get("fold", 0), n_folds=sp.get("n_folds") or max(2, n_actors // 4))
+    return split_info, evaluate.protocol_text({**split_info, **details})
+
+
+def score(
+    y_true: Any,
+    *,
+    p_bundle: Any,
+    p_crnn: Any,
+    p_classic: Any,
+    meta: pd.DataFrame,
+    y_fit: Any,
+    model_name: str,
+    classic_kind: str,
+    classic_per_speaker: bool,
+    fusion_weight: float,
+    labels: Sequence[str] = EMOTIONS,
+) -> dict[str, Any]:
+    """Score the bundle on the test part.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n,)
+        The test files' labels.
+    p_bundle, p_crnn, p_classic : array, shape (n, n_classes)
+        The bundle's (fused) probabilities, the CRNN's and the classic part's.
+    meta : pd.DataFrame, n rows
+        The test part's metadata (for the predictions table and the breakdowns).
+    y_fit : array of int
+        The classic model's training labels (the majority baseline's).
+    model_name, classic_kind : str
+    classic_per_speaker : bool
+        Whether the classic inputs were standardised per speaker (its row's name says so).
+    fusion_weight : float
+        The classic part's weight in ``p_bundle``.
+    labels : sequence of str
+        Class names in column order (default :data:`ser_utils.config.EMOTIONS`).
+
+    Returns
+    -------
+    dict
+        ``metrics`` (the bundle's), ``pred_df``, ``rows`` (every compared model's metrics),
+        ``headline`` (the bundle's row), ``model_label``, ``comparison`` (table),
+        ``baselines`` (accuracy, UAR and macro-F1 of every row but the bundle's),
+        ``breakdowns`` and ``confused``.
+    """
+    y_true = np.asarray(y_true)
+    if y_true.ndim != 1 or len(meta) != len(y_true):
+        raise DataError(f"y_true must have shape (n,) with one row of meta per file, got {y_true.shape} and {len(meta)} rows")
+    n, k = len(y_true), len(labels)
+    p_bundle = _probs("p_bundle", p_bundle, n, k)
+    p_crnn = _probs("p_crnn", p_crnn, n, k)
+    p_classic = _probs("p_classic", p_classic, n, k)
+    headline, model_label, rows = comparison_rows(
+        y_true, p_bundle=p_bundle, p_crnn=p_crnn, p_classic=p_classic, y_fit=np.asarray(y_fit), model_name=model_name,
+        classic_kind=classic_kind, classic_per_speaker=classic_per_speaker, fusion_weight=fusion_weight, labels=labels,
+    )
+    pred_df = predictions_table(meta, y_true, p_bundle, labels=labels)
+    y_pred = pred_df["y_pred"].to_numpy()
+    return {
+        "metrics": rows[headline],
+        "pred_df": pred_df,
+        "rows": rows,
+        "headline": headline,
+        "model_label": model_label,
+        "comparison": evaluate.comparison_table(rows),
+        "baselines": {name: {key: r[key] for key in _SHORT} for name, r in rows.items() if name != headline},
+        "breakdowns": evaluate.breakdowns(pred_df, labels=labels),
+        "confused": evaluate.confused_pairs(y_true, y_pred, labels=labels),
+    }

@@ -1,0 +1,94 @@
+"""ser_utils.evaluation.scoring: the test part's numbers from probabilities, on a hand-made example."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ser_utils.errors import DataError
+from ser_utils.evaluation import scoring
+
+ABC = ("a", "b", "c")
+Y = np.array([0, 0, 1, 2])
+# argmax: 0 (right), 1 (wrong), 1 (right), 0 (wrong): accuracy 2/4, recalls 1/2, 1, 0
+P_CRNN = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.5, 0.2, 0.3]])
+# argmax: 2 (wrong), 0 (right), 2 (wrong), 2 (right): accuracy 2/4, recalls 1/2, 0, 1
+P_CLASSIC = np.array([[0.1, 0.1, 0.8], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4], [0.1, 0.1, 0.8]])
+# half and half: [.35 .2 .45] -> 2 (wrong), [.5 .4 .1] -> 0, [.2 .55 .25] -> 1, [.3 .15 .55] -> 2
+P_BUNDLE = 0.5 * P_CRNN + 0.5 * P_CLASSIC
+META = pd.DataFrame({"file_id": ["f1", "f2", "f3", "f4"], "actor": [1, 1, 2, 2], "gender": ["male", "male", "female", "female"]})
+
+
+def _score(**kw):
+    args = dict(
+        p_bundle=P_BUNDLE, p_crnn=P_CRNN, p_classic=P_CLASSIC, meta=META, y_fit=np.array([0, 0, 0, 1, 2]),
+        model_name="attn_crnn", classic_kind="svm", classic_per_speaker=True, fusion_weight=0.5, labels=ABC,
+    )
+    args.update(kw)
+    return scoring.score(Y, **args)
+
+
+def test_bundle_metrics_computed_by_hand():
+    s = _score()
+    m = s["metrics"]
+    assert m["accuracy"] == pytest.approx(3 / 4)
+    # recalls: a 1/2, b 1/1, c 1/1
+    assert m["uar"] == pytest.approx((0.5 + 1 + 1) / 3)
+    # F1: a P=1 R=1/2 -> 2/3; b P=1 R=1 -> 1; c P=1/2 R=1 -> 2/3
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 1 + 2 / 3) / 3)
+    assert s["pred_df"]["y_pred"].tolist() == [2, 0, 1, 2]
+    assert s["pred_df"]["predicted"].tolist() == ["c", "a", "b", "c"]
+    assert s["pred_df"]["file_id"].tolist() == ["f1", "f2", "f3", "f4"]
+    np.testing.assert_array_equal(s["pred_df"][["p_a", "p_b", "p_c"]].to_numpy(), P_BUNDLE)
+
+
+def test_rows_parts_and_majority_baseline():
+    s = _score()
+    names = list(s["rows"])
+    assert names == [
+        "CRNN (attn_crnn) + SVM, probabilities weighted 0.5 / 0.5: the bundle",
+        "CRNN (attn_crnn) alone",
+        "SVM on pooled features (per-speaker standardised) alone",
+        "majority class",
+    ]
+    assert s["headline"] == names[0] and s["model_label"] == "attn_crnn + svm"
+    b = s["baselines"]
+    assert list(b) == names[1:]
+    assert b["CRNN (attn_crnn) alone"]["accuracy"] == pytest.approx(0.5)
+    assert b["CRNN (attn_crnn) alone"]["uar"] == pytest.approx(0.5)
+    assert b[names[2]]["accuracy"] == pytest.approx(0.5)
+    # majority class of y_fit is "a": right on 2 of 4, recall 1 for a, 0 for b and c
+    assert b["majority class"]["accuracy"] == pytest.approx(0.5)
+    assert b["majority class"]["uar"] == pytest.approx(1 / 3)
+    assert list(s["comparison"].index) == names
+    assert s["comparison"]["accuracy"].tolist() == pytest.approx([0.75, 0.5, 0.5, 0.5])
+
+
+def test_without_fusion_the_bundle_is_the_crnn():
+    s = _score(p_bundle=P_CRNN, fusion_weight=0.0, classic_per_speaker=False)
+    assert list(s["rows"]) == ["CRNN (attn_crnn): the bundle", "SVM on pooled features", "majority class"]
+    assert s["model_label"] == "attn_crnn"
+    assert s["metrics"]["accuracy"] == pytest.approx(0.5)
+
+
+def test_bad_shapes_are_refused():
+    with pytest.raises(DataError, match="p_crnn must have shape"):
+        _score(p_crnn=P_CRNN[:3])
+    with pytest.raises(DataError, match="one row of meta"):
+        _score(meta=META.iloc[:3])
+
+
+def test_split_summary_reads_what_notebook_03_recorded():
+    meta = pd.DataFrame({"vocal_channel": ["speech", "speech"]})
+    info, protocol = scoring.split_summary(
+        {"split": {"kind": "speaker", "seed": 3, "test_actors": [5]}, "n_files": {"train": 7}, "normalisation": "global"},
+        actors={"train": [1, 2], "val": [3], "test": [5]},
+        meta_train=meta.iloc[:1], meta_val=meta.iloc[:1], meta_test=meta,
+        defaults={"split": "random", "normalisation": "per_speaker", "balance": "none", "seed": 42},
+        synthetic=True,
+    )
+    assert info["split"] == "speaker" and info["normalisation"] == "global" and info["balance"] == "none"
+    assert info["n_train"] == 7 and info["n_train_rows"] == 1 and info["n_test"] == 2
+    assert info["test_actors"] == [5]
+    assert isinstance(protocol, str) and protocol
