@@ -143,3 +143,29 @@ def test_analyse_batches_and_records_files_it_cannot_read(tmp_path, write_wav):
     mels2, pooled2, ok2, failed2 = cc.analyse(_Settings(), m2, cache_dir=tmp_path / "cache", n_jobs=1)
     assert ok2 == ok and [p for p, _ in failed2] == [str(bad)] and str(bad) in failed2[0][1]
     assert np.allclose(pooled2, pooled) and all(np.array_equal(a, b) for a, b in zip(mels, mels2))
+
+
+def test_bundles_with_named_modes_predict_through_them():
+    modes = pytest.importorskip("ser_utils.models.modes", reason="the prediction modes of the encoder branch are not merged yet")
+
+    class _ModeBundle:
+        known_speakers = [1, 2]
+        prediction_modes = {"min_speaker_clips": 2}
+
+        def __init__(self):
+            self.calls = []
+
+        def encoder_features(self, paths):
+            return None
+
+        def mode_probabilities(self, logmels, P, E, speakers, file_modes):
+            self.calls.append((list(speakers), list(file_modes)))
+            return np.tile(np.linspace(0.05, 0.2, 8), (len(logmels), 1))
+
+    b = _ModeBundle()
+    mels = [np.zeros((4, 5))] * 3
+    cc.bundle_probabilities(b, mels, np.zeros((3, 2)), actors=None, paths=["a", "b", "c"])
+    cc.bundle_probabilities(b, mels, np.zeros((3, 2)), actors=[1001, 1001, 1002], paths=["a", "b", "c"])
+    assert b.calls[0] == ([None] * 3, ["single_clip"] * 3)
+    # 1002 has one clip: too few for its own statistics, so single clip (the bundle's rule)
+    assert b.calls[1] == ([1001, 1001, 1002], modes.file_modes([1001, 1001, 1002], known=[1, 2], min_clips=2, mode="per_speaker"))

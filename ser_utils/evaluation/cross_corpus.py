@@ -177,8 +177,14 @@ def score(y_true: Sequence[str], probs: np.ndarray, *, classes: Sequence[str], s
 # --------------------------------------------------------------------------- the bundle
 
 
-def bundle_probabilities(bundle: Any, logmels: list[np.ndarray], pooled: np.ndarray, *, actors: Sequence[int] | None) -> np.ndarray:
+def bundle_probabilities(
+    bundle: Any, logmels: list[np.ndarray], pooled: np.ndarray, *, actors: Sequence[int] | None, paths: Sequence[str] | None = None
+) -> np.ndarray:
     """The bundle's probabilities (CRNN fused with its classic part) for analysed files.
+
+    Bundles with named prediction modes (``Bundle.mode_probabilities``) predict through
+    it, each file in the mode asked for where possible (a speaker with too few clips
+    falls back to single clip, as ``ser_utils.models.modes.file_modes`` decides).
 
     Parameters
     ----------
@@ -194,6 +200,8 @@ def bundle_probabilities(bundle: Any, logmels: list[np.ndarray], pooled: np.ndar
     -------
     np.ndarray, float32, shape (n, len(bundle.labels))
     """
+    if hasattr(bundle, "mode_probabilities"):
+        return _mode_probabilities(bundle, logmels, pooled, actors=actors, paths=paths)
     from ..prep import normalise, prepare
 
     n_mels = int(bundle.settings["features"]["n_mels"])
@@ -228,8 +236,8 @@ def analyse(
     failed : list of (str, str)
         ``(path, reason)`` of each file that could not be analysed.
     """
-    from ..errors import SERError
     from .. import features
+    from ..errors import SERError
 
     settings = {**{k: v for k, v in bundle.settings["features"].items() if k in features.SETTING_KEYS}, "deltas": bundle.deltas}
     df = manifest[["path", "file_id"]].astype(str).reset_index(drop=True)
@@ -253,6 +261,21 @@ def analyse(
         pooled.append(fs.pooled[0])
         ok.append(df["path"][i])
     return mels, (np.stack(pooled).astype(np.float32) if pooled else np.zeros((0, 0), np.float32)), ok, failed
+
+
+def _mode_probabilities(bundle: Any, logmels: list[np.ndarray], pooled: np.ndarray, *, actors: Sequence[int] | None, paths: Sequence[str] | None) -> np.ndarray:
+    """Through the bundle's own prediction modes (``single_clip`` when ``actors`` is None)."""
+    from ..models import modes
+
+    speakers = [None] * len(logmels) if actors is None else [int(a) for a in actors]
+    fm = modes.file_modes(
+        speakers,
+        known=bundle.known_speakers,
+        min_clips=int(bundle.prediction_modes["min_speaker_clips"]),
+        mode="single_clip" if actors is None else "per_speaker",
+    )
+    E = bundle.encoder_features(list(paths)) if paths is not None else None
+    return np.asarray(bundle.mode_probabilities(logmels, pooled, E, speakers, fm), dtype=np.float32)
 
 
 # --------------------------------------------------------------------------- corpora
@@ -311,7 +334,7 @@ def evaluate_corpus(
     scores = {}
     for mode in MODES:
         actors = [int(a) for a in m["actor"]] if mode == "per_speaker" else None
-        P = restrict(bundle_probabilities(bundle, mels, pooled, actors=actors), bundle.labels, classes) if ok else np.zeros((0, len(classes)))
+        P = restrict(bundle_probabilities(bundle, mels, pooled, actors=actors, paths=ok), bundle.labels, classes) if ok else np.zeros((0, len(classes)))
         scores[mode] = score(list(m["emotion"]), P, classes=classes, speakers=list(m["speaker"])) if ok else {}
         preds[f"pred_{mode}"] = scores[mode].get("y_pred", [])
     return CorpusResult(name=name, classes=classes, n_files=len(m), n_speakers=int(m["speaker"].nunique()), scores=scores, failed=list(failed), predictions=preds)
