@@ -124,7 +124,9 @@ def test_evaluate_corpus_known_numbers_in_both_modes():
         cc.metrics_entry([r, r])
 
 
-def test_analyse_batches_and_records_files_it_cannot_read(tmp_path, write_wav):
+@pytest.mark.parametrize("chunk", [128, 2])
+def test_analyse_batches_and_records_files_it_cannot_read(tmp_path, write_wav, monkeypatch, chunk):
+    monkeypatch.setattr(cc, "_CHUNK", chunk)  # 2: the first chunk (two good files) in one call
     from ser_utils import config
     from ser_utils import features
 

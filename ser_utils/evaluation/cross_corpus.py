@@ -52,6 +52,9 @@ __all__ = [
     "write_entry",
 ]
 
+#: Files per feature extraction call when one file of a corpus cannot be analysed.
+_CHUNK = 128
+
 #: The prediction modes, in report order.
 MODES: tuple[str, ...] = ("single_clip", "per_speaker")
 
@@ -225,8 +228,9 @@ def analyse(
     """Log-mels and pooled vectors of a corpus with the bundle's feature settings.
 
     One parallel, cached :func:`ser_utils.features.extract` over all files (what
-    ``Bundle.analyse`` does one file at a time); when a file cannot be analysed, each
-    file is analysed on its own (cache hits are cheap) and the failures are recorded.
+    ``Bundle.analyse`` does one file at a time); when a file cannot be analysed, the
+    files are analysed in chunks, and the chunks that fail file by file (cache hits are
+    cheap), and the failures are recorded.
 
     Returns
     -------
@@ -245,21 +249,30 @@ def analyse(
     def run(part: pd.DataFrame, jobs: int, bar: bool):
         return features.extract(part, settings=settings, cache_dir=cache_dir, n_jobs=jobs, progress=bar, summary=False)
 
-    try:
-        fs = run(df, n_jobs, progress)
-        return list(fs.logmels), np.asarray(fs.pooled, np.float32), list(df["path"]), []
-    except SERError:
-        pass
     mels, pooled, ok, failed = [], [], [], []
-    for i in range(len(df)):
+
+    def keep(fs, part: pd.DataFrame) -> None:
+        mels.extend(fs.logmels)
+        pooled.extend(np.asarray(fs.pooled, np.float32))
+        ok.extend(part["path"])
+
+    try:
+        keep(run(df, n_jobs, progress), df)
+        chunks = []
+    except SERError:  # some file cannot be analysed: find it chunk by chunk, then file by file
+        chunks = [df.iloc[i : i + _CHUNK] for i in range(0, len(df), _CHUNK)]
+    for chunk in chunks:
         try:
-            fs = run(df.iloc[[i]], 1, False)
-        except SERError as exc:
-            failed.append((df["path"][i], str(exc)))
+            keep(run(chunk, n_jobs, False), chunk)
             continue
-        mels.append(fs.logmels[0])
-        pooled.append(fs.pooled[0])
-        ok.append(df["path"][i])
+        except SERError:
+            pass
+        for i in range(len(chunk)):
+            one = chunk.iloc[[i]]
+            try:
+                keep(run(one, 1, False), one)
+            except SERError as exc:
+                failed.append((str(one["path"].iloc[0]), str(exc)))
     return mels, (np.stack(pooled).astype(np.float32) if pooled else np.zeros((0, 0), np.float32)), ok, failed
 
 
