@@ -1,17 +1,21 @@
-"""ser_utils: speech emotion recognition on RAVDESS, the logic behind the notebook series.
+"""ser_utils: speech emotion recognition, the logic behind the notebook series.
 
-Importing the package is cheap: TensorFlow is imported only by the modules that build,
-train or load a model (``model``, ``train``, ``bundle``, ``predict``).
+The sub-packages are the pipeline, in order (a part imports only its own layer and the
+ones below it; ``docs/ARCHITECTURE.md`` has the contracts):
 
-Modules, lower layers first (a module imports only from the ones above it):
+- ``errors``, ``config``, ``files``: exceptions; every parameter, profile and notebook's
+  parameter list; the one atomic write and JSON encoder
+- ``data``: audio files -> a manifest (names, decoding, the scan, download, demo corpus)
+- ``features``: manifest -> log-mels, pooled vectors, encoder frames (cached, parallel)
+- ``prep``: split, augment, normalise, balance, without leakage
+- ``models``: the CRNN, the classic model, the encoder heads, the fused bundle, predict
+  (the only part that imports TensorFlow)
+- ``evaluation``: metrics, breakdowns, figures
+- ``pipeline``: the notebooks' steps; ``app``: the web app's logic
+- ``reporting``: runs the notebooks and writes the HTML reports and metrics.json
 
-- ``errors``, ``config``: exceptions; every parameter, profile and path
-- ``env``: local, Kaggle or Colab; where the data is
-- ``ravdess``, ``audio``, ``data``, ``download``, ``synth``: names, audio I/O, corpus scan, download, demo corpus
-- ``features``, ``augment``, ``split``, ``balance``, ``normalise``, ``prepare``: model inputs, without leakage
-- ``model``, ``train``, ``evaluate``, ``plots``, ``bundle``, ``predict``: the CRNN and its verdict
-- ``pipeline``: the notebooks' steps (what each loads from and saves to the artifacts folder)
-- ``report``: runs the notebooks and writes the HTML reports and metrics.json
+Importing the package is cheap: TensorFlow is imported only by ``ser_utils.models``' modules
+that build, train or load a Keras model.
 """
 
 from .config import EMOTIONS

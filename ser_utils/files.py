@@ -36,13 +36,15 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
     Returns
     -------
     path : Path
-        The file written. On any error the temp file is removed and the error re-raised;
+        The file written, with the mode a plain ``open(path, "w")`` gives (``0o666`` less the
+        umask), so reports stay readable by others. On any error the temp file is removed and the error re-raised;
         an earlier file under ``path`` is then left as it was.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=TMP_SUFFIX, dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it 0600: give it a plain file's mode
         with os.fdopen(fd, "wb") as f:
             write(f)
         os.replace(tmp, path)
@@ -53,6 +55,12 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
             pass
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 
 import numpy as np
 import pytest
@@ -314,11 +313,7 @@ def test_fingerprint_and_summary(tmp_path, write_wav):
 @pytest.mark.shared
 def test_real_corpus(shared_data):
     root = shared_data / "ravdess-22k"
-    t0 = time.perf_counter()
-    res = data.scan(root)
-    elapsed = time.perf_counter() - t0
-    print(f"\nscan of {root}: {elapsed:.2f} s, {len(res.manifest)} usable, {res.skip_counts}")
-    assert elapsed < 20
+    res = data.scan(root)  # speed is a benchmark's business (benchmarks/), not a test's
     _check_invariants(res, 2036)
     assert len(res.manifest) == 2035
     assert res.skip_counts == {"duplicate": 1}

@@ -34,3 +34,12 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatc
         files.atomic_write(p, boom)
     assert p.read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+def test_written_files_get_a_plain_files_mode(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        p = files.write_text(tmp_path / "r.html", "<p>")
+    finally:
+        os.umask(mask)
+    assert p.stat().st_mode & 0o777 == 0o644

@@ -1,4 +1,4 @@
-"""ser_utils.reporting.report on a series of small fake notebooks (papermill runs real kernels)."""
+"""ser_utils.reporting on a series of small fake notebooks (papermill runs real kernels), and its pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from ser_utils.errors import ConfigError
-from ser_utils.reporting import report
+from ser_utils.reporting import figures, render, runner, summary
 
 # Comments holding "=" as in the real notebooks (papermill's own inspection skips such lines).
 PARAMS_CELL = 'profile = "demo"  # "demo" or "full"; None = from the data\ndata_dir = None\nartifacts_dir = None  # None = artifacts/\n'
@@ -97,7 +97,7 @@ def good_series(tmp_path_factory, fake_data):
             PARAMS_CELL + "test_actors = None\nseed = None\n")
     argv = ["--data-dir", str(fake_data), "--profile", "demo", "-p", "test_actors", "[17, 18]",
             "--notebooks-dir", str(nbdir), "--artifacts-dir", str(base / "artifacts"), "--reports-dir", str(base / "reports")]
-    status = report.main(argv)
+    status = runner.main(argv)
     return {"status": status, "reports": base / "reports", "artifacts": base / "artifacts"}
 
 
@@ -106,7 +106,7 @@ def check_offline_html(path: Path) -> str:
     assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?https?:", text, re.I), path
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?https?:", text, re.I), path
     assert "Failed to display Jupyter Widget" not in text
-    assert path.stat().st_size < report.MAX_REPORT_BYTES
+    assert path.stat().st_size < render.MAX_REPORT_BYTES
     return text
 
 
@@ -116,9 +116,15 @@ def test_series_runs_and_renders(good_series, capsys):
     reports = good_series["reports"]
     for name in ("01_eda", "05_evaluation", "index", "report"):
         check_offline_html(reports / f"{name}.html")
-    eda = (reports / "01_eda.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in eda  # the plot is embedded
-    assert "HBox(children" not in eda  # widget residue removed
+    check_offline_html(reports / "01_eda.full.html")
+    eda = (reports / "01_eda.full.html").read_text(encoding="utf-8")
+    reader = (reports / "01_eda.html").read_text(encoding="utf-8")
+    # the reader version hides the code and keeps the outputs; the full version keeps both
+    assert 'class="jp-CodeMirrorEditor' in eda and 'class="jp-CodeMirrorEditor' not in reader and "files: 2 profile: demo" in reader
+    assert 'href="01_eda.full.html"' in reader and 'href="01_eda.html"' in eda
+    for text in (eda, reader):
+        assert "data:image/png;base64," in text  # the plot is embedded
+        assert "HBox(children" not in text  # widget residue removed
     injected = eda[eda.index("celltag_injected-parameters"):][:4000]  # the parameters used are shown
     assert "test_actors" in injected and ">17<" in injected and ">18<" in injected
     executed = (good_series["artifacts"] / "executed" / "01_eda.ipynb").read_text()
@@ -134,12 +140,16 @@ def test_index_links_and_summary(good_series):
     reports = good_series["reports"]
     text = check_offline_html(reports / "index.html")
     hrefs = re.findall(r'href="([^"#][^"]*)"', text)
-    assert {"01_eda.html", "05_evaluation.html", "report.html", "metrics.json"} <= set(hrefs)
+    assert {"01_eda.html", "05_evaluation.html", "01_eda.full.html", "report.html", "metrics.json"} <= set(hrefs)
+    assert text.index('href="01_eda.html"') < text.index('href="01_eda.full.html"')  # the reader version first
     for href in hrefs:
         assert (reports / href).is_file(), href
     assert "feedc0ffee" in text and "0.625" in text and "UAR" in text and "held out. Test files" in text
-    assert "test_actors" in text and "[17, 18]" in text
+    assert "62.5 %" in text and "60.0 %" in text  # accuracy and UAR as large numbers
+    assert "test_actors" in text and "[17, 18]" in text and "<details>" in text
     assert "<script" not in text
+    # the figures drawn from notebook 05's metrics: recall per emotion and the comparison (no predictions.csv)
+    assert text.count("<img src=\"data:image/png;base64,") == 2
 
 
 @pytest.mark.slow
@@ -155,6 +165,7 @@ def test_single_file_report_has_toc_and_all_headings(good_series):
     assert "not a heading</a>" not in text  # code fences are not headings
     assert "0.625" in text  # summary on top
     assert '<h1 id="top">' in text and "&lt;h2" not in text  # the summary's HTML is not escaped
+    assert 'class="jp-CodeMirrorEditor' not in text  # the reader version of every notebook
 
 
 @pytest.mark.slow
@@ -180,7 +191,7 @@ def test_failing_notebook_stops_and_is_reported(tmp_path, fake_data, capsys):
     nbdir.mkdir()
     make_nb(nbdir / "01_boom.ipynb", [md("# Boom"), code("x = 1\nraise ValueError('deliberate failure 42')")])
     make_nb(nbdir / "02_after.ipynb", [md("# After"), code("print('never')")])
-    status = report.main(["--data-dir", str(fake_data), "--notebooks-dir", str(nbdir),
+    status = runner.main(["--data-dir", str(fake_data), "--notebooks-dir", str(nbdir),
                           "--artifacts-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "r")])
     err = capsys.readouterr().err
     assert status == 1
@@ -210,20 +221,36 @@ def _run_nothing(*a, **k):
     raise AssertionError("no notebook may run")
 
 
+@pytest.mark.slow
+def test_render_only_rewrites_the_reports_without_running(good_series, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "run_notebooks", _run_nothing)
+    reports, artifacts = good_series["reports"], good_series["artifacts"]
+    (reports / "index.html").unlink()
+    (reports / "01_eda.full.html").unlink()
+    argv = ["--render-only", "--artifacts-dir", str(artifacts), "--reports-dir", str(reports)]
+    assert runner.main(argv) == 0
+    assert (reports / "01_eda.full.html").is_file()
+    assert "01_eda.html" in check_offline_html(reports / "index.html")
+    assert runner.main([*argv, "-p", "seed", "3"]) == 2
+    assert "takes no -p" in capsys.readouterr().err
+    assert runner.main(["--render-only", "--artifacts-dir", str(reports / "nowhere")]) == 2
+    assert "run without --render-only first" in capsys.readouterr().err
+
+
 def test_unknown_parameter_fails_before_running(tiny_series, fake_data, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(report, "run_notebooks", _run_nothing)
+    monkeypatch.setattr(runner, "run_notebooks", _run_nothing)
     base = ["--data-dir", str(fake_data), "--notebooks-dir", str(tiny_series), "--reports-dir", str(tmp_path / "r")]
-    assert report.main([*base, "-p", "unknown_param", "1"]) == 2
+    assert runner.main([*base, "-p", "unknown_param", "1"]) == 2
     assert "unknown parameter 'unknown_param'" in capsys.readouterr().err
-    assert report.main([*base, "-p", "test_actor", "[17]"]) == 2
+    assert runner.main([*base, "-p", "test_actor", "[17]"]) == 2
     assert "did you mean 'test_actors'" in capsys.readouterr().err
-    assert report.main([*base, "-p", "n_mels", "32"]) == 2  # valid, but no notebook declares it
+    assert runner.main([*base, "-p", "n_mels", "32"]) == 2  # valid, but no notebook declares it
     assert "declared by none" in capsys.readouterr().err
-    assert report.main([*base, "--profile", "demo", "-p", "test_actors", "[30]"]) == 2  # invalid value
+    assert runner.main([*base, "--profile", "demo", "-p", "test_actors", "[30]"]) == 2  # invalid value
     assert "test_actors" in capsys.readouterr().err
-    assert report.main([*base, "-p", "profile", "full"]) == 2
+    assert runner.main([*base, "-p", "profile", "full"]) == 2
     assert "--profile" in capsys.readouterr().err
-    assert report.main(["--data-dir", str(tmp_path / "nope"), "--notebooks-dir", str(tiny_series)]) == 2
+    assert runner.main(["--data-dir", str(tmp_path / "nope"), "--notebooks-dir", str(tiny_series)]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
 
@@ -232,29 +259,29 @@ def test_declared_parameters_reads_the_cell_with_ast(tmp_path):
     nb = make_nb(tmp_path / "01_x.ipynb", [md("# X"), code("y = 2")],
                  "%matplotlib inline\nprofile = None  # a; None = auto\nseed: int = None\n"
                  "conv_filters = [\n    16,  # = first\n    32,\n]\n")
-    assert report.declared_parameters(nb) == {"profile", "seed", "conv_filters"}
+    assert runner.declared_parameters(nb) == {"profile", "seed", "conv_filters"}
     plain = nbformat.v4.new_notebook()
     plain.cells = [code("a = 1")]
     nbformat.write(plain, tmp_path / "02_y.ipynb")
-    assert report.declared_parameters(tmp_path / "02_y.ipynb") == set()
+    assert runner.declared_parameters(tmp_path / "02_y.ipynb") == set()
 
 
 def test_help_exits_zero(capsys):
-    assert report.main(["--help"]) == 0
+    assert runner.main(["--help"]) == 0
     assert "--data-dir" in capsys.readouterr().out
 
 
 def test_parse_overrides_values():
-    assert report.parse_overrides([["test_actors", "[17, 18]"], ["epochs", "3"], ["fmax", "none"]]) == {
+    assert runner.parse_overrides([["test_actors", "[17, 18]"], ["epochs", "3"], ["fmax", "none"]]) == {
         "test_actors": [17, 18], "epochs": 3, "fmax": None}
 
 
 def test_clean_stream_text():
     bar = "\r  0%|          | 0/3\r 33%|###       | 1/3\r100%|##########| 3/3\n"
-    assert report.clean_stream_text("start\n" + bar + "done\n") == "start\n100%|##########| 3/3\ndone\n"
-    assert report.clean_stream_text("abc\b\bXY\n") == "aXY\n"
-    assert report.clean_stream_text("left\r") == "left"
-    assert report.clean_stream_text("plain\ntext") == "plain\ntext"
+    assert render.clean_stream_text("start\n" + bar + "done\n") == "start\n100%|##########| 3/3\ndone\n"
+    assert render.clean_stream_text("abc\b\bXY\n") == "aXY\n"
+    assert render.clean_stream_text("left\r") == "left"
+    assert render.clean_stream_text("plain\ntext") == "plain\ntext"
 
 
 def test_sanitize_notebook_strips_widgets_and_merges_streams():
@@ -275,12 +302,12 @@ def test_sanitize_notebook_strips_widgets_and_merges_streams():
     cell2 = nbformat.v4.new_code_cell("import tensorflow")
     cell2.outputs = [nbformat.v4.new_output("stream", name="stderr", text=tf_log)]
     nb.cells.append(cell2)
-    out = report.sanitize_notebook(nb)
+    out = render.sanitize_notebook(nb)
     assert "widgets" not in out.metadata and "widgets" in nb.metadata  # a copy
     outs = out.cells[0].outputs
     assert len(outs) == 2 and outs[0].text == "100%|##########|\n"
     assert out.cells[1].outputs[0].text == "real warning kept\n"
-    assert report.sanitize_notebook(nb, drop_native_logs=False).cells[1].outputs[0].text == tf_log
+    assert render.sanitize_notebook(nb, drop_native_logs=False).cells[1].outputs[0].text == tf_log
     assert outs[1].data == {"text/html": "<b>kept</b>"}
 
 
@@ -289,13 +316,15 @@ def test_render_html_is_offline(tmp_path):
     nb.cells = [md("# Title\n\nSome $x^2$ text"), code("print(1)")]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     nbformat.write(nb, tmp_path / "n.ipynb")
-    path = report.render_html(tmp_path / "n.ipynb", tmp_path / "out" / "n.html")
+    path = render.render_html(tmp_path / "n.ipynb", tmp_path / "out" / "n.html")
     text = check_offline_html(path)
-    assert "<script" not in text and "Title" in text
+    assert "<script" not in text and "Title" in text and 'class="jp-CodeMirrorEditor' in text
+    reader = check_offline_html(render.render_html(tmp_path / "n.ipynb", tmp_path / "out" / "r.html", code=False))
+    assert 'class="jp-CodeMirrorEditor' not in reader and "Title" in reader and "ser-reader" in reader and "<pre>1" in reader
 
 
 def test_run_info_keys():
-    info = report.run_info()
+    info = runner.run_info()
     assert set(info) >= {"git_commit", "git_dirty", "date", "machine", "versions"}
     assert info["machine"]["cpu_count"] >= 1 and info["versions"]["numpy"]
     assert re.fullmatch(r"[0-9a-f]{4,40}|unknown", info["git_commit"])
@@ -303,23 +332,103 @@ def test_run_info_keys():
 
 def test_check_declared_names_the_notebooks_that_take_a_parameter():
     declared = {"01_eda": {"profile", "artifacts_dir", "data_dir", "n_mels"}}
-    report.check_declared({"n_mels": 32}, declared)  # declared: fine
+    runner.check_declared({"n_mels": 32}, declared)  # declared: fine
     with pytest.raises(ConfigError, match=r"'seed' are declared by none of the notebooks \(01_eda\).*"
                        r"'seed' is taken by 03_oversampling, 04_crnn_training"):
-        report.check_declared({"seed": 1, "n_mels": 32}, declared)
+        runner.check_declared({"seed": 1, "n_mels": 32}, declared)
 
 
 def test_the_projects_notebooks_must_match_the_registry(tmp_path):
     from ser_utils import config
 
     nbdir = Path(__file__).resolve().parents[1] / "notebooks"
-    declared = {nb.stem: report.declared_parameters(nb) for nb in report.find_notebooks(nbdir)}
-    report._check_registered(nbdir, declared)  # the project as committed passes
+    declared = {nb.stem: runner.declared_parameters(nb) for nb in runner.find_notebooks(nbdir)}
+    runner._check_registered(nbdir, declared)  # the project as committed passes
     declared["05_evaluation"] = declared["05_evaluation"] | {"seed"}
     with pytest.raises(ConfigError, match=r"05_evaluation\.ipynb: its parameters cell differs .* also assigns seed"):
-        report._check_registered(nbdir, declared)
+        runner._check_registered(nbdir, declared)
     for nb in config.NOTEBOOK_PARAMS:
         make_nb(tmp_path / f"{nb}.ipynb", [md("# x")])
     make_nb(tmp_path / "07_unregistered.ipynb", [md("# x")])
     with pytest.raises(ConfigError, match="07_unregistered.ipynb not registered"):
-        report._check_registered(tmp_path, {})
+        runner._check_registered(tmp_path, {})
+
+
+# --- the front page, from the templates (no kernel) ------------------------------------------------
+
+
+def _fake_runs(tmp_path: Path, *, error: str | None = None) -> list:
+    runs = []
+    for name in ("01_eda", "05_evaluation"):
+        (tmp_path / f"{name}.html").write_text("<p>reader</p>")
+        (tmp_path / f"{name}.full.html").write_text("<p>full</p>")
+        runs.append(runner.NotebookRun(name=name, source=tmp_path / f"{name}.ipynb", executed=tmp_path / f"{name}.ipynb",
+                                       status="ok", seconds=2.5, html=tmp_path / f"{name}.html",
+                                       full_html=tmp_path / f"{name}.full.html", title=f"Title of {name}"))
+    if error:
+        runs[-1].status, runs[-1].error = "failed", error
+    return runs
+
+
+def _fake_metrics(**extra) -> dict:
+    from ser_utils.config import EMOTIONS
+
+    per_class = {e: {"precision": 0.5, "recall": 0.25 + 0.05 * i, "f1": 0.5, "support": 10} for i, e in enumerate(EMOTIONS)}
+    m = {"accuracy": 0.41, "uar": 0.4, "macro_f1": 0.39, "per_class": per_class, "split": "speaker",
+         "train_actors": [1, 2], "val_actors": [3], "test_actors": [4], "n_train": 40, "n_test": 80,
+         "model": "crnn + svm", "fusion_weight": 0.4, "protocol": "**Speaker-independent** split",
+         "baselines": {"CRNN (crnn) alone": {"accuracy": 0.3, "uar": 0.3, "macro_f1": 0.3},
+                       "majority class": {"accuracy": 0.125, "uar": 0.125, "macro_f1": 0.03}}}
+    m.update(extra)
+    return m
+
+
+def _index(tmp_path: Path, metrics: dict | None, *, runs=None, predictions=None) -> str:
+    from ser_utils import config
+
+    cfg = dict(config.resolve("demo"), data_dir=str(tmp_path))
+    figs = figures.front_page_figures(metrics, predictions=predictions)
+    path = summary.write_index(tmp_path, runs=runs or _fake_runs(tmp_path), cfg=cfg, data={"roots": [str(tmp_path)], "synthetic": False},
+                               metrics=metrics, info=runner.run_info(), overrides={"seed": 3}, figures=figs)
+    return check_offline_html(path)
+
+
+def test_front_page_shows_both_prediction_modes_and_the_other_corpora(tmp_path):
+    import pandas as pd
+
+    modes = {"per_speaker": {"accuracy": 0.61, "uar": 0.6, "macro_f1": 0.59, "n": 80, "description": "all clips of a speaker"},
+             "single_clip": {"accuracy": 0.52, "uar": 0.5, "macro_f1": 0.49, "n": 80, "description": "each clip alone"}}
+    cross = {"crema-d": {"n_files": 30, "classes": ["sad", "angry"], "chance_uar": 0.5, "n_speakers": 3,
+                         "single_clip": {"uar": 0.55, "accuracy": 0.5}, "per_speaker": {"uar": 0.6, "accuracy": 0.6}}}
+    preds = pd.DataFrame({"true": ["sad", "sad", "angry", "calm"], "predicted": ["sad", "angry", "angry", "calm"]})
+    text = _index(tmp_path, _fake_metrics(prediction_modes=modes, cross_corpus=cross), predictions=preds)
+    for number in ("60.0 %", "50.0 %", "61.0 %", "52.0 %"):
+        assert number in text
+    assert "Per speaker" in text and "Single clip" in text and "all clips of a speaker" in text
+    assert "one prediction mode" not in text and "No other corpus" not in text
+    assert text.count('<img src="data:image/png;base64,') == 4  # confusion, recall, comparison, other corpora
+    assert "by actors 04, whom the model never heard" in text  # the protocol in one sentence
+    assert text.index('href="01_eda.html"') < text.index('href="01_eda.full.html"')
+    assert "<b>Speaker-independent</b> split." in text  # the protocol's markdown, rendered
+    params = text[text.index('id="summary-parameters"'):]
+    assert "<details>" in text[:text.index('id="summary-parameters"')] and 'class="ser-override"' in params
+
+
+def test_front_page_says_when_a_mode_or_the_other_corpora_are_absent(tmp_path):
+    text = _index(tmp_path, _fake_metrics())
+    assert "40.0 %" in text and "one prediction mode" in text and "No other corpus" in text
+    assert text.count('<img src="data:image/png;base64,') == 2  # no predictions: no confusion matrix
+
+
+def test_front_page_escapes_what_the_run_wrote(tmp_path):
+    runs = _fake_runs(tmp_path, error="ValueError: <script>alert(1)</script>")
+    text = _index(tmp_path, _fake_metrics(model="<b>bold</b>", baselines={"<i>x</i>": {"accuracy": 0.1, "uar": 0.1,
+                                                                                         "macro_f1": 0.1}}), runs=runs)
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<b>bold</b>" not in text and "&lt;b&gt;bold&lt;/b&gt;" in text
+    assert "<i>x</i>" not in text and "05_evaluation failed" in text
+
+
+def test_front_page_without_metrics(tmp_path):
+    text = _index(tmp_path, None)
+    assert "No scores" in text and "<img" not in text and "Title of 01_eda" in text

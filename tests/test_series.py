@@ -31,7 +31,7 @@ TINY = [
 
 def _report(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ser_utils.reporting.report", *args],
+        [sys.executable, "-m", "ser_utils.reporting", *args],
         cwd=tmp,  # the runner must not depend on the current folder
         capture_output=True,
         text=True,
@@ -66,7 +66,7 @@ def test_series_exits_zero_and_names_every_notebook(series):
 def test_every_report_is_offline_and_small(series):
     _, tmp = series
     reports = tmp / "reports"
-    for name in [*NOTEBOOKS, "index", "report"]:
+    for name in [*NOTEBOOKS, *(f"{n}.full" for n in NOTEBOOKS), "index", "report"]:
         html = (reports / f"{name}.html").read_text()
         assert not re.search(r"<script[^>]+src=[\"']https?:", html), name
         assert not re.search(r"<link[^>]+href=[\"']https?:", html), name
@@ -107,9 +107,20 @@ def test_index_links_resolve(series):
     reports = tmp / "reports"
     html = (reports / "index.html").read_text()
     links = re.findall(r'href="([^"#:]+\.html)"', html)
-    assert {f"{n}.html" for n in NOTEBOOKS} <= set(links)
+    assert {f"{n}.html" for n in NOTEBOOKS} | {f"{n}.full.html" for n in NOTEBOOKS} <= set(links)
     for link in links:
         assert (reports / link).is_file(), link
+
+
+def test_reports_read_well_in_a_browser(series, browser, tmp_path):
+    """The front page and every report at desktop and phone widths: no sideways scroll, every figure shown."""
+    from test_report_browser import check_pages
+
+    _, tmp = series
+    pages = ["index.html", "report.html", *(f"{n}.html" for n in NOTEBOOKS), *(f"{n}.full.html" for n in NOTEBOOKS)]
+    shown = check_pages(browser, tmp / "reports", pages, tmp_path / "screenshots")
+    assert shown["index.html"][400] >= 3  # confusion matrix, recall per emotion, the models compared
+    assert all(shown[f"{n}.html"][400] > 0 for n in NOTEBOOKS)  # every notebook has figures
 
 
 def test_metrics_json_has_the_required_keys_and_honest_values(series):

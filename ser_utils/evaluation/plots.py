@@ -7,12 +7,15 @@ shows a figure exactly once: as a cell's last expression or with ``display(fig)`
 when the first figure is made, even if ``pyplot`` was never imported). Save one with
 ``fig.savefig(path)``. Sizes and resolution are moderate so that the PNGs embedded in
 the HTML reports stay small (under about 150 KB each, measured on real RAVDESS speech).
-Class names, not indices, label every axis.
+Class names, not indices, label every axis, and one colour stands for one emotion in
+every figure (:data:`EMOTION_COLORS`). Long labels are wrapped or put on a horizontal
+axis so that no two overlap.
 """
 
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +27,7 @@ from ..errors import DataError
 
 __all__ = [
     "DPI",
+    "EMOTION_COLORS",
     "class_counts",
     "duration_hist",
     "waveform",
@@ -36,6 +40,10 @@ __all__ = [
     "confusion_matrix",
     "breakdown_bars",
     "comparison_bars",
+    "group_bars",
+    "recall_bars",
+    "confusion_heatmap",
+    "cross_corpus_bars",
     "probabilities",
 ]
 
@@ -43,6 +51,20 @@ __all__ = [
 DPI: int = 90
 #: Resolution of the figures that hold many spectrogram images (they dominate PNG size).
 _IMAGE_DPI: int = 72
+
+#: One colour per emotion (:data:`ser_utils.config.EMOTIONS`), used by every figure that
+#: tells emotions apart by colour: grey for neutral, blue for sad, red for angry...
+EMOTION_COLORS: dict[str, str] = {
+    "neutral": "#8c8c8c",
+    "calm": "#17becf",
+    "happy": "#e6ab02",
+    "sad": "#1f77b4",
+    "angry": "#d62728",
+    "fearful": "#9467bd",
+    "disgust": "#2ca02c",
+    "surprised": "#ff7f0e",
+}
+assert tuple(EMOTION_COLORS) == EMOTIONS, "EMOTION_COLORS must follow config.EMOTIONS"
 
 _PART_COLORS = {"train": "#4C72B0", "val": "#DD8452", "test": "#55A868"}
 _CHANCE = 1.0 / len(EMOTIONS)
@@ -92,11 +114,15 @@ def _specshow():
     return librosa.display
 
 
-def _emotion_colors() -> dict[str, Any]:
-    import matplotlib
+def _emotion_color(name: Any, default: str = "#4C72B0") -> str:
+    """The colour of an emotion, also for a label that starts with one (``"sad (03-01-04-...)"``)."""
+    words = str(name).split()
+    return EMOTION_COLORS.get(str(name), EMOTION_COLORS.get(words[0] if words else "", default))
 
-    cmap = matplotlib.colormaps["tab10"]
-    return {e: cmap(i) for i, e in enumerate(EMOTIONS)}
+
+def _wrap(label: Any, width: int = 22) -> str:
+    """A label broken into lines of at most ``width`` characters (long words kept whole)."""
+    return "\n".join(textwrap.wrap(str(label), width=width, break_long_words=False)) or str(label)
 
 
 def _check_frame(df: Any, name: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -211,15 +237,20 @@ def class_counts(manifest: pd.DataFrame, *, by: str = "emotion", hue: str | None
     fig = _figure(width, 3.8)
     ax = fig.add_subplot()
     kw: dict[str, Any] = {}
-    if hue:
+    if hue == "emotion":
+        hue_order = _order(df[hue])
+        kw.update(hue=hue, hue_order=hue_order, palette=[_emotion_color(e) for e in hue_order])
+    elif hue:
         kw.update(hue=hue, hue_order=_order(df[hue]), palette="Set2")
     elif by == "emotion":
-        colors = _emotion_colors()
-        kw.update(hue=by, hue_order=order, palette=[colors[e] for e in order], legend=False)
+        kw.update(hue=by, hue_order=order, palette=[_emotion_color(e) for e in order], legend=False)
     else:
         kw.update(color="#4C72B0")
-    _sns().countplot(data=df, x=by, order=order, ax=ax, **kw)
+    _sns().countplot(data=df, x=by, order=order, ax=ax, saturation=1.0, **kw)
     _label_bars(ax)
+    ax.margins(y=0.1)
+    if hue and ax.get_legend() is not None:  # beside the bars, never over them
+        _sns().move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, title=hue.replace("_", " "))
     ax.set_xlabel(by.replace("_", " "))
     ax.set_ylabel("files")
     if by == "actor":
@@ -355,12 +386,12 @@ def emotion_gallery(
     fig = _figure(7.6, 1.0 * n + 0.7, dpi=_IMAGE_DPI)
     axes = fig.subplots(n, 2, squeeze=False, sharex=True, gridspec_kw={"width_ratios": [1, 1.3]})
     t_max = max(max(y.size / sr, S.shape[1] * hop_length / sr) for _, y, S in checked)
-    colors = _emotion_colors()
     for row, (name, y, S) in enumerate(checked):
         ax_w, ax_s = axes[row]
-        _draw_wave(ax_w, y, int(sr), color=colors.get(name, "#4C72B0"))
+        _draw_wave(ax_w, y, int(sr), color=_emotion_color(name))
         _draw_spec(ax_s, S, int(sr), int(hop_length), fmax, levels=16)
-        ax_w.set_ylabel(name, fontsize=10, fontweight="bold")
+        # horizontal, beside the row: a long label ("surprised (03-01-08-...)") never runs into the next row
+        ax_w.set_ylabel(name.replace(" (", "\n("), fontsize=8, fontweight="bold", rotation=0, ha="right", va="center")
         ax_w.set_yticks([])
         ax_s.set_ylabel("")
         ax_s.tick_params(labelsize=7)
@@ -425,7 +456,7 @@ def feature_examples(X: Any, lengths: Any, titles: Sequence[str], *, channel: in
                   interpolation="antialiased", interpolation_stage="data")
         if 0 < lens[k] < n_frames:
             ax.axvline(float(lens[k]) - 0.5, color="cyan", linestyle="--", linewidth=1)
-        ax.set_title(f"{titles[k]} ({int(lens[k])}/{n_frames} frames)", fontsize=9)
+        ax.set_title(_wrap(f"{titles[k]} ({int(lens[k])}/{n_frames} frames)", 30), fontsize=8)
         ax.set_xlabel("frame", fontsize=8)
         ax.set_ylabel("mel band", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -477,13 +508,20 @@ def class_distribution(before: Any, after: Any, *, labels: tuple[str, str] = ("b
     fig = _figure(8.0, 3.8)
     ax = fig.add_subplot()
     x = np.arange(len(order))
-    ax.bar(x - 0.2, b.to_numpy(), width=0.4, label=f"{labels[0]} ({int(b.sum())} files)", color="#8DA0CB")
-    ax.bar(x + 0.2, a.to_numpy(), width=0.4, label=f"{labels[1]} ({int(a.sum())} files)", color="#FC8D62")
+    colors = [_emotion_color(e) for e in order]
+    # each emotion keeps its colour: light and hatched before, solid after
+    ax.bar(x - 0.2, b.to_numpy(), width=0.4, color=colors, alpha=0.45, hatch="//", edgecolor="white", linewidth=0)
+    ax.bar(x + 0.2, a.to_numpy(), width=0.4, color=colors)
     _label_bars(ax)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[
+        Patch(facecolor="#8c8c8c", alpha=0.45, hatch="//", edgecolor="white", label=f"{labels[0]} ({int(b.sum())} files)"),
+        Patch(facecolor="#8c8c8c", label=f"{labels[1]} ({int(a.sum())} files)"),
+    ], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xticks(x, order, rotation=30)
     ax.set_ylabel("training files")
     ax.set_xlabel("emotion")
-    ax.legend()
     ax.margins(y=0.12)
     ax.set_title(title or f"Training classes {labels[0]} and {labels[1]} augmentation and balancing")
     return fig
@@ -591,6 +629,39 @@ def history(history: Mapping[str, Sequence[float]] | pd.DataFrame, *, best_epoch
 
 # --- evaluation ------------------------------------------------------------------------
 
+#: Colours of the three scores (not emotions: blues, so they never read as one).
+_SCORE_COLORS = {"accuracy": "#1b3a5c", "uar": "#4f7cac", "macro_f1": "#a3c4e0"}
+_SCORE_LABELS = {"accuracy": "accuracy", "uar": "UAR", "macro_f1": "macro F1"}
+#: Colours of the two prediction modes.
+_MODE_COLORS = {"per_speaker": "#1b3a5c", "single_clip": "#7fa7d0"}
+_MODE_LABELS = {"per_speaker": "per speaker", "single_clip": "single clip"}
+
+
+def _normalised(cm: pd.DataFrame) -> pd.DataFrame:
+    totals = cm.sum(axis=1).replace(0, np.nan)
+    return cm.div(totals, axis=0).fillna(0.0)
+
+
+def _check_square(cm: Any, name: str) -> pd.DataFrame:
+    if not isinstance(cm, pd.DataFrame) or cm.empty or cm.shape[0] != cm.shape[1]:
+        raise DataError(f"{name} must be a square DataFrame (true class x predicted class)")
+    return cm
+
+
+def _heatmap(ax, cm: pd.DataFrame, *, fmt: str, vmax: float | None, title: str, fontsize: float | str = "small") -> None:
+    _sns().heatmap(
+        cm, annot=True, fmt=fmt, cmap="Blues", cbar=False, square=True, ax=ax, vmin=0.0 if vmax else None, vmax=vmax,
+        linewidths=0.5, linecolor="white", annot_kws={"fontsize": fontsize},
+    )
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.tick_params(axis="y", labelrotation=0)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+        label.set_rotation_mode("anchor")
+
 
 def confusion_matrix(cm_counts: pd.DataFrame, cm_norm: pd.DataFrame | None = None, *, title: str | None = None):
     """Two heatmaps side by side: counts, and rows normalised to 1 (per-class recall).
@@ -607,34 +678,136 @@ def confusion_matrix(cm_counts: pd.DataFrame, cm_norm: pd.DataFrame | None = Non
     matplotlib.figure.Figure
         Two axes.
     """
-    if not isinstance(cm_counts, pd.DataFrame) or cm_counts.shape[0] != cm_counts.shape[1] or cm_counts.empty:
-        raise DataError("cm_counts must be a square DataFrame (true class x predicted class)")
+    _check_square(cm_counts, "cm_counts")
     if cm_norm is None:
-        totals = cm_counts.sum(axis=1).replace(0, np.nan)
-        cm_norm = cm_counts.div(totals, axis=0).fillna(0.0)
+        cm_norm = _normalised(cm_counts)
     if not isinstance(cm_norm, pd.DataFrame) or cm_norm.shape != cm_counts.shape:
         raise DataError(f"cm_norm must be a DataFrame of the same shape as cm_counts {cm_counts.shape}")
-    sns = _sns()
     k = cm_counts.shape[0]
     fig = _figure(6.0 * 2 + 0.5, 0.55 * k + 2.3)
     axes = fig.subplots(1, 2)
     n = int(np.asarray(cm_counts).sum())
-    specs = [
-        (cm_counts.astype(int), "d", "Blues", f"Counts (n = {n})", None),
-        (cm_norm.astype(float), ".2f", "Blues", "Normalised by true class (diagonal = recall)", (0.0, 1.0)),
-    ]
-    for ax, (cm, fmt, cmap, sub, lim) in zip(axes, specs):
-        vmin, vmax = lim if lim else (None, None)
-        sns.heatmap(
-            cm, annot=True, fmt=fmt, cmap=cmap, cbar=False, square=True, ax=ax, vmin=vmin, vmax=vmax,
-            linewidths=0.5, linecolor="white", annot_kws={"fontsize": 8},
-        )
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(sub)
-        ax.tick_params(axis="x", labelrotation=45)
-        ax.tick_params(axis="y", labelrotation=0)
+    _heatmap(axes[0], cm_counts.astype(int), fmt="d", vmax=None, title=f"Counts (n = {n})")
+    _heatmap(axes[1], cm_norm.astype(float), fmt=".2f", vmax=1.0, title="Normalised by true class (diagonal = recall)")
     fig.suptitle(title or "Confusion matrix on the test part")
+    return fig
+
+
+def confusion_heatmap(cm: pd.DataFrame, *, title: str | None = None):
+    """One heatmap of the confusion matrix with each row normalised (diagonal = recall).
+
+    Parameters
+    ----------
+    cm : pandas.DataFrame, shape (n_classes, n_classes)
+        Rows true class, columns predicted class: counts (normalised here) or an already
+        normalised matrix (rows summing to 1 or 0).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; cells read in percent of the true class.
+    """
+    _check_square(cm, "cm")
+    values = cm.to_numpy(dtype=float)
+    n = None if np.allclose(values.sum(axis=1)[values.sum(axis=1) > 0], 1.0) else int(values.sum())
+    norm = _normalised(cm.astype(float)) * 100
+    k = cm.shape[0]
+    fig = _figure(0.5 * k + 2.2, 0.45 * k + 1.9)
+    ax = fig.add_subplot()
+    _heatmap(ax, norm, fmt=".0f", vmax=100.0, title="% of each true emotion", fontsize="small")
+    fig.suptitle(title or "Confusion matrix" + (f" (n = {n})" if n else ""))
+    return fig
+
+
+def _per_class_recall(per_class: Mapping[str, Any]) -> tuple[list[str], np.ndarray, list[int | None]]:
+    if not isinstance(per_class, Mapping) or not per_class:
+        raise DataError("per_class must be a non-empty dict of emotion -> recall (or -> {'recall', 'support'})")
+    names, recall, support = [], [], []
+    for name, v in per_class.items():
+        r = v.get("recall") if isinstance(v, Mapping) else v
+        if isinstance(r, bool) or not isinstance(r, (int, float, np.number)) or not 0 <= float(r) <= 1:
+            raise DataError(f"per_class[{name!r}]: the recall must be a number in [0, 1], got {r!r}")
+        names.append(str(name))
+        recall.append(float(r))
+        support.append(int(v["support"]) if isinstance(v, Mapping) and v.get("support") is not None else None)
+    return names, np.asarray(recall), support
+
+
+def recall_bars(per_class: Mapping[str, Any], *, title: str | None = None):
+    """Horizontal bars of the recall of each emotion, in its own colour, chance marked.
+
+    Parameters
+    ----------
+    per_class : dict
+        Emotion -> recall in [0, 1], or emotion -> ``{"recall": float, "support": int, ...}``
+        (``metrics.json``'s ``per_class``). A class with support 0 is marked "absent".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; emotions top to bottom in label order.
+    """
+    names, recall, support = _per_class_recall(per_class)
+    order = _order(names) if set(names) <= set(EMOTIONS) else names
+    idx = [names.index(n) for n in order]
+    fig = _figure(5.6, 0.36 * len(order) + 1.3)
+    ax = fig.add_subplot()
+    y = np.arange(len(order))[::-1]
+    bars = ax.barh(y, recall[idx], color=[_emotion_color(n) for n in order], height=0.7)
+    texts = []
+    for i in idx:
+        absent = support[i] == 0
+        texts.append("absent" if absent else f"{recall[i]:.2f}" + (f" (n={support[i]})" if support[i] else ""))
+    ax.bar_label(bars, labels=texts, fontsize="small", padding=3)
+    ax.axvline(1.0 / len(order), color="k", linestyle=":", linewidth=0.9)
+    ax.set_yticks(y, order)
+    ax.set_xlim(0, 1.3)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_xlabel(f"recall (dotted: chance, 1/{len(order)})")
+    present = [recall[i] for i in range(len(names)) if support[i] != 0]
+    ax.set_title(title or f"Recall per emotion (mean = UAR = {np.mean(present):.2f})")
+    return fig
+
+
+def _group_panel(ax, table: pd.DataFrame, key: str) -> None:
+    x = np.arange(len(table))
+    names = [f"{int(g):02d}" if key == "actor" else str(g) for g in table.index]
+    ticks = [f"{g}\nn={int(n)}" for g, n in zip(names, table["n"])]
+    for off, col in ((-0.2, "accuracy"), (0.2, "uar")):
+        bars = ax.bar(x + off, table[col].to_numpy(dtype=float), width=0.4, label=_SCORE_LABELS[col], color=_SCORE_COLORS[col])
+        if len(table) <= 8:
+            ax.bar_label(bars, fmt="{:.2f}", fontsize="x-small", padding=1)
+    ax.axhline(_CHANCE, color="k", linestyle=":", linewidth=0.8, label="chance (1/8)")
+    ax.set_xticks(x, ticks, fontsize="small" if len(table) <= 12 else 7)
+    ax.set_xlim(-0.6, len(table) - 0.4)
+    ax.set_ylim(0, 1.1)
+    ax.set_title(f"By {key.replace('_', ' ')}")
+
+
+def group_bars(table: pd.DataFrame, *, by: str, title: str | None = None):
+    """Accuracy and UAR per group of one breakdown (speech/song, intensity, gender, actor).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One table of :func:`ser_utils.evaluation.metrics.breakdowns`: indexed by group, with
+        ``n``, ``accuracy``, ``uar``.
+    by : str
+        The grouping (``"actor"`` writes the groups as two-digit actor numbers).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes, as wide as the number of groups needs.
+    """
+    t = _check_frame(table, "table", ["n", "accuracy", "uar"])
+    fig = _figure(min(11.0, max(4.2, 0.5 * len(t) + 2.2)), 3.2)
+    ax = fig.add_subplot()
+    _group_panel(ax, t, str(by))
+    ax.set_ylabel("score")
+    ax.legend(fontsize="x-small", ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False)
+    if title:
+        ax.set_title(title)
     return fig
 
 
@@ -661,40 +834,31 @@ def breakdown_bars(breakdowns: Mapping[str, pd.DataFrame], *, title: str | None 
     nrows = (1 if small else 0) + (1 if wide else 0)
     fig = _figure(11.0, 3.3 * nrows + 0.4)
     grid = fig.add_gridspec(nrows, max(1, len(small)))
-    panels = []
-    for j, key in enumerate(small):
-        panels.append((key, fig.add_subplot(grid[0, j])))
+    panels = [(key, fig.add_subplot(grid[0, j])) for j, key in enumerate(small)]
     if wide:
         panels.append(("actor", fig.add_subplot(grid[nrows - 1, :])))
     for i, (key, ax) in enumerate(panels):
-        t = breakdowns[key]
-        x = np.arange(len(t))
-        names = [f"{int(g):02d}" if key == "actor" else str(g) for g in t.index]
-        ticks = [f"{g}\nn={int(n)}" for g, n in zip(names, t["n"])]
-        ax.bar(x - 0.2, t["accuracy"].to_numpy(dtype=float), width=0.4, label="accuracy", color="#4C72B0")
-        ax.bar(x + 0.2, t["uar"].to_numpy(dtype=float), width=0.4, label="UAR", color="#DD8452")
-        if key != "actor":
-            _label_bars(ax, fmt="{:.2f}")
-        ax.axhline(_CHANCE, color="k", linestyle=":", linewidth=0.8, label="chance (1/8)")
-        ax.set_xticks(x, ticks, fontsize=8 if key != "actor" else 7)
-        ax.set_ylim(0, 1.08)
-        ax.set_title(f"By {key.replace('_', ' ')}")
+        _group_panel(ax, breakdowns[key], key)
         if i == 0:
             ax.set_ylabel("score")
     handles, names = panels[0][1].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside upper right", ncols=3, fontsize=8, frameon=False)
+    fig.legend(handles, names, loc="outside upper right", ncols=3, fontsize="small", frameon=False)
     fig.suptitle(title or "Test scores by group")
     return fig
 
 
-def comparison_bars(table: pd.DataFrame, *, title: str | None = None):
-    """Grouped bars of accuracy, UAR and macro F1 per model (error bars: std across folds).
+def comparison_bars(table: pd.DataFrame, *, title: str | None = None, wrap: int = 26):
+    """Horizontal grouped bars of accuracy, UAR and macro F1 per model (error bars: std across folds).
+
+    The model names are on the vertical axis, wrapped to ``wrap`` characters a line, so
+    long names never run into one another.
 
     Parameters
     ----------
     table : pandas.DataFrame
         :func:`ser_utils.evaluation.metrics.comparison_table`: index model name, columns
-        ``accuracy``, ``uar``, ``macro_f1`` and optionally ``*_std``.
+        ``accuracy``, ``uar``, ``macro_f1`` and optionally ``*_std``. The first row is
+        drawn on top.
 
     Returns
     -------
@@ -702,30 +866,87 @@ def comparison_bars(table: pd.DataFrame, *, title: str | None = None):
         One axes.
     """
     df = _check_frame(table, "table", ["accuracy", "uar", "macro_f1"])
-    metrics = [("accuracy", "accuracy"), ("uar", "UAR"), ("macro_f1", "macro F1")]
-    colors = ["#4C72B0", "#DD8452", "#55A868"]
-    fig = _figure(max(6.0, 1.6 * len(df) + 2.5), 3.8)
+    names = [_wrap(i, wrap) for i in df.index]
+    lines = max(n.count("\n") + 1 for n in names)
+    row_h = max(0.78, 0.2 * lines + 0.2)
+    fig = _figure(7.0, row_h * len(df) + 1.5)
     ax = fig.add_subplot()
-    x = np.arange(len(df))
-    w = 0.8 / len(metrics)
-    for i, ((col, label), color) in enumerate(zip(metrics, colors)):
+    y = np.arange(len(df))[::-1] * 1.0
+    h = 0.8 / 3
+    for i, col in enumerate(("accuracy", "uar", "macro_f1")):
         std = df[f"{col}_std"].to_numpy(dtype=float) if f"{col}_std" in df.columns else None
         if std is not None and np.all(np.isnan(std)):
             std = None
-        bars = ax.bar(x + (i - 1) * w, df[col].to_numpy(dtype=float), width=w, label=label, color=color,
-                      yerr=None if std is None else np.nan_to_num(std), capsize=3)
-        ax.bar_label(bars, fmt="{:.2f}", fontsize=7, padding=2)
-    ax.axhline(_CHANCE, color="k", linestyle=":", linewidth=0.8, label="chance (1/8)")
-    ax.set_xticks(x, [str(i) for i in df.index])
-    ax.set_ylim(0, 1.1)
-    ax.set_ylabel("score on the test part")
-    ax.legend(fontsize=8, ncols=4, loc="upper right")
+        bars = ax.barh(y + (1 - i) * h, df[col].to_numpy(dtype=float), height=h, label=_SCORE_LABELS[col],
+                       color=_SCORE_COLORS[col], xerr=None if std is None else np.nan_to_num(std), capsize=2)
+        ax.bar_label(bars, fmt="{:.2f}", fontsize="x-small", padding=2)
+    ax.axvline(_CHANCE, color="k", linestyle=":", linewidth=0.8, label="chance (1/8)")
+    ax.set_yticks(y, names, fontsize="small")
+    ax.set_xlim(0, 1.12)
+    ax.set_xlabel("score on the test part")
+    ax.legend(fontsize="small", ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.14 - 0.1 / len(df)), frameon=False)
     ax.set_title(title or "Models compared")
     return fig
 
 
+def cross_corpus_bars(cross_corpus: Mapping[str, Mapping[str, Any]], *, in_corpus: Mapping[str, Any] | None = None,
+                      title: str | None = None):
+    """UAR on each other corpus, per prediction mode, with that corpus's chance level.
+
+    Parameters
+    ----------
+    cross_corpus : dict
+        ``metrics.json``'s ``cross_corpus``: corpus name -> ``{"n_files", "classes",
+        "chance_uar", "single_clip": {"uar", ...}, "per_speaker": {"uar", ...}}``.
+    in_corpus : dict, optional
+        The in-corpus reference drawn first: ``{"label": str, "single_clip": uar,
+        "per_speaker": uar}`` (either mode may be missing).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes: one row per corpus (top: the in-corpus reference), a bar per mode, a
+        black tick at the corpus's chance UAR.
+    """
+    if not isinstance(cross_corpus, Mapping) or not cross_corpus:
+        raise DataError("cross_corpus must be a non-empty dict of corpus name -> results")
+    rows: list[tuple[str, dict[str, float], float | None]] = []
+    if in_corpus:
+        rows.append((str(in_corpus.get("label", "in corpus")),
+                     {m: float(in_corpus[m]) for m in _MODE_COLORS if isinstance(in_corpus.get(m), (int, float))},
+                     _CHANCE))
+    for name, r in cross_corpus.items():
+        if not isinstance(r, Mapping):
+            raise DataError(f"cross_corpus[{name!r}] must be a dict, got {type(r).__name__}")
+        modes = {m: float(r[m]["uar"]) for m in _MODE_COLORS if isinstance(r.get(m), Mapping) and r[m].get("uar") is not None}
+        n_cls = len(r.get("classes") or [])
+        label = f"{name} ({r.get('n_files', '?')} files" + (f", {n_cls} emotions)" if n_cls else ")")
+        chance = r.get("chance_uar")
+        rows.append((label, modes, float(chance) if isinstance(chance, (int, float)) else None))
+    fig = _figure(7.0, 0.62 * len(rows) + 1.6)
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1] * 1.0
+    h = 0.36
+    for k, mode in enumerate(_MODE_COLORS):
+        vals = np.array([r[1].get(mode, np.nan) for r in rows])
+        bars = ax.barh(y + (0.5 - k) * h, np.nan_to_num(vals), height=h, color=_MODE_COLORS[mode], label=_MODE_LABELS[mode])
+        ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.2f}" for v in vals], fontsize="x-small", padding=2)
+    chances = [(yy, r[2]) for yy, r in zip(y, rows) if r[2] is not None]
+    if chances:
+        ax.scatter([c for _, c in chances], [yy for yy, _ in chances], marker="|", s=500, color="k", linewidths=1.5,
+                   label="chance UAR", zorder=3)
+    ax.set_yticks(y, [_wrap(r[0], 24) for r in rows], fontsize="small")
+    ax.set_xlim(0, 1.12)
+    ax.set_xlabel("UAR")
+    ax.legend(fontsize="small", ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.1 / len(rows)), frameon=False)
+    ax.set_title(title or "Other corpora (never seen in training)")
+    return fig
+
+
 def probabilities(probs: Mapping[str, float], *, title: str = "Predicted probabilities", true_label: str | None = None):
-    """Horizontal bars of the class probabilities for one file; the top class highlighted.
+    """Horizontal bars of the class probabilities for one file, each in its emotion's colour.
+
+    The top class is outlined and its label bold; the others are paler.
 
     Parameters
     ----------
@@ -749,11 +970,17 @@ def probabilities(probs: Mapping[str, float], *, title: str = "Predicted probabi
     fig = _figure(6.0, 0.32 * len(names) + 1.3)
     ax = fig.add_subplot()
     y = np.arange(len(names))[::-1]
-    colors = ["#C44E52" if i == top else "#8DA0CB" for i in range(len(names))]
-    bars = ax.barh(y, vals, color=colors)
-    ax.bar_label(bars, labels=[f"{v:.0%}" for v in vals], fontsize=8, padding=2)
+    bars = ax.barh(y, vals, color=[_emotion_color(n) for n in names])
+    for i, bar in enumerate(bars):
+        if i == top:
+            bar.set_edgecolor("black")
+            bar.set_linewidth(1.5)
+        else:
+            bar.set_alpha(0.55)
+    ax.bar_label(bars, labels=[f"{v:.0%}" for v in vals], fontsize="small", padding=2)
     ticks = [f"{n} (true)" if true_label is not None and n == true_label else n for n in names]
     ax.set_yticks(y, ticks)
+    ax.get_yticklabels()[top].set_fontweight("bold")
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("probability")
     ax.set_title(f"{title}: {names[top]} ({vals[top]:.0%})")

@@ -1,6 +1,12 @@
 """Layer 7, reporting: from the notebooks to the HTML reports.
 
-Runs the notebooks with papermill and gives ``reports/``: each notebook as offline HTML,
-``index.html``, ``report.html`` and ``metrics.json``. ``python -m ser_utils.reporting``
-(what ``./run_all.sh`` calls) is its command line.
+Runs the notebooks with papermill and gives ``reports/``: the front page ``index.html``,
+each notebook as offline HTML in a reader version (code hidden) and a full version,
+``report.html`` (everything in one file) and ``metrics.json``. ``python -m
+ser_utils.reporting`` (what ``./run_all.sh`` calls) is its command line.
+
+Modules: ``runner`` (papermill, the parameters check, the command line), ``render``
+(nbconvert clean-up and offline HTML), ``summary`` (the front page and ``report.html``,
+from the Jinja2 templates in ``templates/``), ``figures`` (the front page's figures,
+drawn by :mod:`ser_utils.evaluation.plots`), ``metrics`` (``metrics.json``).
 """

@@ -1,5 +1,5 @@
 """``python -m ser_utils.reporting``: run the notebooks and write the reports."""
 
-from .report import main
+from .runner import main
 
 raise SystemExit(main())
