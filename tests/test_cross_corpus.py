@@ -127,8 +127,7 @@ def test_evaluate_corpus_known_numbers_in_both_modes():
 @pytest.mark.parametrize("chunk", [128, 2])
 def test_analyse_batches_and_records_files_it_cannot_read(tmp_path, write_wav, monkeypatch, chunk):
     monkeypatch.setattr(cc, "_CHUNK", chunk)  # 2: the first chunk (two good files) in one call
-    from ser_utils import config
-    from ser_utils import features
+    from ser_utils import config, features
 
     class _Settings:
         settings = {"features": features.feature_settings(config.resolve("demo", n_mels=16))}

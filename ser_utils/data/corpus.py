@@ -28,9 +28,9 @@ import hashlib
 import os
 import struct
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -622,7 +622,7 @@ def summary(manifest: pd.DataFrame) -> dict:
 
     dur = manifest["duration_s"].astype(float)
     return {
-        "n_files": int(len(manifest)),
+        "n_files": len(manifest),
         "n_actors": int(manifest["actor"].nunique()),
         "total_duration_s": float(dur.sum()),
         "duration_s": {
