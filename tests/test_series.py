@@ -120,7 +120,8 @@ def test_reports_read_well_in_a_browser(series, browser, tmp_path):
     pages = ["index.html", "report.html", *(f"{n}.html" for n in NOTEBOOKS), *(f"{n}.full.html" for n in NOTEBOOKS)]
     shown = check_pages(browser, tmp / "reports", pages, tmp_path / "screenshots")
     assert shown["index.html"][400] >= 3  # confusion matrix, recall per emotion, the models compared
-    assert all(shown[f"{n}.html"][400] > 0 for n in NOTEBOOKS)  # every notebook has figures
+    # every notebook has figures (but 06, skipped here: no other corpus was given)
+    assert all(shown[f"{n}.html"][400] > 0 for n in NOTEBOOKS if n != "06_cross_corpus")
 
 
 def test_metrics_json_has_the_required_keys_and_honest_values(series):
@@ -222,7 +223,8 @@ def test_cross_corpus_notebook_scores_other_corpora(series, corpus, tmp_path):
             sf.write(str(p), (0.2 * rng.standard_normal(16000)).astype(np.float32), 16000)
     nb = tmp_path / "nb"
     nb.mkdir()
-    shutil.copyfile(ROOT / "notebooks" / "06_cross_corpus.ipynb", nb / "06_cross_corpus.ipynb")
+    for name in ("05_evaluation", "06_cross_corpus"):  # metrics.json reports what 05 and 06 of one run measured
+        shutil.copyfile(ROOT / "notebooks" / f"{name}.ipynb", nb / f"{name}.ipynb")
     args = ["--data-dir", str(corpus), "--notebooks-dir", str(nb), "--artifacts-dir", str(tmp / "artifacts"),
             "--reports-dir", str(tmp_path / "r"), "-p", "cross_corpus_dirs", f"[{other}]"]
     proc = _report(args, tmp_path)
