@@ -3,6 +3,8 @@
 #
 #   ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...]   run notebooks 01-05 -> reports/
 #   ./run_all.sh --test [pytest args]                                   run the test suite (installs Chromium if missing)
+#   ./run_all.sh --app [streamlit args]                                 the web app on http://127.0.0.1:8501 (offline)
+#   ./run_all.sh --build-model [--data-dir DIR]                         rebuild models/ravdess-actors-01-20 from RAVDESS
 #   ./run_all.sh --help
 #
 # First use creates .venv/ beside this script and installs requirements.txt into it
@@ -18,6 +20,8 @@ usage() {
 Usage:
   ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...] [--artifacts-dir DIR] [--reports-dir DIR]
   ./run_all.sh --test [pytest args]
+  ./run_all.sh --app [streamlit args]
+  ./run_all.sh --build-model [--data-dir DIR] [--out DIR]
   ./run_all.sh --help
 
 Runs the notebooks in notebooks/ in order with papermill and renders them to
@@ -31,6 +35,14 @@ reports/NN_name.html, reports/index.html, reports/report.html and reports/metric
   -p NAME VALUE    override one parameter, e.g. -p split speaker -p test_actors "[17, 18, 19, 20]"
                    (VALUE is read as YAML). `python -m ser_utils.config` lists every parameter.
   --test [ARGS]    run the test suite (pytest ARGS) in the same environment.
+  --app [ARGS]     start the web app (Streamlit, app/streamlit_app.py) on http://127.0.0.1:8501,
+                   offline: upload or record a clip, see the predicted emotion. It uses
+                   the newest bundle under artifacts/, else the shipped model in
+                   models/ravdess-actors-01-20 (SER_MODEL_DIR=DIR picks another).
+  --build-model    rebuild the shipped model: the full profile trained on every RAVDESS
+                   actor in --data-dir (default data/), with its scores measured on actors
+                   17-20 held out in a first training and its MODEL_CARD.md (about 15
+                   minutes on 2 idle cores; work files in artifacts/.build-model/).
 
 Environment: SER_NO_VENV=1 uses the current Python instead of .venv/.
 TXT
@@ -92,6 +104,17 @@ ensure_chromium() {
 
 ensure_env
 export PYTHONNOUSERSITE=1
+if [ "${1:-}" = "--app" ]; then
+  shift
+  cd "$ROOT"
+  echo "run_all.sh: starting the app on http://127.0.0.1:8501 (or --server.port N); Ctrl-C stops it" >&2
+  exec "$PY" -m streamlit run app/streamlit_app.py "$@"
+fi
+if [ "${1:-}" = "--build-model" ]; then
+  shift
+  cd "$ROOT"
+  exec "$PY" -m ser_utils.build_model "$@"
+fi
 if [ "${1:-}" = "--test" ]; then
   shift
   cd "$ROOT"

@@ -407,6 +407,8 @@ def train_model(run: Run, prepared):
     settings["training"] = {k: v for k, v in info.items() if k not in ("history", "classic")}
     settings["training"]["parameters"] = {k: cfg[k] for k, s in config.PARAMS.items() if s.section == "train"}
     settings["classic"] = classic_info
+    # what it was trained on, for whoever loads the bundle (the app flags the synthetic demo corpus)
+    settings["data"] = {k: run.dataset.get(k) for k in ("synthetic", "n_files", "fingerprint")}
     bundle.save_bundle(bundle_dir, m, settings=settings, classic=classic_model, classic_norm=classic_norm)
     pd.DataFrame(info["history"]).rename_axis("epoch").to_csv(run.path("history"))
     info = dict(info, bundle_dir=str(bundle_dir))

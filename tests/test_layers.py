@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "pipeline": 6, "app": 6,
     "reporting": 7,
     # the commands kept at the top (`python -m ser_utils.predict` etc.) sit above everything
-    "predict": 8, "synth": 8, "download": 8, "__init__": 8,
+    "predict": 8, "synth": 8, "download": 8, "build_model": 8, "__init__": 8,
 }
 
 

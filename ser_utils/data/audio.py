@@ -1,7 +1,13 @@
 """Audio input: header info, loading to mono at a fixed rate, silence trimming.
 
-Loading reads WAV (16/24/32-bit integer or float) and FLAC through ``soundfile``,
-averages channels to mono, and resamples with ``soxr`` (high quality).
+One way to read audio, whatever the file: :func:`info` and :func:`load` read what
+libsndfile can (WAV 16/24/32-bit integer or float, FLAC, AIFF, OGG) through
+``soundfile``, and everything else (MP3, M4A/AAC, Opus, WebM, and the sound track of
+MP4/MOV/MKV videos, RAVDESS's audio-visual ``.mp4`` included) through PyAV (``av``,
+FFmpeg's decoders). Channels are averaged to mono and the result resampled with ``soxr``
+(high quality). Every failure is an :class:`~ser_utils.errors.AudioError` naming the file
+and saying why in plain words (no such file, empty, not audio, a video without a sound
+track, corrupt or truncated, an unsupported rate, no samples).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numpy as np
 
 from ..errors import AudioError
 
-__all__ = ["AudioInfo", "info", "load", "trim", "is_silent", "SUPPORTED_RATES"]
+__all__ = ["AUDIO_SUFFIXES", "SUPPORTED_RATES", "AudioInfo", "info", "is_silent", "load", "trim"]
 
 #: Sample rates accepted on input and output (Hz, inclusive).
 SUPPORTED_RATES: tuple[int, int] = (8000, 48000)
@@ -32,14 +38,101 @@ class AudioInfo:
     subtype: str
 
 
+#: File name endings the data scan and ``python -m ser_utils.predict`` look for in folders
+#: (a file given by name is tried whatever its ending).
+AUDIO_SUFFIXES: tuple[str, ...] = (
+    ".wav", ".flac", ".aif", ".aiff", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac",
+    ".webm", ".mp4", ".mov", ".mkv",
+)
+
+
 def _soundfile():
     import soundfile as sf  # local: keeps `import ser_utils` cheap
 
     return sf
 
 
+def _av():
+    import av  # local: FFmpeg's libraries load only when a file needs them
+
+    av.logging.set_level(av.logging.PANIC)  # our errors say what went wrong; no FFmpeg chatter on stderr
+    return av
+
+
+def _check_file(p: Path) -> None:
+    if not p.is_file():
+        raise AudioError(f"{p}: no such file")
+    if p.stat().st_size == 0:
+        raise AudioError(f"{p}: the file is empty (0 bytes)")
+
+
+def _looks_like_text(p: Path) -> bool:
+    head = p.read_bytes()[:512] if p.stat().st_size < 512 else p.open("rb").read(512)
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+
+
+def _not_media(p: Path) -> AudioError:
+    if _looks_like_text(p):
+        return AudioError(f"{p}: not audio (it is a text file)")
+    return AudioError(f"{p}: not audio or video in any format we can read (unknown format, or a corrupt header)")
+
+
+def _open_av(p: Path):
+    """The open PyAV container and its first audio stream."""
+    av = _av()
+    try:
+        c = av.open(str(p), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError):
+        raise _not_media(p) from None
+    if not c.streams.audio:
+        kind = "a video without a sound track" if c.streams.video else "not audio (the file holds no sound track)"
+        c.close()
+        raise AudioError(f"{p}: {kind}")
+    return c, c.streams.audio[0]
+
+
+def _check_rate(p: Path, file_sr: int) -> None:
+    if not SUPPORTED_RATES[0] <= file_sr <= SUPPORTED_RATES[1]:
+        raise AudioError(f"{p}: sample rate {file_sr} Hz is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz")
+
+
+def _info_soundfile(p: Path) -> AudioInfo | None:
+    try:
+        i = _soundfile().info(str(p))
+    except Exception:  # LibsndfileError / RuntimeError / TypeError: not libsndfile's format
+        return None
+    sr, frames = int(i.samplerate), int(i.frames)
+    return AudioInfo(sample_rate=sr, channels=int(i.channels), frames=frames,
+                     duration_s=frames / sr if sr else 0.0, format=str(i.format), subtype=str(i.subtype))
+
+
+def _info_av(p: Path) -> AudioInfo:
+    c, s = _open_av(p)
+    with c:
+        sr = int(s.codec_context.sample_rate or s.rate or 0)
+        channels = int(s.codec_context.channels or 0)
+        if s.duration is not None and s.time_base is not None:
+            seconds = float(s.duration * s.time_base)
+        elif c.duration is not None:
+            seconds = c.duration / 1_000_000  # AV_TIME_BASE
+        else:
+            seconds = None
+        fmt, codec = str(c.format.name), str(s.codec_context.name)
+    if seconds is None or sr <= 0:  # e.g. a browser's WebM recording: no duration in its header
+        data, sr = _read_av(p, 0.0, None)
+        frames, channels = int(data.shape[0]), int(data.shape[1])
+    else:
+        frames = int(round(seconds * sr))
+    return AudioInfo(sample_rate=sr, channels=channels, frames=frames,
+                     duration_s=frames / sr if sr else 0.0, format=fmt, subtype=codec)
+
+
 def info(path: str | os.PathLike) -> AudioInfo:
-    """Read an audio file's header (not its samples).
+    """Read an audio or video file's header (not its samples, where the header says enough).
 
     Parameters
     ----------
@@ -48,30 +141,69 @@ def info(path: str | os.PathLike) -> AudioInfo:
     Returns
     -------
     AudioInfo
+        For files read by PyAV, ``format`` is FFmpeg's container name and ``subtype`` the
+        audio codec; ``frames`` comes from the header's duration (decoded when absent).
 
     Raises
     ------
     AudioError
-        The file is missing or not a readable WAV/FLAC file.
+        The file is missing, empty, not audio, a video without a sound track, or corrupt.
     """
-    sf = _soundfile()
     p = Path(path)
-    if not p.is_file():
-        raise AudioError(f"{p}: no such file")
+    _check_file(p)
+    return _info_soundfile(p) or _info_av(p)
+
+
+def _read_soundfile(p: Path, offset_s: float, duration_s: float | None) -> tuple[np.ndarray, int] | None:
+    """``(data (n, channels) float32, rate)``, or None when libsndfile cannot open the file."""
+    sf = _soundfile()
     try:
-        i = sf.info(str(p))
+        f = sf.SoundFile(str(p))
+    except Exception:  # not a libsndfile format (or its header is broken): PyAV's turn
+        return None
+    try:
+        with f:  # one open: header and samples
+            file_sr = int(f.samplerate)
+            _check_rate(p, file_sr)
+            start = int(round(offset_s * file_sr))
+            frames = -1 if duration_s is None else int(round(duration_s * file_sr))
+            if start:
+                f.seek(min(start, f.frames))
+            data = f.read(frames=frames, dtype="float32", always_2d=True)
+    except AudioError:
+        raise
     except Exception as exc:  # soundfile raises LibsndfileError / RuntimeError / TypeError
-        raise AudioError(f"{p}: not a readable audio file ({exc})") from None
-    frames = int(i.frames)
-    sr = int(i.samplerate)
-    return AudioInfo(
-        sample_rate=sr,
-        channels=int(i.channels),
-        frames=frames,
-        duration_s=frames / sr if sr else 0.0,
-        format=str(i.format),
-        subtype=str(i.subtype),
-    )
+        raise AudioError(f"{p}: could not decode the audio ({exc}); the file may be corrupt or truncated") from None
+    return data, file_sr
+
+
+def _read_av(p: Path, offset_s: float, duration_s: float | None) -> tuple[np.ndarray, int]:
+    """``(data (n, channels) float32, rate)`` of the first audio stream, decoded by PyAV."""
+    av = _av()
+    c, s = _open_av(p)
+    chunks: list[np.ndarray] = []
+    with c:
+        file_sr = int(s.codec_context.sample_rate or 0)
+        _check_rate(p, file_sr)
+        start = int(round(offset_s * file_sr))
+        stop = None if duration_s is None else start + int(round(duration_s * file_sr))
+        to_float = av.AudioResampler(format="fltp")  # planar float32, same layout and rate
+        got = 0
+        try:
+            for frame in c.decode(s):
+                for out in to_float.resample(frame):
+                    chunks.append(out.to_ndarray().T)
+                    got += out.samples
+                if stop is not None and got >= stop:
+                    break
+        except (av.error.FFmpegError, ValueError) as exc:
+            if not chunks:
+                raise AudioError(f"{p}: could not decode the audio ({exc}); the file is corrupt or truncated") from None
+            # a truncated tail: keep what decoded, as players do
+    if not chunks:
+        return np.zeros((0, max(1, int(s.codec_context.channels or 1))), np.float32), file_sr
+    data = np.concatenate(chunks).astype(np.float32, copy=False)
+    return data[start:stop], file_sr
 
 
 def load(
@@ -82,12 +214,13 @@ def load(
     offset_s: float = 0.0,
     duration_s: float | None = None,
 ) -> np.ndarray:
-    """Load an audio file as float32, resampled to ``sr``.
+    """Load an audio file, or a video's sound track, as float32 resampled to ``sr``.
 
     Parameters
     ----------
     path : str or path-like
-        A WAV or FLAC file, 8-48 kHz, any number of channels.
+        WAV, FLAC, AIFF or OGG (soundfile), or anything FFmpeg decodes (PyAV): MP3,
+        M4A/AAC, Opus, WebM, MP4/MOV/MKV video; 8-48 kHz, any number of channels.
     sr : int
         Target sample rate in Hz (8000-48000).
     mono : bool
@@ -98,37 +231,22 @@ def load(
     Returns
     -------
     y : np.ndarray, float32
-        Shape ``(n,)`` when ``mono``, else ``(channels, n)``; values in [-1, 1].
+        Shape ``(n,)`` when ``mono``, else ``(channels, n)``; values in [-1, 1] (lossy
+        decoders may overshoot slightly).
 
     Raises
     ------
     AudioError
-        Missing, unreadable, corrupt or truncated file, an unsupported rate, or no samples.
+        Missing, empty, not audio, a video without a sound track, corrupt or truncated,
+        an unsupported rate, or no samples.
     """
     if not SUPPORTED_RATES[0] <= int(sr) <= SUPPORTED_RATES[1]:
         raise AudioError(f"target rate sr={sr} is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz")
     if offset_s < 0 or (duration_s is not None and duration_s <= 0):
         raise AudioError(f"offset_s must be >= 0 and duration_s > 0, got offset_s={offset_s}, duration_s={duration_s}")
-    sf = _soundfile()
     p = Path(path)
-    if not p.is_file():
-        raise AudioError(f"{p}: no such file")
-    try:
-        with sf.SoundFile(str(p)) as f:  # one open: header and samples
-            file_sr = int(f.samplerate)
-            if not SUPPORTED_RATES[0] <= file_sr <= SUPPORTED_RATES[1]:
-                raise AudioError(
-                    f"{p}: sample rate {file_sr} Hz is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz"
-                )
-            start = int(round(offset_s * file_sr))
-            frames = -1 if duration_s is None else int(round(duration_s * file_sr))
-            if start:
-                f.seek(min(start, f.frames))
-            data = f.read(frames=frames, dtype="float32", always_2d=True)
-    except AudioError:
-        raise
-    except Exception as exc:  # soundfile raises LibsndfileError / RuntimeError / TypeError
-        raise AudioError(f"{p}: could not decode the audio ({exc}); the file may be corrupt or truncated") from None
+    _check_file(p)
+    data, file_sr = _read_soundfile(p, offset_s, duration_s) or _read_av(p, offset_s, duration_s)
     if data.shape[0] == 0:
         raise AudioError(f"{p}: the file holds no samples")
     if not np.isfinite(data).all():

@@ -157,12 +157,43 @@ def probabilities(model, P: Any, *, n_classes: int) -> np.ndarray:
     return out
 
 
+def _svms(obj, seen: set[int] | None = None) -> list:
+    """Every fitted SVC inside a (nested) scikit-learn model: pipelines, voting, calibration."""
+    from sklearn.base import BaseEstimator
+    from sklearn.svm import SVC
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, SVC):
+        return [obj] if hasattr(obj, "support_vectors_") else []
+    if isinstance(obj, (list, tuple)):
+        return [m for x in obj for m in _svms(x, seen)]
+    if isinstance(obj, BaseEstimator) or type(obj).__module__.startswith("sklearn."):
+        return [m for v in vars(obj).values() for m in _svms(v, seen)]
+    return []
+
+
 def save(model, path: str | os.PathLike) -> Path:
-    """Write a fitted model in the skops format (no pickle)."""
+    """Write a fitted model in the skops format (no pickle).
+
+    The SVMs' support vectors (most of the file) are stored as float32, which halves
+    the bundle; :func:`load` restores the float64 that libsvm needs (kernel values
+    then differ from the original by about 1e-7, relative).
+    """
     import skops.io as sio
 
     path = Path(path)
-    sio.dump(model, path)
+    svms = _svms(model)
+    originals = [m.support_vectors_ for m in svms]
+    try:
+        for m in svms:
+            m.support_vectors_ = m.support_vectors_.astype(np.float32)
+        sio.dump(model, path)
+    finally:
+        for m, sv in zip(svms, originals):
+            m.support_vectors_ = sv
     return path
 
 
@@ -187,6 +218,9 @@ def load(path: str | os.PathLike):
     if foreign:
         raise ModelError(f"{path} holds types from outside scikit-learn, refusing to load them: {', '.join(foreign)}")
     try:
-        return sio.load(path, trusted=untrusted)
+        model = sio.load(path, trusted=untrusted)
     except Exception as exc:
         raise ModelError(f"{path} could not be loaded ({type(exc).__name__}: {exc})") from None
+    for m in _svms(model):  # stored as float32 by save()
+        m.support_vectors_ = np.ascontiguousarray(m.support_vectors_, dtype=np.float64)
+    return model

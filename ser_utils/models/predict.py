@@ -2,9 +2,13 @@
 
 Usage::
 
-    python -m ser_utils.predict PATH [PATH ...] --model DIR [--json]
+    python -m ser_utils.predict PATH [PATH ...] [--model DIR] [--json]
 
-``PATH`` is a WAV or FLAC file or a folder (searched recursively for ``.wav``/``.flac``).
+``PATH`` is an audio or video file (WAV, FLAC, MP3, M4A, OGG/Opus, WebM, MP4, MOV, MKV:
+:func:`ser_utils.data.audio.load`) or a folder (searched recursively for those endings).
+Without ``--model``, the newest bundle under ``artifacts/`` is used, else the one shipped
+in ``models/`` (:func:`ser_utils.models.shipped.find_model`); stderr says which, and warns
+loudly when the bundle was trained on the synthetic demo corpus.
 By default a table is printed: one row per file with the predicted emotion and the
 probability of every class. With ``--json`` each file gives one JSON object per line:
 ``{"path": ..., "emotion": ..., "probabilities": {emotion: p, ...}}``.
@@ -22,12 +26,11 @@ import os
 import sys
 from pathlib import Path
 
+from ..data.audio import AUDIO_SUFFIXES
 from ..errors import SERError
 from .settings import read_settings
 
 __all__ = ["main", "collect_paths", "AUDIO_SUFFIXES"]
-
-AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".flac")
 
 
 def collect_paths(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
@@ -37,7 +40,7 @@ def collect_paths(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str
     ----------
     inputs : list of str or path-like
         Files (taken as given, whatever their extension) and folders (searched
-        recursively for ``.wav``/``.flac``, case-insensitive, sorted).
+        recursively for :data:`AUDIO_SUFFIXES`, case-insensitive, sorted).
 
     Returns
     -------
@@ -54,7 +57,7 @@ def collect_paths(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
             if not found:
-                problems.append(f"{p}: folder holds no .wav or .flac files")
+                problems.append(f"{p}: folder holds no audio or video files ({', '.join(AUDIO_SUFFIXES)})")
             new = found
         elif p.is_file():
             new = [p]
@@ -67,6 +70,19 @@ def collect_paths(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str
                 seen.add(key)
                 files.append(f)
     return files, problems
+
+
+#: A file whose peak (in its first two minutes) is below this level (dBFS) is skipped as silent.
+SILENCE_DB = -50.0
+
+
+def _silent(path: str) -> bool:
+    from ..data import audio
+
+    try:
+        return audio.is_silent(audio.load(path, sr=16000, duration_s=120.0), threshold_db=SILENCE_DB)
+    except SERError:
+        return False  # unreadable files are reported by the prediction itself
 
 
 def _table(df, labels: list[str]) -> str:
@@ -87,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
     ap = argparse.ArgumentParser(
         prog="python -m ser_utils.predict",
-        description="Predict the emotion of speech recordings (WAV/FLAC) with a saved model bundle.",
+        description="Predict the emotion of speech recordings (audio or video files) with a saved model bundle.",
     )
     ap.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders (searched recursively)")
-    ap.add_argument("--model", required=True, metavar="DIR", help="model bundle folder (model.keras + bundle.json)")
+    ap.add_argument("--model", default=None, metavar="DIR",
+                    help="model bundle folder (model.keras + bundle.json); default: the newest under artifacts/, else the shipped one")
     ap.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     ap.add_argument("--batch-size", type=int, default=32, help=argparse.SUPPRESS)
     try:
@@ -102,19 +119,27 @@ def main(argv: list[str] | None = None) -> int:
     for msg in problems:
         print(f"warning: {msg}", file=sys.stderr)
     if not files:
-        print("error: no audio files to predict (give .wav/.flac files or folders holding them)", file=sys.stderr)
+        print("error: no audio files to predict (give audio or video files, or folders holding them)", file=sys.stderr)
         return 2
 
     from .bundle import load_bundle  # TensorFlow starts only after the inputs and settings are checked
+    from .shipped import DEMO_WARNING, find_model, training_data
 
     try:
-        read_settings(args.model)  # fast check before TensorFlow starts
-        bundle = load_bundle(args.model)
+        choice = find_model(args.model)
+        data = training_data(choice.folder, read_settings(choice.folder))  # fast check before TensorFlow starts
+        bundle = load_bundle(choice.folder)
     except SERError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    print(f"model: {choice.folder} ({choice.source}); trained on {data['description']}", file=sys.stderr)
+    if data["synthetic"]:
+        print(f"\n*** {DEMO_WARNING} ***\n", file=sys.stderr)
 
     df = bundle.predict_paths([str(f) for f in files], batch_size=max(1, args.batch_size))
+    for i in df.index[df["error"].isna()]:
+        if _silent(df.at[i, "path"]):
+            df.at[i, "error"] = f"{df.at[i, 'path']}: silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score"
     failed = df[df["error"].notna()]
     for _, r in failed.iterrows():
         print(f"skipped {r['path']}: {r['error']}", file=sys.stderr)

@@ -1,0 +1,388 @@
+"""The web app's logic: everything ``app/streamlit_app.py`` shows, as plain testable functions.
+
+The page (``./run_all.sh --app``) only lays out what these return:
+
+- :func:`load_model` picks and loads the bundle (:func:`ser_utils.models.shipped.find_model`)
+  and says what it was trained on (:func:`model_summary`);
+- :func:`read_clip` turns an upload or a recording (its name and bytes) into a waveform
+  at the model's rate through :func:`ser_utils.data.audio.load`, or an :class:`InputError`
+  whose message is meant for the page (empty, not audio, corrupt, a video without sound,
+  silent, too short); a very long file is cut to its first :data:`MAX_SECONDS`, and says so;
+- :func:`predict` scores one clip (single-clip mode) or several clips of one speaker
+  together (per-speaker mode), and gives clips longer than :data:`LONG_SECONDS` an emotion
+  timeline over windows of :data:`WINDOW_SECONDS`;
+- :func:`probability_chart`, :func:`timeline_chart` draw them, one colour per emotion
+  (:data:`ser_utils.evaluation.plots.EMOTION_COLORS`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import EMOTIONS, project_root
+from .data import audio
+from .errors import AudioError, SERError
+from .evaluation.plots import EMOTION_COLORS  # the project's one palette
+from .models import shipped
+
+__all__ = [
+    "EMOTION_COLORS",
+    "LONG_SECONDS",
+    "MAX_SECONDS",
+    "MIN_SECONDS",
+    "MODES",
+    "SILENCE_DB",
+    "WINDOW_SECONDS",
+    "Clip",
+    "ClipResult",
+    "InputError",
+    "LoadedModel",
+    "Prediction",
+    "load_model",
+    "logmel_chart",
+    "model_summary",
+    "predict",
+    "probability_chart",
+    "read_clip",
+    "read_clips",
+    "timeline_chart",
+    "waveform_chart",
+    "windows",
+]
+
+#: Clips shorter than this (seconds) are refused (the training data's shortest is 0.5 s).
+MIN_SECONDS = 0.5
+#: Only the first this many seconds of a longer file are scored.
+MAX_SECONDS = 120.0
+#: Clips longer than this get the emotion over time.
+LONG_SECONDS = 6.0
+#: Window length (and hop) of the timeline, seconds; the training clips are 3-5 s.
+WINDOW_SECONDS = 3.0
+#: A clip whose peak is below this level (dBFS) counts as silent.
+SILENCE_DB = -50.0  # as ser_utils.models.predict.SILENCE_DB
+#: The prediction modes, as the page names and explains them.
+MODES: dict[str, tuple[str, str]] = {
+    "single_clip": ("single clip", "each clip on its own, speaker unknown: standardised with the training speakers' statistics"),
+    "per_speaker": ("per speaker", ("the clips taken as one speaker and standardised together with their own statistics, "
+                                    "as the model was evaluated on unseen actors")),
+}
+#: The actor number given to an uploaded speaker in per-speaker mode (never a RAVDESS actor).
+_UPLOAD_SPEAKER = 0
+
+
+class InputError(SERError):
+    """An upload or recording that cannot be scored; the message is written for the page."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One upload or recording, decoded.
+
+    Attributes
+    ----------
+    name : str
+    y : np.ndarray, float32, shape (n,)
+        Mono, at ``sr``; at most :data:`MAX_SECONDS` long.
+    sr : int
+    full_duration_s : float
+        Of the whole file.
+    truncated : bool
+        Only the first :data:`MAX_SECONDS` are in ``y``.
+    """
+
+    name: str
+    y: np.ndarray = field(repr=False)
+    sr: int
+    full_duration_s: float
+    truncated: bool
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.y) / self.sr
+
+
+@dataclass
+class LoadedModel:
+    """A bundle, where it came from and what it learnt from."""
+
+    bundle: Any
+    choice: shipped.ModelChoice
+    data: dict[str, Any]
+
+    @property
+    def sr(self) -> int:
+        return int(self.bundle.features["sample_rate"])
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.data.get("synthetic"))
+
+
+@dataclass
+class ClipResult:
+    """The verdict on one clip: ``probabilities`` (label -> p, summing to 1) and, for long clips,
+    ``timeline`` (one row per window: ``start_s``, ``end_s``, ``emotion``, one column per label)."""
+
+    name: str
+    emotion: str
+    confidence: float
+    probabilities: dict[str, float]
+    timeline: pd.DataFrame | None
+
+
+@dataclass
+class Prediction:
+    mode: str
+    clips: list[ClipResult]
+
+    @property
+    def mode_title(self) -> str:
+        return MODES[self.mode][0]
+
+    @property
+    def mode_description(self) -> str:
+        return MODES[self.mode][1]
+
+
+def load_model(given: str | os.PathLike | None = None) -> LoadedModel:
+    """Find (:func:`ser_utils.models.shipped.find_model`) and load the bundle.
+
+    Raises
+    ------
+    ModelError
+        No bundle, or a broken one.
+    """
+    from .models.bundle import load_bundle
+
+    choice = shipped.find_model(given)
+    bundle = load_bundle(choice.folder)
+    return LoadedModel(bundle=bundle, choice=choice, data=shipped.training_data(choice.folder, bundle.settings))
+
+
+def model_summary(model: LoadedModel) -> dict[str, Any]:
+    """What the page says about the model: ``name``, ``source``, ``trained_on``, ``recipe``,
+    ``scores`` (mode -> UAR/accuracy on unseen actors, when the bundle records them), ``warning``."""
+    s = model.bundle.settings
+    m = s.get("model") or {}
+    where = {"given": "the folder given", "artifacts": "the newest bundle under artifacts/ (overrides the shipped model)",
+             "shipped": "the model shipped with the project"}[model.choice.source]
+    recipe = f"{m.get('model', '?')}"
+    if model.bundle.fusion_weight > 0:
+        recipe += f" fused with {(s.get('classic') or {}).get('kind', 'a classic model')} (weight {model.bundle.fusion_weight:g})"
+    ev = (s.get("evaluation") or {}).get("prediction_modes") or {}
+    scores = {MODES[k][0]: {"uar": v["uar"], "accuracy": v["accuracy"], "n": v["n"]} for k, v in ev.items() if k in MODES}
+    folder = model.choice.folder.resolve()
+    root = project_root().resolve()
+    return {
+        "name": str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder),
+        "folder": str(model.choice.folder),
+        "source": where,
+        "trained_on": model.data["description"],
+        "recipe": recipe,
+        "scores": scores,
+        "scores_on": (s.get("evaluation") or {}).get("test_actors"),
+        "warning": shipped.DEMO_WARNING if model.synthetic else None,
+    }
+
+
+def _plain(exc: AudioError, tmp: Path, name: str) -> str:
+    """The audio error's reason with the temp file's path replaced by the user's file name."""
+    return str(exc).replace(str(tmp), name)
+
+
+def read_clip(name: str, data: bytes, *, sr: int, max_seconds: float = MAX_SECONDS) -> Clip:
+    """Decode an upload or recording to a mono waveform at ``sr``.
+
+    Parameters
+    ----------
+    name : str
+        The file's name (its ending is kept: it helps some decoders).
+    data : bytes
+        Its content.
+    sr : int
+        The model's rate.
+    max_seconds : float
+        Only the first this many seconds are decoded.
+
+    Returns
+    -------
+    Clip
+
+    Raises
+    ------
+    InputError
+        Empty, not audio, corrupt, a video without sound, silent, or shorter than
+        :data:`MIN_SECONDS`.
+    """
+    if not data:
+        raise InputError(f"{name}: the file is empty.")
+    with tempfile.TemporaryDirectory(prefix="ser-upload-") as d:
+        tmp = Path(d) / f"upload{Path(name).suffix.lower()[:8]}"
+        tmp.write_bytes(data)
+        try:
+            full = audio.info(tmp).duration_s
+            y = audio.load(tmp, sr=sr, duration_s=max_seconds if full > max_seconds else None)
+        except AudioError as exc:
+            raise InputError(_plain(exc, tmp, name)) from None
+    full = max(full, len(y) / sr)
+    if len(y) < MIN_SECONDS * sr:
+        raise InputError(f"{name}: the clip is {len(y) / sr:.2f} s long; the model needs at least {MIN_SECONDS} s of speech.")
+    if audio.is_silent(y, threshold_db=SILENCE_DB):
+        raise InputError(f"{name}: the clip is silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score.")
+    return Clip(name=name, y=y, sr=sr, full_duration_s=float(full), truncated=full > max_seconds + 1.0 / sr)
+
+
+def read_clips(items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = MAX_SECONDS) -> tuple[list[Clip], list[str]]:
+    """:func:`read_clip` of every ``(name, bytes)``: the clips that decoded and one message per one that did not."""
+    clips: list[Clip] = []
+    problems: list[str] = []
+    for name, data in items:
+        try:
+            clips.append(read_clip(name, data, sr=sr, max_seconds=max_seconds))
+        except InputError as exc:
+            problems.append(str(exc))
+    return clips, problems
+
+
+def windows(n: int, sr: int, *, seconds: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
+    """Consecutive windows ``(start, end)`` (samples) of a clip of ``n`` samples; a last piece shorter
+    than half a window joins the one before."""
+    w = round(seconds * sr)
+    starts = list(range(0, n, w))
+    spans = [(s, min(s + w, n)) for s in starts]
+    if len(spans) > 1 and spans[-1][1] - spans[-1][0] < w // 2:
+        spans[-2:] = [(spans[-2][0], n)]
+    return spans
+
+
+def _probabilities(model: LoadedModel, ys: list[np.ndarray], actors: list[int | None]) -> np.ndarray:
+    """The bundle's probabilities of waveforms at the model's rate, shape ``(len(ys), n_classes)``."""
+    import soundfile as sf
+
+    from .prep import normalise, prepare
+
+    b = model.bundle
+    with tempfile.TemporaryDirectory(prefix="ser-clips-") as d:
+        paths = []
+        for i, y in enumerate(ys):
+            paths.append(str(Path(d) / f"clip{i:04d}.wav"))
+            sf.write(paths[-1], y, model.sr, subtype="FLOAT")
+        mels, P, _, errors = b.analyse(paths)
+    if errors:
+        raise InputError(f"the audio could not be analysed: {errors[0][1]}")
+    X, lengths = prepare.make_inputs(mels, n_frames=b.n_frames, deltas=b.deltas, n_mels=int(b.features["n_mels"]))
+    stats = b.norm_stats
+    per_speaker = stats["method"] == "per_speaker" and actors[0] is not None
+    X = normalise.apply(X, np.asarray(lengths), stats, actors=actors if per_speaker else None)
+    probs = b.predict(X)
+    if b.fusion_weight > 0:
+        probs = b.fuse(probs, b.classic_probabilities(P, actors))
+    probs = np.clip(np.asarray(probs, np.float64), 0.0, None)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def predict(model: LoadedModel, clips: list[Clip], *, per_speaker: bool = True) -> Prediction:
+    """Score clips: one, or several of one speaker together.
+
+    Parameters
+    ----------
+    model : LoadedModel
+    clips : list of Clip
+        At the model's rate.
+    per_speaker : bool
+        With two clips or more: take them as one speaker (per-speaker mode). One clip is
+        always scored in single-clip mode.
+
+    Returns
+    -------
+    Prediction
+        ``mode`` and one :class:`ClipResult` per clip. A clip longer than
+        :data:`LONG_SECONDS` is scored window by window; its verdict is the windows'
+        probabilities averaged, weighted by their length, and ``timeline`` lists them.
+    """
+    if not clips:
+        raise InputError("nothing to score: upload a file or record one.")
+    mode = "per_speaker" if per_speaker and len(clips) > 1 else "single_clip"
+    pieces: list[tuple[int, int, int]] = []  # (clip, start, end)
+    for i, c in enumerate(clips):
+        spans = windows(len(c.y), c.sr) if c.duration_s > LONG_SECONDS else [(0, len(c.y))]
+        pieces += [(i, s, e) for s, e in spans]
+    actor = _UPLOAD_SPEAKER if mode == "per_speaker" else None
+    probs = _probabilities(model, [clips[i].y[s:e] for i, s, e in pieces], [actor] * len(pieces))
+    labels = model.bundle.labels
+    results = []
+    for i, c in enumerate(clips):
+        rows = [k for k, (j, _, _) in enumerate(pieces) if j == i]
+        weights = np.array([pieces[k][2] - pieces[k][1] for k in rows], np.float64)
+        p = (probs[rows] * weights[:, None]).sum(axis=0) / weights.sum()
+        timeline = None
+        if len(rows) > 1 or c.duration_s > LONG_SECONDS:
+            timeline = pd.DataFrame(probs[rows], columns=labels)
+            timeline.insert(0, "emotion", [labels[int(j)] for j in probs[rows].argmax(axis=1)])
+            timeline.insert(0, "end_s", [pieces[k][2] / c.sr for k in rows])
+            timeline.insert(0, "start_s", [pieces[k][1] / c.sr for k in rows])
+        top = int(np.argmax(p))
+        results.append(ClipResult(name=c.name, emotion=labels[top], confidence=float(p[top]),
+                                  probabilities={lab: float(p[j]) for j, lab in enumerate(labels)}, timeline=timeline))
+    return Prediction(mode=mode, clips=results)
+
+
+def _figure(width: float = 6.0, height: float = 2.6):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def probability_chart(probabilities: dict[str, float]):
+    """Horizontal bars, one per emotion in label order, in its colour; returns a matplotlib Figure."""
+    labels = [e for e in EMOTIONS if e in probabilities] + [e for e in probabilities if e not in EMOTIONS]
+    fig, ax = _figure(6.0, 2.8)
+    vals = [probabilities[e] for e in labels]
+    ax.barh(labels, vals, color=[EMOTION_COLORS.get(e, "#444444") for e in labels])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability")
+    for k, v in enumerate(vals):
+        ax.text(min(v + 0.01, 0.9), k, f"{v:.0%}", va="center", fontsize=8)
+    return fig
+
+
+def timeline_chart(timeline: pd.DataFrame):
+    """Each emotion's probability over the windows (stacked areas in its colour); a matplotlib Figure."""
+    labels = [c for c in timeline.columns if c not in ("start_s", "end_s", "emotion")]
+    fig, ax = _figure(7.0, 2.8)
+    mid = ((timeline["start_s"] + timeline["end_s"]) / 2).to_numpy()
+    ax.stackplot(mid, timeline[labels].to_numpy().T, labels=labels, colors=[EMOTION_COLORS.get(e, "#444444") for e in labels],
+                 step="mid")
+    ax.set_xlim(float(timeline["start_s"].iloc[0]), float(timeline["end_s"].iloc[-1]))
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("probability")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    return fig
+
+
+def waveform_chart(clip: Clip):
+    """The clip's waveform (:func:`ser_utils.evaluation.plots.waveform`)."""
+    from .evaluation import plots
+
+    return plots.waveform(clip.y, sr=clip.sr, title=f"Waveform: {clip.name}")
+
+
+def logmel_chart(model: LoadedModel, clip: Clip):
+    """The clip's log-mel as the model sees it (before silence trimming)."""
+    from . import features
+    from .evaluation import plots
+
+    f = model.bundle.features
+    S = features.logmel(clip.y, sr=clip.sr, n_mels=f["n_mels"], n_fft=f["n_fft"], hop_length=f["hop_length"],
+                        fmin=f["fmin"], fmax=f["fmax"])
+    return plots.spectrogram(S, sr=clip.sr, hop_length=f["hop_length"], fmax=f["fmax"], title=f"Log-mel: {clip.name}")

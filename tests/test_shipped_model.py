@@ -1,0 +1,48 @@
+"""The model shipped in models/ravdess-actors-01-20: small, documented, and it predicts real files on a fresh clone."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from media import encode
+
+from ser_utils.models import shipped
+
+FOLDER = shipped.shipped_dir()
+
+
+def test_the_shipped_bundle_is_small_documented_and_real():
+    files = sorted(p.name for p in FOLDER.iterdir())
+    assert "bundle.json" in files and "model.keras" in files and "MODEL_CARD.md" in files
+    assert sum(p.stat().st_size for p in FOLDER.iterdir()) < 20e6
+    card = (FOLDER / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "CC BY-NC-SA 4.0" in card and "per speaker" in card and "single clip" in card
+    settings = json.loads((FOLDER / "bundle.json").read_text(encoding="utf-8"))
+    assert settings["data"]["synthetic"] is False
+    modes = settings["evaluation"]["prediction_modes"]
+    assert set(modes) == {"per_speaker", "single_clip"}
+    assert all(0.125 < m["uar"] <= 1 and m["n"] > 100 for m in modes.values())  # above chance on unseen actors
+    assert f"{modes['per_speaker']['uar']:.3f}" in card and f"{modes['single_clip']['uar']:.3f}" in card
+
+
+@pytest.mark.shared
+def test_predict_uses_the_shipped_model_without_training(shared_data, tmp_path, monkeypatch, capsys):
+    from ser_utils.models.predict import main
+
+    monkeypatch.setenv("SER_ARTIFACTS_DIR", str(tmp_path / "fresh-clone-artifacts"))  # nothing trained
+    flac = shared_data / "ravdess-22k" / "speech" / "Actor_03" / "03-01-05-02-01-01-03.flac"
+    crema = min((shared_data / "cross-corpus-samples" / "crema-d").rglob("*.wav"))
+    import soundfile as sf
+
+    y, sr = sf.read(flac, dtype="float32")
+    m4a = encode(tmp_path / "same-clip.m4a", y, sr, "m4a")
+    assert main([str(flac), str(m4a), str(crema), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert f"model: {FOLDER} (shipped)" in err and "SYNTHETIC" not in err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 3
+    p = [np.array(list(r["probabilities"].values())) for r in rows]
+    assert all(abs(v.sum() - 1) < 1e-3 for v in p)
+    assert np.abs(p[0] - p[1]).max() < 0.15  # the AAC copy of a clip scores like the clip
