@@ -50,7 +50,11 @@ def _n_files(root) -> int:
 def test_read_name(path, corpus, emotion, actor, speaker, file_id):
     row = read_name(path)
     assert (row["corpus"], row["emotion"], row["actor"], row["speaker"], row["file_id"]) == (
-        corpus, emotion, actor, speaker, file_id,
+        corpus,
+        emotion,
+        actor,
+        speaker,
+        file_id,
     )
     assert row["label"] == EMOTIONS.index(emotion) and row["emotion_id"] == row["label"] + 1
     assert row["emotion"] in CORPUS_EMOTIONS[corpus]
@@ -77,7 +81,9 @@ def test_unparseable_names_say_why(path, match):
 
 def test_crema_d_gender_from_its_demographics_table(tmp_path):
     (tmp_path / "AudioWAV").mkdir()
-    (tmp_path / "VideoDemographics.csv").write_text("ActorID,Age,Sex,Race,Ethnicity\n1001,51,Male,Caucasian,Not Hispanic\n1002,21,Female,Caucasian,Not Hispanic\n")
+    (tmp_path / "VideoDemographics.csv").write_text(
+        "ActorID,Age,Sex,Race,Ethnicity\n1001,51,Male,Caucasian,Not Hispanic\n1002,21,Female,Caucasian,Not Hispanic\n"
+    )
     assert read_name(tmp_path / "AudioWAV" / "1001_DFA_ANG_XX.wav")["gender"] == "male"
     assert read_name(tmp_path / "AudioWAV" / "1002_DFA_ANG_XX.wav")["gender"] == "female"
     assert read_name(tmp_path / "AudioWAV" / "1003_DFA_ANG_XX.wav")["gender"] == "unknown"
@@ -170,7 +176,9 @@ def test_aiff_named_wav_loads_with_the_audio_functions(mixed):
     assert y.ndim == 1 and abs(y.shape[0] - round(0.8 * SR)) <= 2
 
 
-@pytest.mark.xfail(raises=AudioError, strict=False, reason="audio.load refuses file rates above 48 kHz until the app branch lifts it")
+@pytest.mark.xfail(
+    raises=AudioError, strict=False, reason="audio.load refuses file rates above 48 kHz until the app branch lifts it"
+)
 def test_96_khz_file_loads_with_the_audio_functions(mixed):
     root, _ = mixed
     y = audio.load(root / "tess/oaf_Fear/OAF_food_fear.wav", sr=SR)

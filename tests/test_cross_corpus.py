@@ -100,7 +100,9 @@ def test_evaluate_corpus_known_numbers_in_both_modes():
     probs = {r[0]: _onehot(r[2], r[3]) for r in rows}
     probs["broken.wav"] = _onehot("sad")
     b = _FakeBundle(probs, fail={"broken.wav"})
-    m = pd.concat([m, pd.DataFrame([{"path": "broken.wav", "emotion": "sad", "actor": 1001, "speaker": "crema-d:1001"}])])
+    m = pd.concat(
+        [m, pd.DataFrame([{"path": "broken.wav", "emotion": "sad", "actor": 1001, "speaker": "crema-d:1001"}])]
+    )
     r = cc.evaluate_corpus(b, m, name="crema-d")
     assert r.classes == ["neutral", "happy", "sad", "angry", "fearful", "disgust"]
     assert r.n_files == 7 and r.n_speakers == 2 and r.failed == [("broken.wav", "cannot load")]
@@ -147,7 +149,9 @@ def test_analyse_batches_and_records_files_it_cannot_read(tmp_path, write_wav, m
 
 
 def test_bundles_with_named_modes_predict_through_them():
-    modes = pytest.importorskip("ser_utils.models.modes", reason="the prediction modes of the encoder branch are not merged yet")
+    modes = pytest.importorskip(
+        "ser_utils.models.modes", reason="the prediction modes of the encoder branch are not merged yet"
+    )
 
     class _ModeBundle:
         known_speakers = [1, 2]
@@ -169,4 +173,7 @@ def test_bundles_with_named_modes_predict_through_them():
     cc.bundle_probabilities(b, mels, np.zeros((3, 2)), actors=[1001, 1001, 1002], paths=["a", "b", "c"])
     assert b.calls[0] == ([None] * 3, ["single_clip"] * 3)
     # 1002 has one clip: too few for its own statistics, so single clip (the bundle's rule)
-    assert b.calls[1] == ([1001, 1001, 1002], modes.file_modes([1001, 1001, 1002], known=[1, 2], min_clips=2, mode="per_speaker"))
+    assert b.calls[1] == (
+        [1001, 1001, 1002],
+        modes.file_modes([1001, 1001, 1002], known=[1, 2], min_clips=2, mode="per_speaker"),
+    )

@@ -37,9 +37,25 @@ def test_fifty_files_with_a_random_split_run_through_notebook_03(small_folder, t
     for name in ("01_eda", "02_features", "03_oversampling"):
         shutil.copyfile(ROOT / "notebooks" / f"{name}.ipynb", nb / f"{name}.ipynb")
     args = [
-        sys.executable, "-m", "ser_utils.reporting.report", "--data-dir", str(small_folder), "--profile", "demo",
-        "--notebooks-dir", str(nb), "--artifacts-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "r"),
-        "-p", "split", "random", "-p", "n_mels", "32",
+        sys.executable,
+        "-m",
+        "ser_utils.reporting.report",
+        "--data-dir",
+        str(small_folder),
+        "--profile",
+        "demo",
+        "--notebooks-dir",
+        str(nb),
+        "--artifacts-dir",
+        str(tmp_path / "a"),
+        "--reports-dir",
+        str(tmp_path / "r"),
+        "-p",
+        "split",
+        "random",
+        "-p",
+        "n_mels",
+        "32",
     ]
     proc = subprocess.run(args, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -93,7 +93,15 @@ _TESS_PATTERN = re.compile(r"^(OAF|YAF)_([A-Za-z']+)_(.+)$", re.IGNORECASE)
 
 #: SAVEE speaker -> actor number (all four speakers are men).
 SAVEE_SPEAKERS: dict[str, int] = {"DC": 3001, "JE": 3002, "JK": 3003, "KL": 3004}
-_SAVEE_EMOTIONS = {"a": "angry", "d": "disgust", "f": "fearful", "h": "happy", "n": "neutral", "sa": "sad", "su": "surprised"}
+_SAVEE_EMOTIONS = {
+    "a": "angry",
+    "d": "disgust",
+    "f": "fearful",
+    "h": "happy",
+    "n": "neutral",
+    "sa": "sad",
+    "su": "surprised",
+}
 _SAVEE_CODE = r"(a|d|f|h|n|sa|su)(\d{2})"
 _SAVEE_FLAT = re.compile(rf"^(DC|JE|JK|KL)_{_SAVEE_CODE}$", re.IGNORECASE)
 _SAVEE_NESTED = re.compile(rf"^{_SAVEE_CODE}$", re.IGNORECASE)
@@ -210,7 +218,9 @@ def _savee(path: Path, stem: str) -> dict | None:
             return None
         speaker, code, nn = folder, m[1].lower(), int(m[2])
     if nn < 1:
-        raise FilenameError(f"{path.name!r} looks like a SAVEE name (a01.wav) but its sentence number is 00 (expected 01-30)")
+        raise FilenameError(
+            f"{path.name!r} looks like a SAVEE name (a01.wav) but its sentence number is 00 (expected 01-30)"
+        )
     return _row(
         "savee",
         file_id=f"{speaker}_{code}{nn:02d}",

@@ -1,5 +1,7 @@
-"""Corpus scan: every file under the data roots, as a manifest of usable audio (RAVDESS,
-CREMA-D, TESS, SAVEE) and a table of skipped files with the reason.
+"""Corpus scan: the usable audio under the data roots, and every other file with its reason.
+
+Usable audio of RAVDESS, CREMA-D, TESS and SAVEE goes into a manifest; every other file
+goes into a table of skipped files with the reason.
 
 :func:`scan` walks one or more roots (any layout: the official zips, Kaggle's copies,
 ``ravdess-22k/{speech,song}/Actor_XX``, a flat folder), reads each file name with
@@ -274,7 +276,8 @@ def _header(path: Path, data: bytes):
         hdr = info(path)
     except AudioError as exc:
         if _magic_ok(data[:4096]):
-            raise _Skip("corrupt", f"has a WAV/FLAC/AIFF signature but its header cannot be read ({_short(exc)})") from None
+            detail = f"has a WAV/FLAC/AIFF signature but its header cannot be read ({_short(exc)})"
+            raise _Skip("corrupt", detail) from None
         raise _Skip("not_audio", f"the content is not WAV, FLAC or AIFF audio (starts with {data[:8]!r})") from None
     trunc = _wav_truncation(data[:65536], len(data))
     if trunc:
@@ -422,7 +425,9 @@ def _skip(path: Path | str, reason: str, detail: str) -> dict:
     return {"path": str(path), "reason": reason, "detail": detail}
 
 
-def _read_names(found: list[tuple[int, Path]], vocal_channels: tuple[str, ...]) -> tuple[list[tuple[int, Path, dict]], list[dict]]:
+def _read_names(
+    found: list[tuple[int, Path]], vocal_channels: tuple[str, ...]
+) -> tuple[list[tuple[int, Path, dict]], list[dict]]:
     """Step 2 (cheap): the fields each name gives, or why the name rules the file out.
 
     Returns ``pending`` (root index, path, name fields) of the files whose content must
@@ -439,10 +444,15 @@ def _read_names(found: list[tuple[int, Path]], vocal_channels: tuple[str, ...]) 
         modality = row.pop("modality_id", 3)
         if modality in (1, 2):
             what = MODALITIES[modality]
-            skipped.append(_skip(p, "audio_visual", f"modality {modality:02d} ({what}): its audio duplicates the audio-only (03) file"))
+            detail = f"modality {modality:02d} ({what}): its audio duplicates the audio-only (03) file"
+            skipped.append(_skip(p, "audio_visual", detail))
         elif row["vocal_channel"] not in vocal_channels:
             skipped.append(
-                _skip(p, "excluded_channel", f"vocal channel {row['vocal_channel']!r} is not in vocal_channels={list(vocal_channels)}")
+                _skip(
+                    p,
+                    "excluded_channel",
+                    f"vocal channel {row['vocal_channel']!r} is not in vocal_channels={list(vocal_channels)}",
+                )
             )
         else:
             pending.append((ri, p, {"path": str(p), **row}))
@@ -499,7 +509,9 @@ def _skipped_frame(rows: list[dict]) -> pd.DataFrame:
 def _check_invariants(manifest: pd.DataFrame, skipped: pd.DataFrame, *, n_found: int) -> None:
     """Real checks, not asserts: they must hold under ``python -O`` too."""
     if len(manifest) + len(skipped) != n_found:
-        raise DataError(f"internal error: {n_found} files found but {len(manifest)} in the manifest + {len(skipped)} skipped")
+        raise DataError(
+            f"internal error: {n_found} files found but {len(manifest)} in the manifest + {len(skipped)} skipped"
+        )
     if manifest["file_id"].duplicated().any():
         raise DataError("internal error: the manifest holds a file_id twice")
     unknown = set(skipped["reason"]) - set(SKIP_REASONS)
@@ -538,7 +550,9 @@ def _run_checks(paths: list[Path], *, min_duration_s: float, n_jobs: int, progre
 def _manifest_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
     df = df.astype({c: "int64" for c in _INT_COLUMNS} | {"duration_s": "float64"})
-    for c in ("path", "file_id", "emotion", "vocal_channel", "intensity", "statement", "gender", "sha1", "corpus", "speaker"):
+    text = ("path", "file_id", "emotion", "vocal_channel", "intensity", "statement", "gender", "sha1")
+    text += ("corpus", "speaker")
+    for c in text:
         df[c] = df[c].astype(str)
     return df.sort_values("file_id", kind="stable").reset_index(drop=True)
 

@@ -102,7 +102,9 @@ def shared_classes(labels: Sequence[str], emotions: Sequence[str]) -> list[str]:
     present = set(emotions)
     out = [lab for lab in labels if lab in present]
     if not out:
-        raise DataError(f"no emotion in common between the bundle's labels {list(labels)} and the corpus's {sorted(present)}")
+        raise DataError(
+            f"no emotion in common between the bundle's labels {list(labels)} and the corpus's {sorted(present)}"
+        )
     return out
 
 
@@ -133,7 +135,9 @@ def restrict(probs: np.ndarray, labels: Sequence[str], classes: Sequence[str]) -
     return np.where(total > 0, sub / np.where(total > 0, total, 1.0), uniform)
 
 
-def score(y_true: Sequence[str], probs: np.ndarray, *, classes: Sequence[str], speakers: Sequence[Any]) -> dict[str, Any]:
+def score(
+    y_true: Sequence[str], probs: np.ndarray, *, classes: Sequence[str], speakers: Sequence[Any]
+) -> dict[str, Any]:
     """UAR, accuracy, confusion matrix and per-speaker results over ``classes``.
 
     Parameters
@@ -156,7 +160,10 @@ def score(y_true: Sequence[str], probs: np.ndarray, *, classes: Sequence[str], s
     y_true = [str(y) for y in y_true]
     P = np.asarray(probs, dtype=np.float64)
     if P.shape != (len(y_true), len(classes)) or len(speakers) != len(y_true):
-        raise DataError(f"score: {len(y_true)} labels, {len(speakers)} speakers and probs of shape {P.shape} do not match {len(classes)} classes")
+        raise DataError(
+            f"score: {len(y_true)} labels, {len(speakers)} speakers and probs of shape {P.shape} "
+            f"do not match {len(classes)} classes"
+        )
     y_pred = [classes[i] for i in np.argmax(P, axis=1)] if len(P) else []
     m = metrics_mod.metrics(y_true, y_pred, labels=classes)
     rows = []
@@ -181,7 +188,12 @@ def score(y_true: Sequence[str], probs: np.ndarray, *, classes: Sequence[str], s
 
 
 def bundle_probabilities(
-    bundle: Any, logmels: list[np.ndarray], pooled: np.ndarray, *, actors: Sequence[int] | None, paths: Sequence[str] | None = None
+    bundle: Any,
+    logmels: list[np.ndarray],
+    pooled: np.ndarray,
+    *,
+    actors: Sequence[int] | None,
+    paths: Sequence[str] | None = None,
 ) -> np.ndarray:
     """The bundle's probabilities (CRNN fused with its classic part) for analysed files.
 
@@ -223,7 +235,12 @@ def bundle_probabilities(
 
 
 def analyse(
-    bundle: Any, manifest: pd.DataFrame, *, cache_dir: str | os.PathLike | None = None, n_jobs: int = -1, progress: bool = False
+    bundle: Any,
+    manifest: pd.DataFrame,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    n_jobs: int = -1,
+    progress: bool = False,
 ) -> tuple[list[np.ndarray], np.ndarray, list[str], list[tuple[str, str]]]:
     """Log-mels and pooled vectors of a corpus with the bundle's feature settings.
 
@@ -243,7 +260,10 @@ def analyse(
     from .. import features
     from ..errors import SERError
 
-    settings = {**{k: v for k, v in bundle.settings["features"].items() if k in features.SETTING_KEYS}, "deltas": bundle.deltas}
+    settings = {
+        **{k: v for k, v in bundle.settings["features"].items() if k in features.SETTING_KEYS},
+        "deltas": bundle.deltas,
+    }
     df = manifest[["path", "file_id"]].astype(str).reset_index(drop=True)
 
     def run(part: pd.DataFrame, jobs: int, bar: bool):
@@ -276,7 +296,14 @@ def analyse(
     return mels, (np.stack(pooled).astype(np.float32) if pooled else np.zeros((0, 0), np.float32)), ok, failed
 
 
-def _mode_probabilities(bundle: Any, logmels: list[np.ndarray], pooled: np.ndarray, *, actors: Sequence[int] | None, paths: Sequence[str] | None) -> np.ndarray:
+def _mode_probabilities(
+    bundle: Any,
+    logmels: list[np.ndarray],
+    pooled: np.ndarray,
+    *,
+    actors: Sequence[int] | None,
+    paths: Sequence[str] | None,
+) -> np.ndarray:
     """Through the bundle's own prediction modes (``single_clip`` when ``actors`` is None)."""
     from ..models import modes
 
@@ -294,7 +321,9 @@ def _mode_probabilities(bundle: Any, logmels: list[np.ndarray], pooled: np.ndarr
 # --------------------------------------------------------------------------- corpora
 
 
-def load_corpus(root: str | os.PathLike, *, max_files: int | None = None, seed: int = 0, min_duration_s: float = 0.5) -> tuple[pd.DataFrame, Any]:
+def load_corpus(
+    root: str | os.PathLike, *, max_files: int | None = None, seed: int = 0, min_duration_s: float = 0.5
+) -> tuple[pd.DataFrame, Any]:
     """Scan a corpus folder; optionally keep a random sample of ``max_files`` files.
 
     Returns
@@ -347,10 +376,22 @@ def evaluate_corpus(
     scores = {}
     for mode in MODES:
         actors = [int(a) for a in m["actor"]] if mode == "per_speaker" else None
-        P = restrict(bundle_probabilities(bundle, mels, pooled, actors=actors, paths=ok), bundle.labels, classes) if ok else np.zeros((0, len(classes)))
+        P = (
+            restrict(bundle_probabilities(bundle, mels, pooled, actors=actors, paths=ok), bundle.labels, classes)
+            if ok
+            else np.zeros((0, len(classes)))
+        )
         scores[mode] = score(list(m["emotion"]), P, classes=classes, speakers=list(m["speaker"])) if ok else {}
         preds[f"pred_{mode}"] = scores[mode].get("y_pred", [])
-    return CorpusResult(name=name, classes=classes, n_files=len(m), n_speakers=int(m["speaker"].nunique()), scores=scores, failed=list(failed), predictions=preds)
+    return CorpusResult(
+        name=name,
+        classes=classes,
+        n_files=len(m),
+        n_speakers=int(m["speaker"].nunique()),
+        scores=scores,
+        failed=list(failed),
+        predictions=preds,
+    )
 
 
 def evaluate_dirs(
@@ -378,7 +419,10 @@ def evaluate_dirs(
         m, sc = load_corpus(d, max_files=max_files, seed=seed, min_duration_s=min_duration_s)
         scans.append(sc)
         if not len(m):
-            raise DataError(f"{d}: no usable CREMA-D, TESS, SAVEE or RAVDESS audio ({len(sc.skipped)} files skipped: {sc.skip_counts})")
+            raise DataError(
+                f"{d}: no usable CREMA-D, TESS, SAVEE or RAVDESS audio "
+                f"({len(sc.skipped)} files skipped: {sc.skip_counts})"
+            )
         for corpus, part in m.groupby("corpus", sort=True):
             results.append(evaluate_corpus(bundle, part, name=str(corpus), cache_dir=cache_dir, n_jobs=n_jobs))
     return results, scans
@@ -397,7 +441,11 @@ def metrics_entry(results: Sequence[CorpusResult]) -> dict[str, Any]:
             "n_files": int(r.n_files),
             "classes": list(r.classes),
             "chance_uar": 1.0 / len(r.classes),
-            **{mode: {"uar": float(r.scores[mode]["uar"]), "accuracy": float(r.scores[mode]["accuracy"])} for mode in MODES if r.scores.get(mode)},
+            **{
+                mode: {"uar": float(r.scores[mode]["uar"]), "accuracy": float(r.scores[mode]["accuracy"])}
+                for mode in MODES
+                if r.scores.get(mode)
+            },
             "n_speakers": int(r.n_speakers),
             "n_failed": len(r.failed),
             "probabilities": "restricted to the shared classes and renormalised",
@@ -420,15 +468,39 @@ def summary_table(results: Sequence[CorpusResult], *, in_corpus: Mapping[str, An
     """
     rows = []
     if in_corpus and in_corpus.get("uar") is not None:
-        modes = in_corpus.get("prediction_modes") or {"as in notebook 5": {k: in_corpus.get(k) for k in ("uar", "accuracy", "n")}}
+        modes = in_corpus.get("prediction_modes") or {
+            "as in notebook 5": {k: in_corpus.get(k) for k in ("uar", "accuracy", "n")}
+        }
         for mode, v in modes.items():
-            rows.append(["RAVDESS test part", mode.replace("_", " "), v.get("n", in_corpus.get("n_test")), len(in_corpus.get("test_actors") or []),
-                         len(in_corpus.get("per_class") or {}), v.get("uar"), v.get("accuracy"), 1.0 / max(1, len(in_corpus.get("per_class") or {})), 0])
+            rows.append(
+                [
+                    "RAVDESS test part",
+                    mode.replace("_", " "),
+                    v.get("n", in_corpus.get("n_test")),
+                    len(in_corpus.get("test_actors") or []),
+                    len(in_corpus.get("per_class") or {}),
+                    v.get("uar"),
+                    v.get("accuracy"),
+                    1.0 / max(1, len(in_corpus.get("per_class") or {})),
+                    0,
+                ]
+            )
     for r in results:
         for mode in MODES:
             sc = r.scores.get(mode) or {}
-            rows.append([r.name, mode.replace("_", " "), r.n_files, r.n_speakers, len(r.classes), sc.get("uar", np.nan),
-                         sc.get("accuracy", np.nan), 1.0 / len(r.classes), len(r.failed)])
+            rows.append(
+                [
+                    r.name,
+                    mode.replace("_", " "),
+                    r.n_files,
+                    r.n_speakers,
+                    len(r.classes),
+                    sc.get("uar", np.nan),
+                    sc.get("accuracy", np.nan),
+                    1.0 / len(r.classes),
+                    len(r.failed),
+                ]
+            )
     return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS).set_index(["corpus", "mode"])
 
 
@@ -451,7 +523,11 @@ def failed_table(results: Sequence[CorpusResult]) -> pd.DataFrame:
 
 def per_speaker_table(result: CorpusResult) -> pd.DataFrame:
     """Per speaker: files, and accuracy and UAR in each mode (columns ``(mode, metric)``)."""
-    parts = {mode.replace("_", " "): result.scores[mode]["per_speaker"][["accuracy", "uar"]] for mode in MODES if result.scores.get(mode)}
+    parts = {
+        mode.replace("_", " "): result.scores[mode]["per_speaker"][["accuracy", "uar"]]
+        for mode in MODES
+        if result.scores.get(mode)
+    }
     if not parts:
         return pd.DataFrame()
     first = result.scores[MODES[0]]["per_speaker"]

@@ -14,7 +14,8 @@ balancing, so nothing fitted later can see the test files.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,7 +107,10 @@ def random_split(
     if not 0.0 < test_size < 1.0:
         raise ConfigError(f"test_size must be in (0, 1), got {test_size!r}")
     if not 0.0 <= val_size < 1.0 or test_size + val_size >= 1.0:
-        raise ConfigError(f"val_size must be in [0, 1) with test_size + val_size < 1, got val_size={val_size!r}, test_size={test_size!r}")
+        raise ConfigError(
+            "val_size must be in [0, 1) with test_size + val_size < 1, "
+            f"got val_size={val_size!r}, test_size={test_size!r}"
+        )
     strat = manifest[strat_col].to_numpy()
     _require_class_sizes(manifest, strat_col, n_parts=3 if val_size > 0 else 2)
     part = _sklearn_split(strat, test_size=test_size, val_size=val_size, seed=seed)
@@ -121,10 +125,12 @@ def _require_class_sizes(manifest: pd.DataFrame, strat_col: str, *, n_parts: int
     small = counts[counts < n_parts].sort_index()
     if not len(small):
         return
-    names = manifest.drop_duplicates(strat_col).set_index(strat_col)["emotion"] if "emotion" in manifest.columns else None
+    has_names = "emotion" in manifest.columns
+    names = manifest.drop_duplicates(strat_col).set_index(strat_col)["emotion"] if has_names else None
     parts = "train, val and test" if n_parts == 3 else "train and test"
     desc = ", ".join(
-        f"{names[c] if names is not None else c!s} has {int(n)} (needs {n_parts - int(n)} more)" for c, n in small.items()
+        f"{names[c] if names is not None else c!s} has {int(n)} (needs {n_parts - int(n)} more)"
+        for c, n in small.items()
     )
     raise DataError(
         f"cannot split {len(manifest)} files at random with every class in {parts}: {desc}; "
