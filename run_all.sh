@@ -2,7 +2,7 @@
 # Regenerate every report, or run the tests, in a project-local virtual environment.
 #
 #   ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...]   run notebooks 01-05 -> reports/
-#   ./run_all.sh --test [pytest args]                                   run the test suite (installs Chromium if missing)
+#   ./run_all.sh --test [pytest args]                                   lint (ruff) and run the test suite (installs Chromium if missing)
 #   ./run_all.sh --app [streamlit args]                                 the web app on http://127.0.0.1:8501 (offline)
 #   ./run_all.sh --build-model [--data-dir DIR]                         rebuild models/ravdess-actors-01-20 from RAVDESS
 #   ./run_all.sh --help
@@ -34,7 +34,7 @@ reports/NN_name.html, reports/index.html, reports/report.html and reports/metric
                    (the seed project's recipe, for comparison).
   -p NAME VALUE    override one parameter, e.g. -p split speaker -p test_actors "[17, 18, 19, 20]"
                    (VALUE is read as YAML). `python -m ser_utils.config` lists every parameter.
-  --test [ARGS]    run the test suite (pytest ARGS) in the same environment.
+  --test [ARGS]    lint with ruff, then run the test suite (pytest ARGS) in the same environment.
   --app [ARGS]     start the web app (Streamlit, app/streamlit_app.py) on http://127.0.0.1:8501,
                    offline: upload or record a clip, see the predicted emotion. It uses
                    the newest bundle under artifacts/, else the shipped model in
@@ -119,6 +119,11 @@ if [ "${1:-}" = "--test" ]; then
   shift
   cd "$ROOT"
   ensure_chromium
-  exec "$PY" -m pytest "$@"
+  lint_rc=0
+  "$PY" -m ruff check --quiet . || lint_rc=$?   # the lint (pyproject.toml [tool.ruff]); the tests run anyway
+  test_rc=0
+  "$PY" -m pytest "$@" || test_rc=$?
+  [ "$lint_rc" = 0 ] || echo "run_all.sh: ruff found the problems listed above the tests" >&2
+  exit $(( test_rc != 0 ? test_rc : lint_rc ))
 fi
 exec "$PY" -m ser_utils.reporting "$@"

@@ -32,11 +32,15 @@ info = core.model_summary(model)
 if info["warning"]:
     st.error(info["warning"])
 with st.container(border=True):
-    st.markdown(f"**Model:** `{info['name']}` ({info['source']}): {info['recipe']}.  \n**Trained on:** {info['trained_on']}.")
+    st.markdown(
+        f"**Model:** `{info['name']}` ({info['source']}): {info['recipe']}.  \n**Trained on:** {info['trained_on']}."
+    )
     if info["scores"]:
         st.caption(
             f"Measured on unseen actors {info['scores_on']}: "
-            + "; ".join(f"{mode} UAR {v['uar']:.2f} (accuracy {v['accuracy']:.2f})" for mode, v in info["scores"].items())
+            + "; ".join(
+                f"{mode} UAR {v['uar']:.2f} (accuracy {v['accuracy']:.2f})" for mode, v in info["scores"].items()
+            )
         )
 
 left, right = st.columns(2)
@@ -75,7 +79,14 @@ for clip, r in zip(clips, result.clips):
     a.pyplot(core.waveform_chart(clip))
     b.pyplot(core.logmel_chart(model, clip))
     a, b = st.columns([1, 2])
-    a.metric("Predicted emotion", r.emotion, f"{r.confidence:.0%} confidence", delta_color="off", delta_arrow="off", border=True)
+    a.metric(
+        "Predicted emotion",
+        r.emotion,
+        f"{r.confidence:.0%} confidence",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+    )
     a.dataframe({"emotion": list(r.probabilities), "probability": [round(p, 4) for p in r.probabilities.values()]},
                 hide_index=True)
     b.pyplot(core.probability_chart(r.probabilities))

@@ -34,8 +34,10 @@ if str(REPO) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ser_utils import config
-from ser_utils import features  # noqa: E402
+from ser_utils import (
+    config,
+    features,  # noqa: E402
+)
 
 
 def _files(root: Path, limit: int | None) -> list[Path]:
@@ -45,19 +47,32 @@ def _files(root: Path, limit: int | None) -> list[Path]:
 
 def _baseline(paths: list[Path], s: dict) -> float:
     import librosa
-
     from threadpoolctl import threadpool_limits
 
     t0 = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
         for p in paths:
             y, sr = librosa.load(p, sr=s["sample_rate"])
-            M = librosa.feature.melspectrogram(y=y, sr=sr, n_mels=s["n_mels"], n_fft=s["n_fft"], hop_length=s["hop_length"])
+            M = librosa.feature.melspectrogram(
+                y=y, sr=sr, n_mels=s["n_mels"], n_fft=s["n_fft"], hop_length=s["hop_length"]
+            )
             librosa.power_to_db(M, ref=np.max)
     return time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: parse ``argv`` and run the benchmark.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name; None = ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 2 when the data folder is missing or holds no audio.
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "ravdess-22k",
                     help="folder scanned recursively for .wav/.flac (default: ../shared/data/ravdess-22k)")
@@ -84,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         "sha1": [hashlib.sha1(p.read_bytes()).hexdigest() for p in paths],
     })
     n = len(paths)
-    print(f"{n} files under {args.data_dir}; settings: sr={s['sample_rate']} n_mels={s['n_mels']} "
-          f"n_fft={s['n_fft']} hop={s['hop_length']} trim={s['trim_silence']} frame_features={s['frame_features'] or 'default'}")
+    print(
+        f"{n} files under {args.data_dir}; settings: sr={s['sample_rate']} n_mels={s['n_mels']} "
+        f"n_fft={s['n_fft']} hop={s['hop_length']} trim={s['trim_silence']} "
+        f"frame_features={s['frame_features'] or 'default'}"
+    )
 
     rows = []
     if not args.skip_baseline:

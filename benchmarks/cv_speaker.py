@@ -50,12 +50,15 @@ if str(REPO) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from ser_utils import config  # noqa: E402
+from ser_utils import (
+    config,  # noqa: E402
+    features,  # noqa: E402
+)
 from ser_utils.data import corpus as data  # noqa: E402
 from ser_utils.evaluation import metrics as evaluate  # noqa: E402
-from ser_utils import features  # noqa: E402
 from ser_utils.models import classic  # noqa: E402
-from ser_utils.prep import prepare, split as split_mod  # noqa: E402
+from ser_utils.prep import prepare  # noqa: E402
+from ser_utils.prep import split as split_mod
 from ser_utils.prep.normalise import standardise_per_actor  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "ravdess-22k"
@@ -101,7 +104,9 @@ def _fmt_summary(s: dict[str, dict[str, float]]) -> str:
     return "  ".join(f"{k} {s[k]['mean']:.3f} ± {s[k]['std']:.3f}" for k in _KEYS)
 
 
-def _classic_metrics(P: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, cfg: dict[str, Any]) -> dict[str, Any]:
+def _classic_metrics(
+    P: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, cfg: dict[str, Any]
+) -> dict[str, Any]:
     model = classic.fit(
         P[tr], y[tr], kind=cfg["classic_model"], C_svm=cfg["classic_C"], C_logreg=cfg["classic_logreg_C"],
         gamma=cfg["classic_gamma"], seed=cfg["seed"],
@@ -124,7 +129,9 @@ def _baselines(fs, split_df, cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
+def _train_and_score(
+    fs, cfg: dict[str, Any], *, cache_dir: Path, log
+) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
     from ser_utils.models import bundle, recipe  # TensorFlow: only when a model is trained
 
     t0 = time.perf_counter()
@@ -156,6 +163,18 @@ def _train_and_score(fs, cfg: dict[str, Any], *, cache_dir: Path, log) -> tuple[
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: parse ``argv`` and run the benchmark.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name; None = ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--profile", default="full", choices=sorted(config.PROFILES))
@@ -168,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--quiet", action="store_true", help="no per-epoch lines")
-    ap.add_argument("--save-probs", action="store_true", help="save each fold's test probabilities under artifacts/cv_probs/")
+    ap.add_argument(
+        "--save-probs", action="store_true", help="save each fold's test probabilities under artifacts/cv_probs/"
+    )
     ap.add_argument("--no-record", action="store_true", help="do not append to results.jsonl")
     args = ap.parse_args(argv)
 
@@ -181,10 +202,15 @@ def main(argv: list[str] | None = None) -> int:
 
     scan = data.scan(args.data_dir, vocal_channels=tuple(base_cfg["vocal_channels"]), n_jobs=2)
     manifest = scan.manifest
-    print(f"{len(manifest)} files ({len(scan.skipped)} skipped); actors {sorted(manifest['actor'].unique().tolist())}", flush=True)
+    print(
+        f"{len(manifest)} files ({len(scan.skipped)} skipped); actors {sorted(manifest['actor'].unique().tolist())}",
+        flush=True,
+    )
     t0 = time.perf_counter()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
-    fs = features.extract(manifest, settings=features.feature_settings(base_cfg), cache_dir=args.cache_dir, n_jobs=2, progress=False)
+    fs = features.extract(
+        manifest, settings=features.feature_settings(base_cfg), cache_dir=args.cache_dir, n_jobs=2, progress=False
+    )
     t_feat = time.perf_counter() - t0
     print(f"features: {t_feat:.1f} s ({fs.stats})", flush=True)
 
@@ -231,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
                     "p_classic": p_classic.astype(np.float32), "p_bundle": p_bundle.astype(np.float32),
                 }
                 np.savez(out / f"{plan.index((label, extra_cfg))}.npz", **arrays)
-            print(f"  {cfg['model']:<18} {_fmt(met)}   (train {extra['train_s']:.0f} s, {extra['epochs_run']} epochs, best {extra['best_epoch']}, n_frames {extra['n_frames']})", flush=True)
+            print(
+                f"  {cfg['model']:<18} {_fmt(met)}   (train {extra['train_s']:.0f} s, {extra['epochs_run']} epochs, "
+                f"best {extra['best_epoch']}, n_frames {extra['n_frames']})",
+                flush=True,
+            )
         row["wall_s"] = round(time.perf_counter() - t_run, 1)
         runs.append(row)
 

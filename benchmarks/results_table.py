@@ -22,7 +22,8 @@ def _ms(s: dict) -> str:
 def rows(results: Path, *, baselines: bool = True) -> list[str]:
     """Markdown table lines, one per experiment and scorer, in file order."""
     out = [
-        "| # | setting | scorer | protocol / folds | UAR mean ± std | accuracy mean ± std | train s/fold | minutes | date | load |",
+        "| # | setting | scorer | protocol / folds | UAR mean ± std | accuracy mean ± std "
+        "| train s/fold | minutes | date | load |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, line in enumerate(results.read_text(encoding="utf-8").splitlines(), 1):
@@ -44,6 +45,18 @@ def rows(results: Path, *, baselines: bool = True) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: parse ``argv`` and print the results table.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name; None = ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--no-baselines", action="store_true")

@@ -52,6 +52,18 @@ def file_features(path: str, sr: int) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: parse ``argv`` and run the benchmark.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name; None = ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--actors", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)

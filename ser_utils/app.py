@@ -69,9 +69,17 @@ WINDOW_SECONDS = 3.0
 SILENCE_DB = -50.0  # as ser_utils.models.predict.SILENCE_DB
 #: The prediction modes, as the page names and explains them.
 MODES: dict[str, tuple[str, str]] = {
-    "single_clip": ("single clip", "each clip on its own, speaker unknown: standardised with the training speakers' statistics"),
-    "per_speaker": ("per speaker", ("the clips taken as one speaker and standardised together with their own statistics, "
-                                    "as the model was evaluated on unseen actors")),
+    "single_clip": (
+        "single clip",
+        "each clip on its own, speaker unknown: standardised with the training speakers' statistics",
+    ),
+    "per_speaker": (
+        "per speaker",
+        (
+            "the clips taken as one speaker and standardised together with their own statistics, "
+            "as the model was evaluated on unseen actors"
+        ),
+    ),
 }
 #: The actor number given to an uploaded speaker in per-speaker mode (never a RAVDESS actor).
 _UPLOAD_SPEAKER = 0
@@ -105,6 +113,7 @@ class Clip:
 
     @property
     def duration_s(self) -> float:
+        """The length of ``y`` in seconds."""
         return len(self.y) / self.sr
 
 
@@ -118,17 +127,22 @@ class LoadedModel:
 
     @property
     def sr(self) -> int:
+        """The sample rate (Hz) the bundle's features were extracted at."""
         return int(self.bundle.features["sample_rate"])
 
     @property
     def synthetic(self) -> bool:
+        """Whether the bundle was trained on the synthetic demo corpus."""
         return bool(self.data.get("synthetic"))
 
 
 @dataclass
 class ClipResult:
-    """The verdict on one clip: ``probabilities`` (label -> p, summing to 1) and, for long clips,
-    ``timeline`` (one row per window: ``start_s``, ``end_s``, ``emotion``, one column per label)."""
+    """The verdict on one clip.
+
+    ``probabilities`` (label -> p, summing to 1) and, for long clips, ``timeline`` (one row
+    per window: ``start_s``, ``end_s``, ``emotion``, one column per label).
+    """
 
     name: str
     emotion: str
@@ -139,15 +153,19 @@ class ClipResult:
 
 @dataclass
 class Prediction:
+    """The verdicts on all clips of one request, in one mode (a key of :data:`MODES`)."""
+
     mode: str
     clips: list[ClipResult]
 
     @property
     def mode_title(self) -> str:
+        """The short name of the mode, as the page shows it."""
         return MODES[self.mode][0]
 
     @property
     def mode_description(self) -> str:
+        """One sentence on how the mode standardises the clips."""
         return MODES[self.mode][1]
 
 
@@ -167,17 +185,28 @@ def load_model(given: str | os.PathLike | None = None) -> LoadedModel:
 
 
 def model_summary(model: LoadedModel) -> dict[str, Any]:
-    """What the page says about the model: ``name``, ``source``, ``trained_on``, ``recipe``,
-    ``scores`` (mode -> UAR/accuracy on unseen actors, when the bundle records them), ``warning``."""
+    """What the page says about the model.
+
+    A dict of ``name``, ``source``, ``trained_on``, ``recipe``, ``scores`` (mode ->
+    UAR/accuracy on unseen actors, when the bundle records them) and ``warning``.
+    """
     s = model.bundle.settings
     m = s.get("model") or {}
-    where = {"given": "the folder given", "artifacts": "the newest bundle under artifacts/ (overrides the shipped model)",
-             "shipped": "the model shipped with the project"}[model.choice.source]
+    where = {
+        "given": "the folder given",
+        "artifacts": "the newest bundle under artifacts/ (overrides the shipped model)",
+        "shipped": "the model shipped with the project",
+    }[model.choice.source]
     recipe = f"{m.get('model', '?')}"
     if model.bundle.fusion_weight > 0:
-        recipe += f" fused with {(s.get('classic') or {}).get('kind', 'a classic model')} (weight {model.bundle.fusion_weight:g})"
+        recipe += (
+            f" fused with {(s.get('classic') or {}).get('kind', 'a classic model')}"
+            f" (weight {model.bundle.fusion_weight:g})"
+        )
     ev = (s.get("evaluation") or {}).get("prediction_modes") or {}
-    scores = {MODES[k][0]: {"uar": v["uar"], "accuracy": v["accuracy"], "n": v["n"]} for k, v in ev.items() if k in MODES}
+    scores = {
+        MODES[k][0]: {"uar": v["uar"], "accuracy": v["accuracy"], "n": v["n"]} for k, v in ev.items() if k in MODES
+    }
     folder = model.choice.folder.resolve()
     root = project_root().resolve()
     return {
@@ -233,13 +262,19 @@ def read_clip(name: str, data: bytes, *, sr: int, max_seconds: float = MAX_SECON
             raise InputError(_plain(exc, tmp, name)) from None
     full = max(full, len(y) / sr)
     if len(y) < MIN_SECONDS * sr:
-        raise InputError(f"{name}: the clip is {len(y) / sr:.2f} s long; the model needs at least {MIN_SECONDS} s of speech.")
+        raise InputError(
+            f"{name}: the clip is {len(y) / sr:.2f} s long; the model needs at least {MIN_SECONDS} s of speech."
+        )
     if audio.is_silent(y, threshold_db=SILENCE_DB):
-        raise InputError(f"{name}: the clip is silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score.")
+        raise InputError(
+            f"{name}: the clip is silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score."
+        )
     return Clip(name=name, y=y, sr=sr, full_duration_s=float(full), truncated=full > max_seconds + 1.0 / sr)
 
 
-def read_clips(items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = MAX_SECONDS) -> tuple[list[Clip], list[str]]:
+def read_clips(
+    items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = MAX_SECONDS
+) -> tuple[list[Clip], list[str]]:
     """:func:`read_clip` of every ``(name, bytes)``: the clips that decoded and one message per one that did not."""
     clips: list[Clip] = []
     problems: list[str] = []
@@ -252,8 +287,10 @@ def read_clips(items: list[tuple[str, bytes]], *, sr: int, max_seconds: float = 
 
 
 def windows(n: int, sr: int, *, seconds: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
-    """Consecutive windows ``(start, end)`` (samples) of a clip of ``n`` samples; a last piece shorter
-    than half a window joins the one before."""
+    """Consecutive windows ``(start, end)`` (samples) of a clip of ``n`` samples.
+
+    A last piece shorter than half a window joins the one before.
+    """
     w = round(seconds * sr)
     starts = list(range(0, n, w))
     spans = [(s, min(s + w, n)) for s in starts]
@@ -360,8 +397,13 @@ def timeline_chart(timeline: pd.DataFrame):
     labels = [c for c in timeline.columns if c not in ("start_s", "end_s", "emotion")]
     fig, ax = _figure(7.0, 2.8)
     mid = ((timeline["start_s"] + timeline["end_s"]) / 2).to_numpy()
-    ax.stackplot(mid, timeline[labels].to_numpy().T, labels=labels, colors=[EMOTION_COLORS.get(e, "#444444") for e in labels],
-                 step="mid")
+    ax.stackplot(
+        mid,
+        timeline[labels].to_numpy().T,
+        labels=labels,
+        colors=[EMOTION_COLORS.get(e, "#444444") for e in labels],
+        step="mid",
+    )
     ax.set_xlim(float(timeline["start_s"].iloc[0]), float(timeline["end_s"].iloc[-1]))
     ax.set_ylim(0, 1)
     ax.set_xlabel("time (s)")

@@ -138,7 +138,9 @@ def build(
                        given={k: v for k, v in given.items() if v is not None})
     scan = pipeline.scan_corpus(run)
     if run.synthetic:
-        raise DataError("the shipped model must be trained on real RAVDESS, not the synthetic demo corpus: give --data-dir")
+        raise DataError(
+            "the shipped model must be trained on real RAVDESS, not the synthetic demo corpus: give --data-dir"
+        )
     fs = pipeline.extract_features(run, scan.manifest)
     log(f"1/2 evaluation run: actors {list(test_actors)} held out")
     eval_bundle_dir = _train(run, fs, log)
@@ -156,8 +158,9 @@ def build(
     final_dir = _train(final, fs, log)
     settings = json.loads((final_dir / "bundle.json").read_text(encoding="utf-8"))
     evaluation = {
-        "protocol": f"the same recipe trained with actors {list(test_actors)} held out (validation actors from the others), "
-                    "those actors scored through the bundle",
+        "protocol": f"the same recipe trained with actors {list(test_actors)} held out "
+        "(validation actors from the others), "
+        "those actors scored through the bundle",
         "test_actors": list(test_actors),
         "n_test_files": len(test),
         "prediction_modes": scores,
@@ -252,10 +255,14 @@ non-commercial, share alike).
 def main(argv: list[str] | None = None) -> int:
     """Command line (see the module docstring); returns the exit status."""
     root = config.project_root()
-    ap = argparse.ArgumentParser(prog="python -m ser_utils.build_model", description="Rebuild the shipped model from RAVDESS.")
+    ap = argparse.ArgumentParser(
+        prog="python -m ser_utils.build_model", description="Rebuild the shipped model from RAVDESS."
+    )
     ap.add_argument("--data-dir", default=None, help="RAVDESS audio (default: data/ if it holds RAVDESS files)")
     ap.add_argument("--out", default=str(root / "models" / SHIPPED_NAME), help="where the bundle goes")
-    ap.add_argument("--work-dir", default=str(root / "artifacts" / ".build-model"), help="training artifacts and feature cache")
+    ap.add_argument(
+        "--work-dir", default=str(root / "artifacts" / ".build-model"), help="training artifacts and feature cache"
+    )
     args = ap.parse_args(argv)
     try:
         build(args.data_dir, out_dir=args.out, work_dir=args.work_dir)

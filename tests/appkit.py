@@ -30,8 +30,7 @@ def wav_bytes(y: np.ndarray, sr: int = SR) -> bytes:
 
 def tiny_bundle(folder: Path, *, synthetic: bool = False) -> Path:
     """An untrained CRNN bundle at 16 kHz with per-speaker statistics of actors 1 and 2."""
-    from ser_utils import config
-    from ser_utils import features
+    from ser_utils import config, features
     from ser_utils.models.architectures import build_model
     from ser_utils.models.bundle import save_bundle
     from ser_utils.prep import normalise

@@ -31,7 +31,9 @@ def tone(sr: int = 48000, seconds: float = 1.5, *, f0: float = 180.0, seed: int 
     return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
 
 
-def encode(path: str | Path, y: np.ndarray | None, sr: int, kind: str, *, video: bool | None = None, channels: int = 1) -> Path:
+def encode(
+    path: str | Path, y: np.ndarray | None, sr: int, kind: str, *, video: bool | None = None, channels: int = 1
+) -> Path:
     """Write ``y`` (shape (n,), or None for a video without sound) as ``kind`` (a key of :data:`KINDS`)."""
     import av
 
@@ -49,7 +51,9 @@ def encode(path: str | Path, y: np.ndarray | None, sr: int, kind: str, *, video:
         if y is not None:
             a = c.add_stream(codec, rate=sr, layout=layout)
             frame_size = a.codec_context.frame_size or 1024
-            to_codec = av.AudioResampler(format=a.codec_context.format.name, layout=layout, rate=sr, frame_size=frame_size)
+            to_codec = av.AudioResampler(
+                format=a.codec_context.format.name, layout=layout, rate=sr, frame_size=frame_size
+            )
             data = np.repeat(np.asarray(y, np.float32)[None], channels, axis=0).T.reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="flt", layout=layout)
             frame.sample_rate = sr

@@ -67,7 +67,9 @@ def test_any_format_and_rate_becomes_the_models_rate(tmp_path):
 def test_windows_cover_the_clip_and_fold_a_short_tail():
     spans = core.windows(10 * SR, SR, seconds=3.0)
     assert spans == [(0, 3 * SR), (3 * SR, 6 * SR), (6 * SR, 10 * SR)]
-    assert core.windows(7 * SR, SR, seconds=3.0)[-1] == (6 * SR, 7 * SR) or len(core.windows(7 * SR, SR, seconds=3.0)) == 2
+    assert (
+        core.windows(7 * SR, SR, seconds=3.0)[-1] == (6 * SR, 7 * SR) or len(core.windows(7 * SR, SR, seconds=3.0)) == 2
+    )
 
 
 # --- scoring ----------------------------------------------------------------------------------------------
@@ -145,7 +147,9 @@ def test_a_demo_corpus_bundle_is_flagged(tmp_path):
     d = tmp_path / "artifacts" / "04_crnn_training" / "bundle"
     d.mkdir(parents=True)
     write_json(tmp_path / "artifacts" / "01_eda" / "dataset.json", {"synthetic": True, "n_files": 9})
-    assert shipped.training_data(d, {"actors": {"train": [1, 2]}})["synthetic"] is True  # older bundles: the run's dataset.json
+    assert (
+        shipped.training_data(d, {"actors": {"train": [1, 2]}})["synthetic"] is True
+    )  # older bundles: the run's dataset.json
     assert "SYNTHETIC" in shipped.training_data(d, {"data": {"synthetic": True}})["description"]
     assert shipped.training_data(d, {"data": {"synthetic": False, "n_files": 3}})["synthetic"] is False
 
@@ -204,7 +208,10 @@ def test_a_recording_gets_a_verdict(page):
 
 
 def test_each_bad_input_shows_its_message_and_no_exception(page, tmp_path):
-    files = [(f"{k}.wav" if k != "video without sound" else "film.mp4", BAD[k][0](tmp_path), "audio/wav") for k in sorted(BAD)]
+    files = [
+        (f"{k}.wav" if k != "video without sound" else "film.mp4", BAD[k][0](tmp_path), "audio/wav")
+        for k in sorted(BAD)
+    ]
     page.file_uploader[0].set_value(files)
     page.run()
     assert not page.exception

@@ -42,7 +42,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
 
 @pytest.fixture
 def app_url(tmp_path):
-    model = shipped.shipped_dir() if (shipped.shipped_dir() / "bundle.json").is_file() else tiny_bundle(tmp_path / "bundle")
+    model = (
+        shipped.shipped_dir() if (shipped.shipped_dir() / "bundle.json").is_file() else tiny_bundle(tmp_path / "bundle")
+    )
     port = _free_port()
     env = dict(os.environ, SER_MODEL_DIR=str(model), PYTHONPATH=str(ROOT))
     log = (tmp_path / "streamlit.log").open("w")
@@ -69,14 +71,23 @@ def test_a_real_recording_gets_a_verdict_in_the_browser(browser, app_url, shared
     upload = shutil.copy(real, tmp_path / real.name)
     outside: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else None)
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
     page.goto(app_url, wait_until="domcontentloaded", timeout=120_000)
     page.get_by_text("Upload a file or record").wait_for(timeout=180_000)
     page.locator("input[type=file]").first.set_input_files(str(upload))
     page.get_by_text("Predicted emotion").wait_for(timeout=300_000)
     page.get_by_text("Prediction mode: single clip").wait_for(timeout=30_000)
     # the waveform, the log-mel and the probabilities: the last charts of the run
-    page.wait_for_function("document.querySelectorAll('[data-testid=stMainBlockContainer] img').length >= 3", timeout=120_000)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=stMainBlockContainer] img').length >= 3", timeout=120_000
+    )
     page.wait_for_timeout(1500)  # let the charts settle
     # Streamlit scrolls inside its main block, not the document: grow the viewport to show it all
     height = page.evaluate(

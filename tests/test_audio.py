@@ -23,7 +23,14 @@ def _peak_freq(y: np.ndarray, sr: int) -> float:
 
 @pytest.mark.parametrize(
     "ext, subtype, tol",
-    [(".wav", "PCM_16", 1e-4), (".wav", "PCM_24", 1e-6), (".wav", "FLOAT", 0.0), (".wav", "PCM_32", 1e-8), (".flac", "PCM_16", 1e-4), (".flac", "PCM_24", 1e-6)],
+    [
+        (".wav", "PCM_16", 1e-4),
+        (".wav", "PCM_24", 1e-6),
+        (".wav", "FLOAT", 0.0),
+        (".wav", "PCM_32", 1e-8),
+        (".flac", "PCM_16", 1e-4),
+        (".flac", "PCM_24", 1e-6),
+    ],
 )
 def test_formats_load_exactly(tmp_path, write_wav, ext, subtype, tol):
     y = _sine(440, SR)

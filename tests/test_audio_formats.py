@@ -45,7 +45,9 @@ def test_each_format_decodes_to_its_wav_source(kind, source, tmp_path, write_wav
 def test_resampling_and_stereo_of_a_video(source, tmp_path):
     p = encode(tmp_path / "clip.mp4", source, SR, "mp4", channels=2)
     y2 = audio.load(p, sr=SR, mono=False)
-    assert y2.shape[0] == 2 and np.corrcoef(y2[0], y2[1])[0, 1] > 0.99  # the same signal in both (AAC codes them jointly)
+    assert (
+        y2.shape[0] == 2 and np.corrcoef(y2[0], y2[1])[0, 1] > 0.99
+    )  # the same signal in both (AAC codes them jointly)
     y = audio.load(p, sr=16000)
     assert abs(len(y) - len(source) / 3) <= 0.05 * 16000
     assert aligned_snr_db(audio.load(p, sr=SR)[::3], y, max_lag=2000)[0] > 20
@@ -64,7 +66,10 @@ def test_offset_and_duration_of_a_decoded_file(source, tmp_path):
     [
         (lambda p: p.write_bytes(b""), "empty"),
         (lambda p: p.write_text("hello, this is not a recording\n"), "not audio (it is a text file)"),
-        (lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()), "not audio or video"),
+        (
+            lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()),
+            "not audio or video",
+        ),
     ],
     ids=["empty", "text", "random-bytes"],
 )

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from ser_utils.prep.augment import augment_waveform, make_transform, mixup, spec_augment
 from ser_utils.errors import ConfigError
+from ser_utils.prep.augment import augment_waveform, make_transform, mixup, spec_augment
 
 SR = 8000
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ser_utils.prep.balance import balance, class_weights
 from ser_utils.errors import ConfigError, DataError
+from ser_utils.prep.balance import balance, class_weights
 
 
 def _data(counts=(10, 4, 2), shape=(6, 5, 1), seed=0):

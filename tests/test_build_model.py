@@ -13,13 +13,23 @@ from ser_utils.errors import DataError
 
 pytestmark = pytest.mark.slow
 
-TINY = {"epochs": 1, "frame_features": ["rms"], "n_mels": 16, "sample_rate": 16000, "conv_filters": [4], "lstm_units": [8],
-        "n_val_actors": 1}
+TINY = {
+    "epochs": 1,
+    "frame_features": ["rms"],
+    "n_mels": 16,
+    "sample_rate": 16000,
+    "conv_filters": [4],
+    "lstm_units": [8],
+    "n_val_actors": 1,
+}
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """A small RAVDESS-named corpus of 5 actors (synthetic voices, without the demo marker: it stands in for real data)."""
+    """A small RAVDESS-named corpus of 5 actors.
+
+    Synthetic voices, without the demo marker: it stands in for real data.
+    """
     made = tmp_path_factory.mktemp("made")
     synth.make_corpus(made, actors=5, seed=2, sample_rate=16000, n_jobs=1)
     root = tmp_path_factory.mktemp("ravdess")
@@ -32,14 +42,22 @@ def corpus(tmp_path_factory):
 
 def test_build_trains_scores_both_modes_and_writes_the_card(corpus, tmp_path):
     out = tmp_path / "models" / "ravdess-actors-01-20"
-    ev = build_model.build(corpus, out_dir=out, work_dir=tmp_path / "work", test_actors=(5,), overrides=TINY, log=lambda m: None)
+    ev = build_model.build(
+        corpus, out_dir=out, work_dir=tmp_path / "work", test_actors=(5,), overrides=TINY, log=lambda m: None
+    )
     assert set(ev["prediction_modes"]) == {"per_speaker", "single_clip"} and ev["test_actors"] == [5]
     settings = json.loads((out / "bundle.json").read_text())
     assert settings["actors"]["test"] == [] and 5 in settings["actors"]["train"] + settings["actors"]["val"]
     assert settings["data"]["synthetic"] is False and settings["evaluation"] == ev
     card = (out / "MODEL_CARD.md").read_text()
     assert "CC BY-NC-SA 4.0" in card and f"{ev['prediction_modes']['single_clip']['uar']:.3f}" in card
-    assert {p.name for p in out.iterdir()} <= {"bundle.json", "model.keras", "classic.skops", "classic_norm.npz", "MODEL_CARD.md"}
+    assert {p.name for p in out.iterdir()} <= {
+        "bundle.json",
+        "model.keras",
+        "classic.skops",
+        "classic_norm.npz",
+        "MODEL_CARD.md",
+    }
 
 
 def test_build_refuses_the_demo_corpus(tmp_path, corpus):

@@ -9,10 +9,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from ser_utils.models import classic
 from ser_utils import config
-from ser_utils.prep import normalise
 from ser_utils.errors import DataError, ModelError
+from ser_utils.models import classic
+from ser_utils.prep import normalise
 
 N_CLASSES = len(config.EMOTIONS)
 
@@ -105,6 +105,8 @@ def test_apply_pooled_uses_stored_own_or_global_statistics():
     np.testing.assert_allclose(out[1:3], (own - own.mean(0)) / own.std(0))  # unseen actor 9: its own rows
     np.testing.assert_allclose(out[3], (new[3] - P.mean(0)) / P.std(0))  # no actor: global
     # what the classic model is trained on equals per-actor standardisation
-    np.testing.assert_allclose(normalise.apply_pooled(P, stats, actors=actors), normalise.standardise_per_actor(P, np.array(actors)))
+    np.testing.assert_allclose(
+        normalise.apply_pooled(P, stats, actors=actors), normalise.standardise_per_actor(P, np.array(actors))
+    )
     with pytest.raises(Exception, match="entries"):
         normalise.apply_pooled(new, stats, actors=[1])

@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 
 from ser_utils.data import corpus as data
-from ser_utils.errors import DataError
 from ser_utils.data.ravdess import make_filename
+from ser_utils.errors import DataError
 
 SR = 8000
 
 
-def _tone(duration_s: float = 0.6, freq: float = 440.0, amp: float = 0.3, seed: int = 0, noise: float = 0.01) -> np.ndarray:
+def _tone(
+    duration_s: float = 0.6, freq: float = 440.0, amp: float = 0.3, seed: int = 0, noise: float = 0.01
+) -> np.ndarray:
     t = np.arange(int(round(duration_s * SR))) / SR
     rng = np.random.default_rng(seed)
     return (amp * np.sin(2 * np.pi * freq * t) + noise * rng.standard_normal(t.size)).astype(np.float32)
@@ -156,7 +158,9 @@ def messy(tmp_path, write_wav):
     add(_name(actor=6, emotion=6), "empty").write_bytes(b"")
     # silent: digital silence, and a -70 dBFS hum
     write_wav(add(_name(actor=7, emotion=5), "silent"), np.zeros(SR, np.float32), SR)
-    write_wav(add(_name(actor=7, emotion=6), "silent"), _tone(1.0, amp=10 ** (-70 / 20), noise=0.0), SR, subtype="FLOAT")
+    write_wav(
+        add(_name(actor=7, emotion=6), "silent"), _tone(1.0, amp=10 ** (-70 / 20), noise=0.0), SR, subtype="FLOAT"
+    )
     # not audio, with a RAVDESS name
     add(_name(actor=8, emotion=5), "not_audio").write_text("this is not a wave file\n" * 20)
     # byte-identical to the first good file
@@ -286,7 +290,7 @@ def test_is_synthetic(tmp_path):
 
 
 def test_fingerprint_and_summary(tmp_path, write_wav):
-    for i, (a, n) in enumerate(_grid(actors=(1, 2))):
+    for i, (_, n) in enumerate(_grid(actors=(1, 2))):
         write_wav(tmp_path / n, _tone(seed=i), SR)
     m = data.scan(tmp_path).manifest
     fp = data.fingerprint(m)

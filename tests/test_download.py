@@ -83,7 +83,9 @@ def test_good_archive_extracts_then_skips(server, tmp_path):
     url, files, hits = server
     files[SPEECH] = _zip(GOOD)
     out = tmp_path / "data"
-    folders = dl.download_ravdess(out, parts=("speech",), base_url=url, checksums={"speech": _md5(files[SPEECH])}, progress=False)
+    folders = dl.download_ravdess(
+        out, parts=("speech",), base_url=url, checksums={"speech": _md5(files[SPEECH])}, progress=False
+    )
     assert folders == [out / "Audio_Speech_Actors_01-24"]
     assert _visible_files(folders[0]) == set(GOOD)
     assert (folders[0] / "Actor_01" / "03-01-01-01-01-01-01.wav").read_bytes() == b"RIFF-fake-1"
@@ -94,7 +96,9 @@ def test_good_archive_extracts_then_skips(server, tmp_path):
     assert hits == [SPEECH]
     # force: fetched and extracted again (old content replaced)
     files[SPEECH] = _zip({"Actor_03/03-01-03-01-01-01-03.wav": b"new"})
-    dl.download_ravdess(out, parts=["speech"], base_url=url, checksums={"speech": _md5(files[SPEECH])}, force=True, progress=False)
+    dl.download_ravdess(
+        out, parts=["speech"], base_url=url, checksums={"speech": _md5(files[SPEECH])}, force=True, progress=False
+    )
     assert hits == [SPEECH, SPEECH]
     assert _visible_files(folders[0]) == {"Actor_03/03-01-03-01-01-01-03.wav"}
 
@@ -142,7 +146,9 @@ def test_unsafe_archive_extracts_nothing(server, tmp_path, entries, symlinks):
     files[SPEECH] = _zip(entries, symlinks)
     out = tmp_path / "a" / "data"
     with pytest.raises(UnsafeArchiveError, match="nothing was extracted"):
-        dl.download_ravdess(out, parts=("speech",), base_url=url, checksums={"speech": _md5(files[SPEECH])}, progress=False)
+        dl.download_ravdess(
+            out, parts=("speech",), base_url=url, checksums={"speech": _md5(files[SPEECH])}, progress=False
+        )
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert list(out.iterdir()) == []
 

@@ -18,9 +18,9 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from ser_utils.evaluation import metrics as E
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import ConfigError, DataError, SERError
+from ser_utils.evaluation import metrics as E
 
 ABC = ("a", "b", "c")
 # 3 classes, supports 3/3/4, recalls 1/3, 1/3, 1: accuracy 6/10, UAR 5/9
@@ -44,7 +44,12 @@ def test_metrics_hand_computed_toy():
     assert m["uar"] == pytest.approx(5 / 9)
     assert round(m["uar"], 4) == 0.5556
     assert m["n"] == 10
-    assert m["per_class"]["a"] == {"precision": pytest.approx(0.5), "recall": pytest.approx(1 / 3), "f1": pytest.approx(0.4), "support": 3}
+    assert m["per_class"]["a"] == {
+        "precision": pytest.approx(0.5),
+        "recall": pytest.approx(1 / 3),
+        "f1": pytest.approx(0.4),
+        "support": 3,
+    }
     # c: predicted 6 times, 4 right -> precision 2/3, recall 1, f1 0.8
     assert m["per_class"]["c"]["precision"] == pytest.approx(2 / 3)
     assert m["per_class"]["c"]["f1"] == pytest.approx(0.8)
@@ -61,7 +66,9 @@ def test_metrics_agree_with_sklearn():
     prec, rec, f1, sup = precision_recall_fscore_support(t, p, labels=range(8))
     for i, name in enumerate(EMOTIONS):
         pc = m["per_class"][name]
-        assert (pc["precision"], pc["recall"], pc["f1"], pc["support"]) == pytest.approx((prec[i], rec[i], f1[i], sup[i]))
+        assert (pc["precision"], pc["recall"], pc["f1"], pc["support"]) == pytest.approx(
+            (prec[i], rec[i], f1[i], sup[i])
+        )
     # JSON-able, plain Python types
     back = json.loads(json.dumps(m))
     assert back["per_class"]["angry"]["support"] == int(sup[4])
@@ -214,7 +221,11 @@ def test_majority_baseline():
 
 
 def test_fold_summary_and_format():
-    folds = [{"accuracy": 0.5, "uar": 0.4, "macro_f1": 0.3}, {"accuracy": 0.7, "uar": 0.6, "macro_f1": 0.5}, {"accuracy": 0.6, "uar": 0.5, "macro_f1": 0.4}]
+    folds = [
+        {"accuracy": 0.5, "uar": 0.4, "macro_f1": 0.3},
+        {"accuracy": 0.7, "uar": 0.6, "macro_f1": 0.5},
+        {"accuracy": 0.6, "uar": 0.5, "macro_f1": 0.4},
+    ]
     s = E.fold_summary(folds)
     assert s["n_folds"] == 3
     assert s["accuracy"]["mean"] == pytest.approx(0.6)

@@ -21,7 +21,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _settings(**kw):
-    cfg = config.resolve("demo", **{"n_mels": 32, "n_fft": 512, "hop_length": 256, "n_mfcc": 13, "pool_stats": ["mean", "std"], **kw})
+    cfg = config.resolve(
+        "demo", **{"n_mels": 32, "n_fft": 512, "hop_length": 256, "n_mfcc": 13, "pool_stats": ["mean", "std"], **kw}
+    )
     return F.feature_settings(cfg)
 
 
@@ -191,7 +193,8 @@ def test_extract_matches_the_per_signal_functions(tmp_path):
     np.testing.assert_allclose(fs.logmels[1], S, atol=1e-5)
     assert fs.index.loc[1, "trimmed_duration_s"] == pytest.approx(y.size / SR)
     parts = [F.pool(S)] + [
-        F.pool(F.frame_features(y, sr=SR, names=[n], n_mfcc=13, n_fft=512, hop_length=256)) for n in ("mfcc", "rms", "f0")
+        F.pool(F.frame_features(y, sr=SR, names=[n], n_mfcc=13, n_fft=512, hop_length=256))
+        for n in ("mfcc", "rms", "f0")
     ]
     np.testing.assert_allclose(fs.pooled[1], np.concatenate(parts), rtol=1e-5, atol=1e-4)
     assert fs.pooled_names[2 * 32] == "mfcc_01_mean" and fs.pooled_names[-2:] == ["f0_mean", "f0_std"]
@@ -317,17 +320,32 @@ def test_transform_changes_features_and_key(tmp_path):
     m = _manifest(tmp_path / "audio", n=3)
     cache = tmp_path / "cache"
     plain = F.extract(m, settings=_settings(), cache_dir=cache, n_jobs=1, progress=False)
-    a = F.extract(m, settings=_settings(), cache_dir=cache, n_jobs=1, progress=False, transform=_noise, transform_key="noise")
+    a = F.extract(
+        m, settings=_settings(), cache_dir=cache, n_jobs=1, progress=False, transform=_noise, transform_key="noise"
+    )
     assert a.stats["misses"] == 6  # its own cache entries, not the plain ones
     assert not np.allclose(a.pooled, plain.pooled)
     assert a.settings["transform_key"] == "noise"
-    b = F.extract(m, settings=_settings(), cache_dir=cache, n_jobs=1, progress=False, transform=_noise, transform_key="noise")
+    b = F.extract(
+        m, settings=_settings(), cache_dir=cache, n_jobs=1, progress=False, transform=_noise, transform_key="noise"
+    )
     assert b.stats["misses"] == 0
     np.testing.assert_array_equal(a.pooled, b.pooled)
     # reproducible without the cache, different with another seed
-    c = F.extract(m, settings=_settings(), cache_dir=None, n_jobs=1, progress=False, transform=_noise, transform_key="noise")
+    c = F.extract(
+        m, settings=_settings(), cache_dir=None, n_jobs=1, progress=False, transform=_noise, transform_key="noise"
+    )
     np.testing.assert_array_equal(a.pooled, c.pooled)
-    d = F.extract(m, settings=_settings(), cache_dir=cache, n_jobs=1, progress=False, transform=_noise, transform_key="noise", seed=1)
+    d = F.extract(
+        m,
+        settings=_settings(),
+        cache_dir=cache,
+        n_jobs=1,
+        progress=False,
+        transform=_noise,
+        transform_key="noise",
+        seed=1,
+    )
     assert d.stats["misses"] == 6 and not np.array_equal(a.pooled, d.pooled)
     assert len(list(cache.glob("logmel-*/"))) == 3
 
@@ -397,7 +415,9 @@ def test_save_load_roundtrip(tmp_path):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_array_equal(fs.pooled, back.pooled)
     assert back.pooled_names == fs.pooled_names and back.settings == fs.settings
-    assert list(back.index["sha1"]) == list(fs.index["sha1"]) and list(back.index["n_frames"]) == list(fs.index["n_frames"])
+    assert list(back.index["sha1"]) == list(fs.index["sha1"]) and list(back.index["n_frames"]) == list(
+        fs.index["n_frames"]
+    )
     with pytest.raises(ArtifactMissingError):
         F.load_feature_set(tmp_path / "nothing")
     (tmp_path / "fs" / "index.csv").write_text("path,file_id\nx,y\n")
@@ -452,6 +472,8 @@ def test_pool_stats_change_recomputes_only_the_frame_group(tmp_path):
     # the mean and std blocks are the same numbers as the default pooling's
     idx = [r.pooled_names.index(n) for n in base.pooled_names]
     np.testing.assert_allclose(r.pooled[:, idx], base.pooled, rtol=1e-6)
-    again = F.extract(m, settings=_settings(pool_stats=list(config.POOL_STATS)), cache_dir=cache, n_jobs=1, progress=False)
+    again = F.extract(
+        m, settings=_settings(pool_stats=list(config.POOL_STATS)), cache_dir=cache, n_jobs=1, progress=False
+    )
     assert again.stats["misses"] == 0
     np.testing.assert_array_equal(again.pooled, r.pooled)

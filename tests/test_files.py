@@ -13,7 +13,9 @@ from ser_utils import files
 
 
 def test_write_json_converts_numpy_paths_and_sets(tmp_path):
-    p = files.write_json(tmp_path / "sub" / "x.json", {"a": np.float32(0.5), "b": np.arange(3), "c": Path("/x"), "d": {2, 1}})
+    p = files.write_json(
+        tmp_path / "sub" / "x.json", {"a": np.float32(0.5), "b": np.arange(3), "c": Path("/x"), "d": {2, 1}}
+    )
     assert json.loads(p.read_text()) == {"a": 0.5, "b": [0, 1, 2], "c": "/x", "d": [1, 2]}
     assert files.read_json(p)["b"] == [0, 1, 2]
 

@@ -27,7 +27,12 @@ def _light_modules() -> list[str]:
 
 def test_the_module_list_covers_every_layer():
     names = _light_modules()
-    for expected in ("ser_utils.pipeline", "ser_utils.prep.prepare", "ser_utils.evaluation.scoring", "ser_utils.data.synth"):
+    for expected in (
+        "ser_utils.pipeline",
+        "ser_utils.prep.prepare",
+        "ser_utils.evaluation.scoring",
+        "ser_utils.data.synth",
+    ):
         assert expected in names
     assert "ser_utils.models.train" not in names
 
@@ -79,7 +84,15 @@ def test_the_static_check_finds_an_import_inside_a_function(tmp_path):
 def test_benchmark_takes_its_recipes_from_models_not_from_the_notebook_glue():
     mods = _imports_of(PKG.parent / "benchmarks" / "cv_speaker.py")
     tree = ast.parse((PKG.parent / "benchmarks" / "cv_speaker.py").read_text(encoding="utf-8"))
-    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "ser_utils.models" for a in n.names}
+    names = {
+        a.name
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module == "ser_utils.models"
+        for a in n.names
+    }
     assert "ser_utils.pipeline" not in mods
-    assert not any(isinstance(n, ast.ImportFrom) and n.module == "ser_utils" and any(a.name == "pipeline" for a in n.names) for n in ast.walk(tree))
+    assert not any(
+        isinstance(n, ast.ImportFrom) and n.module == "ser_utils" and any(a.name == "pipeline" for a in n.names)
+        for n in ast.walk(tree)
+    )
     assert {"recipe", "bundle"} <= names

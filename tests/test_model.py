@@ -26,7 +26,10 @@ def test_models_package_and_classic_import_without_tensorflow():
 
 
 def test_architectures_import_keras_at_module_top_with_quiet_logs():
-    code = "import os, sys, ser_utils.models.architectures; print('keras' in sys.modules, os.environ.get('TF_CPP_MIN_LOG_LEVEL'))"
+    code = (
+        "import os, sys, ser_utils.models.architectures; "
+        "print('keras' in sys.modules, os.environ.get('TF_CPP_MIN_LOG_LEVEL'))"
+    )
     env = {k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.split() == ["True", "2"]
@@ -68,7 +71,9 @@ def test_same_seed_same_weights_other_seed_differs():
 
 
 def test_layer_sizes_follow_parameters():
-    m = build_model("crnn", input_shape=(32, 16, 1), conv_filters=[4, 8, 6], lstm_units=[8, 5], dense_units=0, dropout=0.0)
+    m = build_model(
+        "crnn", input_shape=(32, 16, 1), conv_filters=[4, 8, 6], lstm_units=[8, 5], dense_units=0, dropout=0.0
+    )
     names = [layer.name for layer in m.layers]
     assert [n for n in names if n.startswith("conv") and n[4:].isdigit()] == ["conv1", "conv2", "conv3"]
     assert m.get_layer("conv3").filters == 6

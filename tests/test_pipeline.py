@@ -50,7 +50,9 @@ def corpus(tmp_path_factory) -> Path:
 def steps(corpus, tmp_path_factory) -> dict:
     """Notebooks 01-03's steps run once: the runs, the manifest, the feature set, the prepared data."""
     adir = tmp_path_factory.mktemp("artifacts")
-    r1 = pipeline.start("01_eda", data_dir=str(corpus), artifacts_dir=adir, sample_rate=16000, n_mels=32, n_fft=512, hop_length=256)
+    r1 = pipeline.start(
+        "01_eda", data_dir=str(corpus), artifacts_dir=adir, sample_rate=16000, n_mels=32, n_fft=512, hop_length=256
+    )
     scan = pipeline.scan_corpus(r1)
     r2 = pipeline.start("02_features", artifacts_dir=adir, **FAST)
     fs = pipeline.extract_features(r2, pipeline.load_manifest(r2))
@@ -69,7 +71,10 @@ def test_start_picks_demo_on_synthetic_and_full_on_real(corpus, tmp_path):
     real = _write_corpus(tmp_path / "real", synthetic=False)
     assert pipeline.start("01_eda", data_dir=str(corpus), artifacts_dir=tmp_path / "a").cfg["profile"] == "demo"
     assert pipeline.start("01_eda", data_dir=str(real), artifacts_dir=tmp_path / "b").cfg["profile"] == "full"
-    assert pipeline.start("01_eda", data_dir=str(real), artifacts_dir=tmp_path / "b", profile="seed004").cfg["profile"] == "seed004"
+    assert (
+        pipeline.start("01_eda", data_dir=str(real), artifacts_dir=tmp_path / "b", profile="seed004").cfg["profile"]
+        == "seed004"
+    )
     # later notebooks follow what notebook 01 recorded
     for synthetic, want in ((True, "demo"), (False, "full")):
         adir = tmp_path / f"later-{synthetic}"
@@ -189,7 +194,9 @@ class _Bundle:
             return pd.DataFrame([{"path": str(paths[0]), "error": "unreadable"}])
         probs = np.full(len(config.EMOTIONS), 0.05)
         probs[4] = 1 - probs[:4].sum() - probs[5:].sum()
-        return pd.DataFrame([{"path": str(paths[0]), "emotion": "angry", "error": None, **dict(zip(config.EMOTIONS, probs))}])
+        return pd.DataFrame(
+            [{"path": str(paths[0]), "emotion": "angry", "error": None, **dict(zip(config.EMOTIONS, probs))}]
+        )
 
 
 def test_predict_one_takes_the_first_test_file(steps):
@@ -205,4 +212,6 @@ def test_predict_one_errors_are_clear(steps):
     with pytest.raises(ConfigError, match="no test file"):
         pipeline.predict_one(steps["r3"], _Bundle(steps["fs"].settings), None, None)
     with pytest.raises(ArtifactMissingError, match="could not predict .*unreadable"):
-        pipeline.predict_one(steps["r3"], _Bundle(steps["fs"].settings, fail=True), steps["scan"].manifest["path"].iloc[0])
+        pipeline.predict_one(
+            steps["r3"], _Bundle(steps["fs"].settings, fail=True), steps["scan"].manifest["path"].iloc[0]
+        )

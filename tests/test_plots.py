@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ser_utils.evaluation import metrics as E
-from ser_utils.evaluation import plots as P
 from ser_utils.config import EMOTIONS
 from ser_utils.errors import DataError
+from ser_utils.evaluation import metrics as E
+from ser_utils.evaluation import plots as P
 
 SR = 8000
 HOP = 128
@@ -105,21 +105,38 @@ def _cases():
         "waveform": (lambda: P.waveform(_wave(), sr=SR, title="A waveform"), 1),
         "spectrogram": (lambda: P.spectrogram(_logmel(), sr=SR, hop_length=HOP, title="A log-mel"), 2),
         "emotion_gallery": (
-            lambda: P.emotion_gallery([(e, _wave(0.8, 200 + 40 * i), _logmel()) for i, e in enumerate(EMOTIONS[:3])], sr=SR, hop_length=HOP),
+            lambda: P.emotion_gallery(
+                [(e, _wave(0.8, 200 + 40 * i), _logmel()) for i, e in enumerate(EMOTIONS[:3])], sr=SR, hop_length=HOP
+            ),
             6,
         ),
         "emotion_gallery_eight_named_files": (
-            lambda: P.emotion_gallery([(f"{e} (03-01-0{i + 1}-01-01-01-01)", _wave(0.8, 200 + 40 * i), _logmel())
-                                       for i, e in enumerate(EMOTIONS)], sr=SR, hop_length=HOP),
+            lambda: P.emotion_gallery(
+                [
+                    (f"{e} (03-01-0{i + 1}-01-01-01-01)", _wave(0.8, 200 + 40 * i), _logmel())
+                    for i, e in enumerate(EMOTIONS)
+                ],
+                sr=SR,
+                hop_length=HOP,
+            ),
             16,
         ),
         "feature_examples_long_titles": (
-            lambda: P.feature_examples(np.concatenate([X, X[:1]]), np.array([50, 30, 10, 20]),
-                                       [f"{e} · actor 1 · speech" for e in EMOTIONS[:4]]),
+            lambda: P.feature_examples(
+                np.concatenate([X, X[:1]]),
+                np.array([50, 30, 10, 20]),
+                [f"{e} · actor 1 · speech" for e in EMOTIONS[:4]],
+            ),
             4,
         ),
-        "feature_examples": (lambda: P.feature_examples(X, np.array([50, 30, 10]), ["one", "two", "three"], ncols=2), 3),
-        "class_distribution": (lambda: P.class_distribution(man["emotion"].value_counts(), pd.Series(yt).value_counts() * 2), 1),
+        "feature_examples": (
+            lambda: P.feature_examples(X, np.array([50, 30, 10]), ["one", "two", "three"], ncols=2),
+            3,
+        ),
+        "class_distribution": (
+            lambda: P.class_distribution(man["emotion"].value_counts(), pd.Series(yt).value_counts() * 2),
+            1,
+        ),
         "actors_by_part": (lambda: P.actors_by_part(split), 1),
         "history": (lambda: P.history(hist), 2),
         "confusion_matrix": (lambda: P.confusion_matrix(E.confusion(yt, yp), E.confusion(yt, yp, normalise=True)), 2),
@@ -130,8 +147,12 @@ def _cases():
         "recall_bars": (lambda: P.recall_bars(m["per_class"]), 1),
         "group_bars_actor": (lambda: P.group_bars(breakdown["actor"], by="actor"), 1),
         "group_bars_gender": (lambda: P.group_bars(breakdown["gender"], by="gender"), 1),
-        "cross_corpus_bars": (lambda: P.cross_corpus_bars(cross, in_corpus={"label": "RAVDESS test actors",
-                                                                            "per_speaker": 0.6, "single_clip": 0.5}), 1),
+        "cross_corpus_bars": (
+            lambda: P.cross_corpus_bars(
+                cross, in_corpus={"label": "RAVDESS test actors", "per_speaker": 0.6, "single_clip": 0.5}
+            ),
+            1,
+        ),
         "class_counts_intensity_by_emotion": (lambda: P.class_counts(man, by="intensity", hue="emotion"), 1),
         "probabilities": (lambda: P.probabilities(probs, title="03-01-05-01-01-01-12", true_label="angry"), 1),
     }
@@ -179,11 +200,15 @@ def test_no_two_labels_overlap(name):
                 assert gaps.size == 0 or gaps.min() >= 0.9 * height, f"{name}: rotated {axis} labels overlap"
                 continue
             clash = _overlaps(boxes)
-            assert not clash, f"{name}: {axis} labels overlap: {[(labels[i].get_text(), labels[j].get_text()) for i, j in clash]}"
+            assert not clash, (
+                f"{name}: {axis} labels overlap: {[(labels[i].get_text(), labels[j].get_text()) for i, j in clash]}"
+            )
             for t, b in zip(labels, boxes):
                 assert b.x0 >= page.x0 - 1 and b.x1 <= page.x1 + 1, f"{name}: {t.get_text()!r} runs off the figure"
     # titles and axis labels of every axes, and the figure's title, clear one another
-    texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label) if t.get_visible() and t.get_text()]
+    texts = [
+        t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label) if t.get_visible() and t.get_text()
+    ]
     if fig._suptitle is not None:
         texts.append(fig._suptitle)
     boxes = [t.get_window_extent(renderer) for t in texts]
@@ -268,7 +293,12 @@ def test_confusion_matrix_labels_and_normalisation():
 
 
 def test_history_marks_best_epoch():
-    hist = {"loss": [3, 2, 1, 0.5], "val_loss": [3, 1.5, 2, 2.5], "accuracy": [0.1, 0.2, 0.3, 0.4], "val_accuracy": [0.1, 0.3, 0.2, 0.2]}
+    hist = {
+        "loss": [3, 2, 1, 0.5],
+        "val_loss": [3, 1.5, 2, 2.5],
+        "accuracy": [0.1, 0.2, 0.3, 0.4],
+        "val_accuracy": [0.1, 0.3, 0.2, 0.2],
+    }
     fig = P.history(hist)
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "best epoch (2)" in labels
@@ -279,7 +309,9 @@ def test_history_marks_best_epoch():
 
 
 def test_class_distribution_accepts_raw_labels():
-    fig = P.class_distribution(pd.Series(["sad"] * 9 + ["calm"] * 3 + ["neutral"]), pd.Series([3] * 9 + [1] * 9 + [0] * 9))
+    fig = P.class_distribution(
+        pd.Series(["sad"] * 9 + ["calm"] * 3 + ["neutral"]), pd.Series([3] * 9 + [1] * 9 + [0] * 9)
+    )
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["neutral", "calm", "sad"]
     heights = [int(p.get_height()) for p in ax.patches]
@@ -326,7 +358,9 @@ def test_gallery_of_real_speech_stays_small():
     examples = []
     for i, emotion in enumerate(EMOTIONS):
         y, sr = sf.read(root / f"03-01-{i + 1:02d}-01-01-01-12.flac", dtype="float32")
-        S = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr, n_mels=128, hop_length=512), ref=np.max, top_db=80)
+        S = librosa.power_to_db(
+            librosa.feature.melspectrogram(y=y, sr=sr, n_mels=128, hop_length=512), ref=np.max, top_db=80
+        )
         examples.append((emotion, y, S))
     fig = P.emotion_gallery(examples, sr=sr, hop_length=512)
     assert len(fig.axes) == 16

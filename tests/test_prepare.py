@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from ser_utils import features
-from ser_utils.config import EMOTIONS, resolve
-from ser_utils.prep.prepare import load_prepared, prepare_datasets, save_prepared
+from ser_utils.config import resolve
 from ser_utils.data.ravdess import make_filename, parse_filename
+from ser_utils.prep.prepare import load_prepared, prepare_datasets, save_prepared
 
 SR = 8000
 ACTORS = list(range(1, 9))  # 4 men, 4 women
@@ -53,7 +53,9 @@ def corpus(tmp_path_factory):
                     rows.append(d)
     manifest = pd.DataFrame(rows).sort_values("file_id").reset_index(drop=True)
     cache = tmp_path_factory.mktemp("cache")
-    fs = features.extract(manifest, settings=features.feature_settings(_cfg()), cache_dir=cache, n_jobs=1, progress=False)
+    fs = features.extract(
+        manifest, settings=features.feature_settings(_cfg()), cache_dir=cache, n_jobs=1, progress=False
+    )
     return fs, cache
 
 
@@ -64,9 +66,15 @@ def _parts(p):
 @pytest.mark.parametrize("norm", ["global", "per_speaker"])
 def test_test_set_identical_whatever_augmentation_and_balancing(corpus, norm):
     fs, cache = corpus
-    plain = prepare_datasets(fs, _cfg(aug_copies=0, balance="none", normalisation=norm), cache_dir=cache, progress=False)
-    heavy = prepare_datasets(fs, _cfg(aug_copies=1, balance="oversample", normalisation=norm), cache_dir=cache, progress=False)
-    smote = prepare_datasets(fs, _cfg(aug_copies=1, balance="smote", normalisation=norm), cache_dir=cache, progress=False)
+    plain = prepare_datasets(
+        fs, _cfg(aug_copies=0, balance="none", normalisation=norm), cache_dir=cache, progress=False
+    )
+    heavy = prepare_datasets(
+        fs, _cfg(aug_copies=1, balance="oversample", normalisation=norm), cache_dir=cache, progress=False
+    )
+    smote = prepare_datasets(
+        fs, _cfg(aug_copies=1, balance="smote", normalisation=norm), cache_dir=cache, progress=False
+    )
     for other in (heavy, smote):
         # test and validation parts: same files, same values, bit for bit
         for part in ("val", "test"):
@@ -90,7 +98,11 @@ def test_test_set_identical_whatever_augmentation_and_balancing(corpus, norm):
     assert len(syn) and smote.meta_train["resampled"].to_numpy()[syn].all()
     for i in syn:  # synthetic rows: real frames end where both neighbours' padding begins
         L = smote.len_train[i]
-        assert 1 <= L <= smote.X_train.shape[1] and (smote.X_train[i, L:] == 0).all() and (smote.X_train[i, L - 1] != 0).any()
+        assert (
+            1 <= L <= smote.X_train.shape[1]
+            and (smote.X_train[i, L:] == 0).all()
+            and (smote.X_train[i, L - 1] != 0).any()
+        )
     assert heavy.settings["class_counts_after"]["angry"] == heavy.settings["class_counts_after"]["calm"]
     assert plain.settings["class_counts_before"]["angry"] == 4 * plain.settings["class_counts_before"]["calm"]
 
@@ -106,7 +118,9 @@ def test_n_frames_and_scaler_from_training_rows_only(corpus):
     assert p.settings["n_frames"] == n and p.X_train.shape[1:] == (n, 16, 1)
     X, L = features.fix_length([fs.logmels[i] for i in pos], n_frames=n)
     real = np.concatenate([X[i, :l] for i, l in enumerate(L)]).astype(np.float64)
-    np.testing.assert_allclose(np.asarray(p.settings["normalisation_stats"]["mean"])[:, 0], real.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(p.settings["normalisation_stats"]["mean"])[:, 0], real.mean(axis=0), rtol=1e-5
+    )
     np.testing.assert_allclose(np.asarray(p.settings["normalisation_stats"]["std"])[:, 0], real.std(axis=0), rtol=1e-5)
     # change every validation and test log-mel: nothing fitted may move
     fs2 = copy.copy(fs)
@@ -122,7 +136,9 @@ def test_n_frames_and_scaler_from_training_rows_only(corpus):
 
 def test_per_speaker_each_actor_standardised_with_own_stats(corpus):
     fs, cache = corpus
-    p = prepare_datasets(fs, _cfg(aug_copies=0, balance="none", normalisation="per_speaker", deltas=1), cache_dir=cache, progress=False)
+    p = prepare_datasets(
+        fs, _cfg(aug_copies=0, balance="none", normalisation="per_speaker", deltas=1), cache_dir=cache, progress=False
+    )
     assert p.X_test.shape[-1] == 2 and p.settings["channels"] == 2
     for part in ("train", "test"):
         X, L, meta = getattr(p, f"X_{part}"), getattr(p, f"len_{part}"), getattr(p, f"meta_{part}")
@@ -138,12 +154,25 @@ def test_per_speaker_each_actor_standardised_with_own_stats(corpus):
 
 def test_save_load_round_trip(corpus, tmp_path):
     fs, cache = corpus
-    p = prepare_datasets(fs, _cfg(aug_copies=1, balance="class_weight", normalisation="global"), cache_dir=cache, progress=False)
+    p = prepare_datasets(
+        fs, _cfg(aug_copies=1, balance="class_weight", normalisation="global"), cache_dir=cache, progress=False
+    )
     assert p.class_weight is not None and p.class_weight[4] < p.class_weight[1]
     assert len(set(p.y_train.tolist())) == 8 and p.settings["class_counts_after"] == p.settings["class_counts_before"]
     save_prepared(p, tmp_path / "03")
     q = load_prepared(tmp_path / "03")
-    for name in ("X_train", "y_train", "len_train", "X_val", "X_test", "y_test", "len_test", "P_train", "y_train_pooled", "P_test"):
+    for name in (
+        "X_train",
+        "y_train",
+        "len_train",
+        "X_val",
+        "X_test",
+        "y_test",
+        "len_test",
+        "P_train",
+        "y_train_pooled",
+        "P_test",
+    ):
         np.testing.assert_array_equal(getattr(q, name), getattr(p, name))
     assert q.X_train.dtype == np.float32
     pd.testing.assert_frame_equal(q.meta_test, p.meta_test, check_dtype=False)
@@ -156,7 +185,20 @@ def test_save_load_round_trip(corpus, tmp_path):
 
 def test_random_split_prepares_stratified(corpus):
     fs, cache = corpus
-    p = prepare_datasets(fs, _cfg(split="random", test_size=0.25, val_size=0.125, aug_copies=0, balance="oversample", normalisation="global", max_frames=20), cache_dir=cache, progress=False)
+    p = prepare_datasets(
+        fs,
+        _cfg(
+            split="random",
+            test_size=0.25,
+            val_size=0.125,
+            aug_copies=0,
+            balance="oversample",
+            normalisation="global",
+            max_frames=20,
+        ),
+        cache_dir=cache,
+        progress=False,
+    )
     assert p.settings["n_frames"] == 20 and p.settings["n_frames_from"] == "max_frames"
     assert p.X_test.shape[1] == 20
     n = len(fs.logmels)
@@ -170,7 +212,8 @@ def test_modules_import_without_tensorflow():
     import sys
 
     code = (
-        "import sys; import ser_utils.prep.split, ser_utils.prep.augment, ser_utils.prep.normalise, ser_utils.prep.balance, ser_utils.prep.prepare; "
+        "import sys; import ser_utils.prep.split, ser_utils.prep.augment, ser_utils.prep.normalise, "
+        "ser_utils.prep.balance, ser_utils.prep.prepare; "
         "print('tensorflow' in sys.modules, 'librosa' in sys.modules, 'imblearn' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -181,7 +224,9 @@ def test_inputs_like_training_reproduces_test_inputs(corpus):
     from ser_utils.prep.prepare import inputs_like_training
 
     fs, cache = corpus
-    p = prepare_datasets(fs, _cfg(aug_copies=0, balance="none", normalisation="per_speaker", deltas=2), cache_dir=cache, progress=False)
+    p = prepare_datasets(
+        fs, _cfg(aug_copies=0, balance="none", normalisation="per_speaker", deltas=2), cache_dir=cache, progress=False
+    )
     pos = [fs.index["file_id"].tolist().index(f) for f in p.meta_test["file_id"]]
     X, L = inputs_like_training([fs.logmels[i] for i in pos], p.settings, actors=p.meta_test["actor"].to_numpy())
     np.testing.assert_array_equal(X, p.X_test)

@@ -8,7 +8,6 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 
 from ser_utils.config import EMOTIONS
-from ser_utils.errors import FilenameError
 from ser_utils.data.ravdess import (
     EMOTION_NAMES,
     INTENSITIES,
@@ -19,6 +18,7 @@ from ser_utils.data.ravdess import (
     make_filename,
     parse_filename,
 )
+from ser_utils.errors import FilenameError
 
 
 def _valid_grid():

@@ -47,7 +47,8 @@ def check_pages(browser, reports: Path, names: list[str], shots: Path) -> dict[s
             )
             assert scroll <= width, f"{name} scrolls sideways at {width} px (it is {scroll} px wide: {wide})"
             broken = page.evaluate(
-                "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt || i.src.slice(0, 60))"
+                "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+                ".map(i => i.alt || i.src.slice(0, 60))"
             )
             assert not broken, f"{name} at {width} px: figure(s) missing or broken: {broken}"
             # shown, and at a size one can read: not squeezed to nothing by the layout
@@ -81,12 +82,27 @@ def test_front_page_fits_a_phone_with_every_figure(browser, tmp_path):
                                                                                           "macro_f1": 0.4},
                              "majority class": {"accuracy": 0.125, "uar": 0.125, "macro_f1": 0.03}}}
     preds = pd.DataFrame({"true": list(config.EMOTIONS) * 3, "predicted": list(config.EMOTIONS)[::-1] * 3})
-    runs = [runner.NotebookRun(name=f"0{i}_notebook_with_a_rather_long_name", source=tmp_path / "x", executed=tmp_path / "x",
-                               status="ok", seconds=12.5, title=f"{i} · A notebook title long enough to wrap on a phone")
-            for i in range(1, 7)]
+    runs = [
+        runner.NotebookRun(
+            name=f"0{i}_notebook_with_a_rather_long_name",
+            source=tmp_path / "x",
+            executed=tmp_path / "x",
+            status="ok",
+            seconds=12.5,
+            title=f"{i} · A notebook title long enough to wrap on a phone",
+        )
+        for i in range(1, 7)
+    ]
     cfg = dict(config.resolve("demo"), data_dir="/a/very/long/folder/name/without/any/break/" * 4)
-    summary.write_index(tmp_path, runs=runs, cfg=cfg, data={"roots": [cfg["data_dir"]], "synthetic": True},
-                        metrics=metrics, info=runner.run_info(), figures=figures.front_page_figures(metrics, predictions=preds))
+    summary.write_index(
+        tmp_path,
+        runs=runs,
+        cfg=cfg,
+        data={"roots": [cfg["data_dir"]], "synthetic": True},
+        metrics=metrics,
+        info=runner.run_info(),
+        figures=figures.front_page_figures(metrics, predictions=preds),
+    )
     shown = check_pages(browser, tmp_path, ["index.html"], tmp_path / "screenshots")
     assert shown["index.html"] == {1300: 4, 400: 4}  # confusion, recall, comparison, other corpora
     assert (tmp_path / "screenshots" / "index-400.png").stat().st_size > 10_000

@@ -17,7 +17,9 @@ P_CRNN = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.5, 0.2,
 P_CLASSIC = np.array([[0.1, 0.1, 0.8], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4], [0.1, 0.1, 0.8]])
 # half and half: [.35 .2 .45] -> 2 (wrong), [.5 .4 .1] -> 0, [.2 .55 .25] -> 1, [.3 .15 .55] -> 2
 P_BUNDLE = 0.5 * P_CRNN + 0.5 * P_CLASSIC
-META = pd.DataFrame({"file_id": ["f1", "f2", "f3", "f4"], "actor": [1, 1, 2, 2], "gender": ["male", "male", "female", "female"]})
+META = pd.DataFrame(
+    {"file_id": ["f1", "f2", "f3", "f4"], "actor": [1, 1, 2, 2], "gender": ["male", "male", "female", "female"]}
+)
 
 
 def _score(**kw):
@@ -82,9 +84,15 @@ def test_bad_shapes_are_refused():
 def test_split_summary_reads_what_notebook_03_recorded():
     meta = pd.DataFrame({"vocal_channel": ["speech", "speech"]})
     info, protocol = scoring.split_summary(
-        {"split": {"kind": "speaker", "seed": 3, "test_actors": [5]}, "n_files": {"train": 7}, "normalisation": "global"},
+        {
+            "split": {"kind": "speaker", "seed": 3, "test_actors": [5]},
+            "n_files": {"train": 7},
+            "normalisation": "global",
+        },
         actors={"train": [1, 2], "val": [3], "test": [5]},
-        meta_train=meta.iloc[:1], meta_val=meta.iloc[:1], meta_test=meta,
+        meta_train=meta.iloc[:1],
+        meta_val=meta.iloc[:1],
+        meta_test=meta,
         defaults={"split": "random", "normalisation": "per_speaker", "balance": "none", "seed": 42},
         synthetic=True,
     )

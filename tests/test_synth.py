@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ser_utils.data import synth
 from ser_utils.config import EMOTIONS
-from ser_utils.errors import ConfigError, DataError, FilenameError, SERError
+from ser_utils.data import synth
 from ser_utils.data.ravdess import parse_filename
+from ser_utils.errors import ConfigError, DataError, FilenameError, SERError
 
 RATE = 8000  # low rate keeps the written corpus small and quick
 
@@ -21,7 +21,12 @@ RATE = 8000  # low rate keeps the written corpus small and quick
 def corpus_dir(tmp_path_factory) -> Path:
     """One actor's corpus, written through the command line."""
     out = tmp_path_factory.mktemp("synth") / "corpus"
-    assert synth.main(["--out", str(out), "--actors", "1", "--seed", "3", "--sample-rate", str(RATE), "--n-jobs", "1", "--quiet"]) == 0
+    assert (
+        synth.main(
+            ["--out", str(out), "--actors", "1", "--seed", "3", "--sample-rate", str(RATE), "--n-jobs", "1", "--quiet"]
+        )
+        == 0
+    )
     return out
 
 
@@ -73,7 +78,12 @@ def test_plan_names_parse_and_match_layout():
     for row in plan.itertuples():
         name = parse_filename(row.relpath)
         assert name.modality_id == 3
-        assert (name.vocal_channel, name.emotion, name.intensity, name.actor) == (row.vocal_channel, row.emotion, row.intensity, row.actor)
+        assert (name.vocal_channel, name.emotion, name.intensity, name.actor) == (
+            row.vocal_channel,
+            row.emotion,
+            row.intensity,
+            row.actor,
+        )
         assert name.gender == ("male" if row.actor % 2 else "female") == row.gender
         assert row.relpath == f"{row.vocal_channel}/Actor_{row.actor:02d}/{row.file_id}.wav"
 
@@ -114,9 +124,10 @@ def test_same_seed_same_bytes_other_seed_other_bytes(corpus_dir):
     for rel in ["speech/Actor_01/03-01-05-02-01-02-01.wav", "song/Actor_01/03-02-04-01-02-01-01.wav"]:
         on_disk = (corpus_dir / rel).read_bytes()
 
-        def wav_bytes(seed):
+        def wav_bytes(seed, rel=rel):
             buf = io.BytesIO()
-            sf.write(buf, synth.synthesize(Path(rel).name, seed=seed, sample_rate=RATE), RATE, subtype="PCM_16", format="WAV")
+            wave = synth.synthesize(Path(rel).name, seed=seed, sample_rate=RATE)
+            sf.write(buf, wave, RATE, subtype="PCM_16", format="WAV")
             return buf.getvalue()
 
         assert wav_bytes(3) == on_disk
@@ -132,7 +143,10 @@ def test_complete_corpus_is_not_rewritten(corpus_dir, capsys):
     assert df.attrs["skipped"] is True and len(df) == 104
     assert {p: p.stat().st_mtime_ns for p in corpus_dir.rglob("*.wav")} == before
     assert (df["duration_s"] > 2.5).all() and df["path"].map(lambda p: Path(p).is_file()).all()
-    assert synth.main(["--out", str(corpus_dir), "--actors", "1", "--seed", "3", "--sample-rate", str(RATE), "--quiet"]) == 0
+    assert (
+        synth.main(["--out", str(corpus_dir), "--actors", "1", "--seed", "3", "--sample-rate", str(RATE), "--quiet"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "nothing to do" in out
 

@@ -26,7 +26,9 @@ def _data(n: int, seed: int):
 
 
 def _cfg(**kw):
-    base = dict(epochs=1, batch_size=16, specaug_time_masks=0, specaug_freq_masks=0, mixup_alpha=0.0, lr_schedule="none")
+    base = dict(
+        epochs=1, batch_size=16, specaug_time_masks=0, specaug_freq_masks=0, mixup_alpha=0.0, lr_schedule="none"
+    )
     base.update(kw)
     return config.resolve("demo", **base)
 
@@ -68,7 +70,9 @@ def test_one_epoch_returns_jsonable_info_and_one_line_per_epoch():
 def test_same_settings_give_identical_weights_with_augmentation_on():
     X, y = _data(40, 2)
     Xv, yv = _data(12, 3)
-    cfg = _cfg(specaug_time_masks=2, specaug_time_width=4, specaug_freq_masks=1, specaug_freq_width=3, mixup_alpha=0.4, seed=7)
+    cfg = _cfg(
+        specaug_time_masks=2, specaug_time_width=4, specaug_freq_masks=1, specaug_freq_width=3, mixup_alpha=0.4, seed=7
+    )
     weights = []
     for _ in range(2):
         m = build_model("crnn", input_shape=SHAPE, n_classes=4, seed=7, **TINY)

@@ -97,7 +97,9 @@ def _open_av(p: Path):
 
 def _check_rate(p: Path, file_sr: int) -> None:
     if not SUPPORTED_RATES[0] <= file_sr <= SUPPORTED_RATES[1]:
-        raise AudioError(f"{p}: sample rate {file_sr} Hz is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz")
+        raise AudioError(
+            f"{p}: sample rate {file_sr} Hz is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz"
+        )
 
 
 def _info_soundfile(p: Path) -> AudioInfo | None:

@@ -30,9 +30,9 @@ import stat
 import sys
 import tempfile
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Mapping, Sequence
 
 from ..errors import ChecksumError, DownloadError, SERError, UnsafeArchiveError
 
@@ -352,10 +352,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m ser_utils.download --out DIR [--parts speech song] [--force]``; returns the exit status."""
     ap = argparse.ArgumentParser(
         prog="python -m ser_utils.download",
-        description=f"Download the RAVDESS audio-only archives (Zenodo record {ZENODO_RECORD}), verify their MD5 and extract them.",
+        description=(
+            f"Download the RAVDESS audio-only archives (Zenodo record {ZENODO_RECORD}), "
+            "verify their MD5 and extract them."
+        ),
     )
     ap.add_argument("--out", required=True, type=Path, help="target folder, e.g. data/")
-    ap.add_argument("--parts", nargs="+", choices=tuple(PARTS), default=list(PARTS), help="which archives (default: both)")
+    ap.add_argument(
+        "--parts", nargs="+", choices=tuple(PARTS), default=list(PARTS), help="which archives (default: both)"
+    )
     ap.add_argument("--force", action="store_true", help="download again even when a part is already extracted")
     ap.add_argument("--base-url", default=ZENODO_URL, help="where the archives are served (default: Zenodo)")
     ap.add_argument("--quiet", action="store_true", help="no progress output")

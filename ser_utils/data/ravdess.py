@@ -60,14 +60,17 @@ class RavdessName:
 
     @property
     def modality(self) -> str:
+        """The modality's name (``modality_id`` looked up)."""
         return MODALITIES[self.modality_id]
 
     @property
     def vocal_channel(self) -> str:
+        """The vocal channel's name, speech or song (``vocal_channel_id`` looked up)."""
         return VOCAL_CHANNELS[self.vocal_channel_id]
 
     @property
     def emotion(self) -> str:
+        """The emotion's name (``emotion_id`` looked up)."""
         return EMOTION_NAMES[self.emotion_id]
 
     @property
@@ -77,14 +80,17 @@ class RavdessName:
 
     @property
     def intensity(self) -> str:
+        """The intensity's name, normal or strong (``intensity_id`` looked up)."""
         return INTENSITIES[self.intensity_id]
 
     @property
     def statement(self) -> str:
+        """The spoken statement (``statement_id`` looked up)."""
         return STATEMENTS[self.statement_id]
 
     @property
     def gender(self) -> str:
+        """The actor's gender: odd actors are male, even ones female."""
         return "male" if self.actor % 2 else "female"
 
     def as_dict(self) -> dict:
@@ -144,7 +150,9 @@ def parse_filename(name: str | os.PathLike) -> RavdessName:
     for field, value, allowed in checks:
         if value not in allowed:
             lo, hi = min(allowed), max(allowed)
-            raise FilenameError(f"{base!r}: {field} {value:02d} is out of range {lo:02d}-{hi:02d} (expected {_EXPECTED})")
+            raise FilenameError(
+                f"{base!r}: {field} {value:02d} is out of range {lo:02d}-{hi:02d} (expected {_EXPECTED})"
+            )
     if ee == 1 and ii == 2:
         raise FilenameError(f"{base!r}: neutral (emotion 01) has no strong intensity (02) in RAVDESS")
     return RavdessName(mm, vv, ee, ii, ss, rr, aa)
@@ -165,6 +173,11 @@ def make_filename(
     """Build a RAVDESS file name from fields (the inverse of :func:`parse_filename`)."""
     if fields is not None:
         modality_id, vocal_channel_id, emotion_id = fields.modality_id, fields.vocal_channel_id, fields.emotion_id
-        intensity_id, statement_id, repetition, actor = fields.intensity_id, fields.statement_id, fields.repetition, fields.actor
+        intensity_id, statement_id, repetition, actor = (
+            fields.intensity_id,
+            fields.statement_id,
+            fields.repetition,
+            fields.actor,
+        )
     parts = (modality_id, vocal_channel_id, emotion_id, intensity_id, statement_id, repetition, actor)
     return "-".join(f"{p:02d}" for p in parts) + ext

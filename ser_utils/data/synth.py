@@ -62,7 +62,6 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from tqdm.auto import tqdm
 
-from ..config import EMOTIONS
 from ..errors import ConfigError, DataError, FilenameError
 from ..files import write_text
 from .ravdess import RavdessName, make_filename, parse_filename
@@ -105,21 +104,64 @@ _PARAM_NAMES: tuple[str, ...] = ("pitch", "range", "rate", "loud", "tilt", "brea
 
 #: Per-emotion deviations from neutral (normal intensity); strong intensity multiplies them.
 EMOTION_PROFILES: dict[str, dict[str, float]] = {
-    "neutral": dict(pitch=0.0, range=0.0, rate=0.0, loud=0.0, tilt=0.0, breath=0.0, jitter=0.0, creak=0.0, rise=0.0, f1=0.0),
+    "neutral": dict(
+        pitch=0.0, range=0.0, rate=0.0, loud=0.0, tilt=0.0, breath=0.0, jitter=0.0, creak=0.0, rise=0.0, f1=0.0
+    ),
     # calm: a little lower, softer, slower and darker than neutral, slightly breathy
-    "calm": dict(pitch=-0.7, range=-0.12, rate=-0.07, loud=-1.5, tilt=-0.4, breath=0.03, jitter=0.0, creak=0.0, rise=-0.4, f1=-0.02),
+    "calm": dict(
+        pitch=-0.7,
+        range=-0.12,
+        rate=-0.07,
+        loud=-1.5,
+        tilt=-0.4,
+        breath=0.03,
+        jitter=0.0,
+        creak=0.0,
+        rise=-0.4,
+        f1=-0.02,
+    ),
     # happy: high, wide range, fast-ish, louder, bright (smile)
-    "happy": dict(pitch=3.0, range=0.7, rate=0.12, loud=2.0, tilt=0.6, breath=0.0, jitter=0.002, creak=0.0, rise=0.0, f1=0.05),
+    "happy": dict(
+        pitch=3.0, range=0.7, rate=0.12, loud=2.0, tilt=0.6, breath=0.0, jitter=0.002, creak=0.0, rise=0.0, f1=0.05
+    ),
     # sad: low, narrow, slow, soft, dark, breathy, falling
-    "sad": dict(pitch=-2.5, range=-0.7, rate=-0.35, loud=-6.0, tilt=-2.2, breath=0.18, jitter=0.004, creak=0.10, rise=-1.5, f1=-0.06),
+    "sad": dict(
+        pitch=-2.5,
+        range=-0.7,
+        rate=-0.35,
+        loud=-6.0,
+        tilt=-2.2,
+        breath=0.18,
+        jitter=0.004,
+        creak=0.10,
+        rise=-1.5,
+        f1=-0.06,
+    ),
     # angry: high, loud, fast, bright, wide-open mouth
-    "angry": dict(pitch=3.5, range=0.3, rate=0.15, loud=7.0, tilt=2.2, breath=0.0, jitter=0.004, creak=0.0, rise=-1.0, f1=0.15),
+    "angry": dict(
+        pitch=3.5, range=0.3, rate=0.15, loud=7.0, tilt=2.2, breath=0.0, jitter=0.004, creak=0.0, rise=-1.0, f1=0.15
+    ),
     # fearful: high, fast, jittery, breathy
-    "fearful": dict(pitch=5.0, range=0.05, rate=0.2, loud=1.0, tilt=0.3, breath=0.14, jitter=0.016, creak=0.0, rise=0.5, f1=0.0),
+    "fearful": dict(
+        pitch=5.0, range=0.05, rate=0.2, loud=1.0, tilt=0.3, breath=0.14, jitter=0.016, creak=0.0, rise=0.5, f1=0.0
+    ),
     # disgust: low, slow, creaky
-    "disgust": dict(pitch=-2.0, range=-0.1, rate=-0.25, loud=-1.0, tilt=-0.5, breath=0.04, jitter=0.006, creak=0.45, rise=-1.0, f1=-0.03),
+    "disgust": dict(
+        pitch=-2.0,
+        range=-0.1,
+        rate=-0.25,
+        loud=-1.0,
+        tilt=-0.5,
+        breath=0.04,
+        jitter=0.006,
+        creak=0.45,
+        rise=-1.0,
+        f1=-0.03,
+    ),
     # surprised: high, wide, with a rising contour
-    "surprised": dict(pitch=4.5, range=0.65, rate=-0.05, loud=3.0, tilt=0.9, breath=0.04, jitter=0.002, creak=0.0, rise=7.0, f1=0.06),
+    "surprised": dict(
+        pitch=4.5, range=0.65, rate=-0.05, loud=3.0, tilt=0.9, breath=0.04, jitter=0.002, creak=0.0, rise=7.0, f1=0.06
+    ),
 }
 _STRONG_FACTOR = 1.6
 
@@ -245,7 +287,9 @@ def _raised_cosine_envelope(n: int, ramp: int) -> np.ndarray:
     return env
 
 
-def _glottal_source(f0: np.ndarray, sr: int, p: dict[str, float], voice: dict[str, float], rng: np.random.Generator) -> np.ndarray:
+def _glottal_source(
+    f0: np.ndarray, sr: int, p: dict[str, float], voice: dict[str, float], rng: np.random.Generator
+) -> np.ndarray:
     """Band-limited sawtooth with jitter, shimmer, creak and aspiration noise. Shape ``(n,)``."""
     inc0 = f0 / sr
     k0 = np.floor(np.cumsum(inc0)).astype(np.int64)
@@ -415,7 +459,9 @@ def _timeline(name: RavdessName, p: dict[str, float], rng: np.random.Generator):
     return nuclei, consonants, np.asarray(knots_t), np.asarray(knots_st), t
 
 
-def _render(name: RavdessName, p: dict[str, float], voice: dict[str, float], rng: np.random.Generator, sr: int) -> np.ndarray:
+def _render(
+    name: RavdessName, p: dict[str, float], voice: dict[str, float], rng: np.random.Generator, sr: int
+) -> np.ndarray:
     from scipy.signal import sosfilt
 
     song = name.vocal_channel == "song"
@@ -513,7 +559,7 @@ def _check_actors(actors: int | Iterable[int]) -> list[int]:
     return sorted({int(a) for a in items})
 
 
-def corpus_plan(actors: int | Iterable[int] = 24) -> "pd.DataFrame":
+def corpus_plan(actors: int | Iterable[int] = 24) -> pd.DataFrame:
     """Every file of a synthetic corpus, without making any audio.
 
     Parameters
@@ -547,7 +593,9 @@ def corpus_plan(actors: int | Iterable[int] = 24) -> "pd.DataFrame":
                 for intensity_id in (1,) if emotion_id == 1 else (1, 2):
                     for statement_id in (1, 2):
                         for repetition in (1, 2):
-                            fields = RavdessName(3, channel_id, emotion_id, intensity_id, statement_id, repetition, actor)
+                            fields = RavdessName(
+                                3, channel_id, emotion_id, intensity_id, statement_id, repetition, actor
+                            )
                             fname = make_filename(fields)
                             rows.append(
                                 dict(
@@ -689,7 +737,7 @@ def make_corpus(
     sample_rate: int = 16000,
     n_jobs: int = -1,
     progress: bool = False,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """Write the synthetic demo corpus (RAVDESS names and layout) into ``out_dir``.
 
     If ``out_dir`` already holds the complete corpus for the same settings (as recorded
@@ -727,8 +775,6 @@ def make_corpus(
     DataError
         ``out_dir`` is a file, or a non-empty folder without the synthetic marker.
     """
-    import pandas as pd
-
     started = time.perf_counter()
     actor_list = _check_actors(actors)
     seed = _check_seed(seed)
@@ -843,7 +889,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(
             f"Wrote a SYNTHETIC demo corpus (not real speech) to {root}: {len(corpus)} files "
-            f"({(corpus['vocal_channel'] == 'speech').sum()} speech, {(corpus['vocal_channel'] == 'song').sum()} song), "
+            f"({(corpus['vocal_channel'] == 'speech').sum()} speech, "
+            f"{(corpus['vocal_channel'] == 'song').sum()} song), "
             f"{n_actors} actors, {hours * 60:.1f} min of audio at {args.sample_rate} Hz, seed {args.seed}, "
             f"in {corpus.attrs['seconds']:.1f} s. See {MARKER_NAME}."
         )

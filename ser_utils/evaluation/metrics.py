@@ -62,7 +62,11 @@ def _as_label_array(y: Any, labels: tuple[str, ...], name: str) -> np.ndarray:
     if arr.ndim != 1:
         hint = " (for scores or one-hot rows, pass their argmax along axis 1)" if arr.ndim == 2 else ""
         raise DataError(f"{name} must be one-dimensional (n,), got shape {arr.shape}{hint}")
-    if arr.dtype.kind == "O" and arr.size and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in arr.tolist()):
+    if (
+        arr.dtype.kind == "O"
+        and arr.size
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in arr.tolist())
+    ):
         arr = arr.astype(np.int64)  # integers that came through an object column
     if arr.dtype.kind in "USO":
         index = {lab: i for i, lab in enumerate(labels)}

@@ -257,12 +257,20 @@ def class_counts(manifest: pd.DataFrame, *, by: str = "emotion", hue: str | None
         ax.set_xticks(range(len(order)), [f"{int(a):02d}" for a in order])
     elif len(order) > 4:
         ax.tick_params(axis="x", labelrotation=30)
-    ax.set_title(title or f"Files per {by.replace('_', ' ')}" + (f" and {hue.replace('_', ' ')}" if hue else "") + f" (n = {len(df)})")
+    ax.set_title(
+        title
+        or f"Files per {by.replace('_', ' ')}" + (f" and {hue.replace('_', ' ')}" if hue else "") + f" (n = {len(df)})"
+    )
     return fig
 
 
 def duration_hist(
-    manifest: pd.DataFrame, *, hue: str | None = "vocal_channel", column: str = "duration_s", bins: int = 30, title: str | None = None
+    manifest: pd.DataFrame,
+    *,
+    hue: str | None = "vocal_channel",
+    column: str = "duration_s",
+    bins: int = 30,
+    title: str | None = None,
 ):
     """Histogram of the recordings' durations, one colour per ``hue`` value.
 
@@ -358,7 +366,12 @@ def spectrogram(S_db: Any, *, sr: int, hop_length: int, title: str = "Log-mel sp
 
 
 def emotion_gallery(
-    examples: Sequence[tuple[str, Any, Any]], *, sr: int, hop_length: int, fmax: float | None = None, title: str | None = None
+    examples: Sequence[tuple[str, Any, Any]],
+    *,
+    sr: int,
+    hop_length: int,
+    fmax: float | None = None,
+    title: str | None = None,
 ):
     """One row per example: its waveform (left) and log-mel spectrogram (right).
 
@@ -410,7 +423,9 @@ def emotion_gallery(
     return fig
 
 
-def feature_examples(X: Any, lengths: Any, titles: Sequence[str], *, channel: int = 0, ncols: int = 4, title: str | None = None):
+def feature_examples(
+    X: Any, lengths: Any, titles: Sequence[str], *, channel: int = 0, ncols: int = 4, title: str | None = None
+):
     """Show model inputs as images (mel band vs frame), with the end of the real frames marked.
 
     Parameters
@@ -485,7 +500,9 @@ def _as_counts(s: Any, name: str) -> pd.Series:
     return pd.Series(out)
 
 
-def class_distribution(before: Any, after: Any, *, labels: tuple[str, str] = ("before", "after"), title: str | None = None):
+def class_distribution(
+    before: Any, after: Any, *, labels: tuple[str, str] = ("before", "after"), title: str | None = None
+):
     """Side-by-side bars of the class counts before and after augmentation and balancing.
 
     Parameters
@@ -515,10 +532,21 @@ def class_distribution(before: Any, after: Any, *, labels: tuple[str, str] = ("b
     _label_bars(ax)
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[
-        Patch(facecolor="#8c8c8c", alpha=0.45, hatch="//", edgecolor="white", label=f"{labels[0]} ({int(b.sum())} files)"),
-        Patch(facecolor="#8c8c8c", label=f"{labels[1]} ({int(a.sum())} files)"),
-    ], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.legend(
+        handles=[
+            Patch(
+                facecolor="#8c8c8c",
+                alpha=0.45,
+                hatch="//",
+                edgecolor="white",
+                label=f"{labels[0]} ({int(b.sum())} files)",
+            ),
+            Patch(facecolor="#8c8c8c", label=f"{labels[1]} ({int(a.sum())} files)"),
+        ],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+    )
     ax.set_xticks(x, order, rotation=30)
     ax.set_ylabel("training files")
     ax.set_xlabel("emotion")
@@ -552,7 +580,9 @@ def actors_by_part(split_df: pd.DataFrame, *, title: str | None = None):
     bottom = np.zeros(len(table))
     for part in parts:
         vals = table[part].to_numpy()
-        ax.bar(x, vals, bottom=bottom, label=f"{part} ({int(vals.sum())} files)", color=_PART_COLORS.get(part), width=0.8)
+        ax.bar(
+            x, vals, bottom=bottom, label=f"{part} ({int(vals.sum())} files)", color=_PART_COLORS.get(part), width=0.8
+        )
         bottom += vals
     ax.set_xticks(x, [f"{int(a):02d}" for a in table.index])
     ax.set_xlabel("actor")
@@ -573,7 +603,9 @@ def actors_by_part(split_df: pd.DataFrame, *, title: str | None = None):
 _ACC_KEYS = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
 
 
-def history(history: Mapping[str, Sequence[float]] | pd.DataFrame, *, best_epoch: int | None = None, title: str | None = None):
+def history(
+    history: Mapping[str, Sequence[float]] | pd.DataFrame, *, best_epoch: int | None = None, title: str | None = None
+):
     """Loss and accuracy per epoch, training and validation, with the best epoch marked.
 
     Parameters
@@ -610,7 +642,9 @@ def history(history: Mapping[str, Sequence[float]] | pd.DataFrame, *, best_epoch
         if f"val_{key}" in df.columns:
             ax.plot(epochs, df[f"val_{key}"].to_numpy(dtype=float), label="validation", color="#DD8452", marker=".")
         if best_epoch is not None:
-            ax.axvline(int(best_epoch), color="gray", linestyle="--", linewidth=1, label=f"best epoch ({int(best_epoch)})")
+            ax.axvline(
+                int(best_epoch), color="gray", linestyle="--", linewidth=1, label=f"best epoch ({int(best_epoch)})"
+            )
             if f"val_{key}" in df.columns:
                 ax.plot([best_epoch], [df[f"val_{key}"].iloc[int(best_epoch) - 1]], "o", color="#C44E52", zorder=3)
         ax.set_xlabel("epoch")
@@ -648,7 +682,9 @@ def _check_square(cm: Any, name: str) -> pd.DataFrame:
     return cm
 
 
-def _heatmap(ax, cm: pd.DataFrame, *, fmt: str, vmax: float | None, title: str, fontsize: float | str = "small") -> None:
+def _heatmap(
+    ax, cm: pd.DataFrame, *, fmt: str, vmax: float | None, title: str, fontsize: float | str = "small"
+) -> None:
     _sns().heatmap(
         cm, annot=True, fmt=fmt, cmap="Blues", cbar=False, square=True, ax=ax, vmin=0.0 if vmax else None, vmax=vmax,
         linewidths=0.5, linecolor="white", annot_kws={"fontsize": fontsize},
@@ -774,7 +810,9 @@ def _group_panel(ax, table: pd.DataFrame, key: str) -> None:
     names = [f"{int(g):02d}" if key == "actor" else str(g) for g in table.index]
     ticks = [f"{g}\nn={int(n)}" for g, n in zip(names, table["n"])]
     for off, col in ((-0.2, "accuracy"), (0.2, "uar")):
-        bars = ax.bar(x + off, table[col].to_numpy(dtype=float), width=0.4, label=_SCORE_LABELS[col], color=_SCORE_COLORS[col])
+        bars = ax.bar(
+            x + off, table[col].to_numpy(dtype=float), width=0.4, label=_SCORE_LABELS[col], color=_SCORE_COLORS[col]
+        )
         if len(table) <= 8:
             ax.bar_label(bars, fmt="{:.2f}", fontsize="x-small", padding=1)
     ax.axhline(_CHANCE, color="k", linestyle=":", linewidth=0.8, label="chance (1/8)")
@@ -918,7 +956,9 @@ def cross_corpus_bars(cross_corpus: Mapping[str, Mapping[str, Any]], *, in_corpu
     for name, r in cross_corpus.items():
         if not isinstance(r, Mapping):
             raise DataError(f"cross_corpus[{name!r}] must be a dict, got {type(r).__name__}")
-        modes = {m: float(r[m]["uar"]) for m in _MODE_COLORS if isinstance(r.get(m), Mapping) and r[m].get("uar") is not None}
+        modes = {
+            m: float(r[m]["uar"]) for m in _MODE_COLORS if isinstance(r.get(m), Mapping) and r[m].get("uar") is not None
+        }
         n_cls = len(r.get("classes") or [])
         label = f"{name} ({r.get('n_files', '?')} files" + (f", {n_cls} emotions)" if n_cls else ")")
         chance = r.get("chance_uar")
@@ -929,7 +969,9 @@ def cross_corpus_bars(cross_corpus: Mapping[str, Mapping[str, Any]], *, in_corpu
     h = 0.36
     for k, mode in enumerate(_MODE_COLORS):
         vals = np.array([r[1].get(mode, np.nan) for r in rows])
-        bars = ax.barh(y + (0.5 - k) * h, np.nan_to_num(vals), height=h, color=_MODE_COLORS[mode], label=_MODE_LABELS[mode])
+        bars = ax.barh(
+            y + (0.5 - k) * h, np.nan_to_num(vals), height=h, color=_MODE_COLORS[mode], label=_MODE_LABELS[mode]
+        )
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.2f}" for v in vals], fontsize="x-small", padding=2)
     chances = [(yy, r[2]) for yy, r in zip(y, rows) if r[2] is not None]
     if chances:
@@ -938,7 +980,9 @@ def cross_corpus_bars(cross_corpus: Mapping[str, Mapping[str, Any]], *, in_corpu
     ax.set_yticks(y, [_wrap(r[0], 24) for r in rows], fontsize="small")
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("UAR")
-    ax.legend(fontsize="small", ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.1 / len(rows)), frameon=False)
+    ax.legend(
+        fontsize="small", ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.1 / len(rows)), frameon=False
+    )
     ax.set_title(title or "Other corpora (never seen in training)")
     return fig
 

@@ -32,7 +32,9 @@ def _probs(name: str, p: Any, n: int, n_classes: int) -> np.ndarray:
     return p
 
 
-def predictions_table(meta: pd.DataFrame, y_true: np.ndarray, probs: np.ndarray, *, labels: Sequence[str] = EMOTIONS) -> pd.DataFrame:
+def predictions_table(
+    meta: pd.DataFrame, y_true: np.ndarray, probs: np.ndarray, *, labels: Sequence[str] = EMOTIONS
+) -> pd.DataFrame:
     """One row per test file: its metadata, ``y_true``, ``y_pred``, ``true``, ``predicted``, ``p_<label>``.
 
     Parameters
@@ -81,7 +83,9 @@ def comparison_rows(
         (the most frequent label of ``y_fit``, the classic model's training labels).
     """
     m = evaluate.metrics(y_true, p_bundle.argmax(axis=1), labels=labels)
-    classic_name = f"{classic_kind.upper()} on pooled features" + (" (per-speaker standardised)" if classic_per_speaker else "")
+    classic_name = f"{classic_kind.upper()} on pooled features" + (
+        " (per-speaker standardised)" if classic_per_speaker else ""
+    )
     m_crnn = evaluate.metrics(y_true, p_crnn.argmax(axis=1), labels=labels)
     m_classic = evaluate.metrics(y_true, p_classic.argmax(axis=1), labels=labels)
     w = fusion_weight
@@ -203,7 +207,9 @@ def score(
     """
     y_true = np.asarray(y_true)
     if y_true.ndim != 1 or len(meta) != len(y_true):
-        raise DataError(f"y_true must have shape (n,) with one row of meta per file, got {y_true.shape} and {len(meta)} rows")
+        raise DataError(
+            f"y_true must have shape (n,) with one row of meta per file, got {y_true.shape} and {len(meta)} rows"
+        )
     n, k = len(y_true), len(labels)
     p_bundle = _probs("p_bundle", p_bundle, n, k)
     p_crnn = _probs("p_crnn", p_crnn, n, k)

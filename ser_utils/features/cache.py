@@ -112,7 +112,9 @@ def record_path(folder: str | os.PathLike, sha1: str) -> Path:
     return Path(folder) / f"{sha1}.npy"
 
 
-def probe_record(path: str | os.PathLike, *, validate: Validate | None = None) -> tuple[dict[str, np.ndarray] | None, Status]:
+def probe_record(
+    path: str | os.PathLike, *, validate: Validate | None = None
+) -> tuple[dict[str, np.ndarray] | None, Status]:
     """Read a record and say what was found.
 
     Parameters

@@ -134,11 +134,22 @@ def _compute_one(job: _Job, ctx: dict) -> dict:
     if job.need_logmel:
         P = mag**2
         # with the default 128 bands over 0..sr/2, the MFCCs reuse this mel power
-        S = logmel_from_power(P, sr=sr, n_mels=s["n_mels"], n_fft=n_fft, fmin=s["fmin"], fmax=s["fmax"], mel_power_cache=mel_cache)
+        S = logmel_from_power(
+            P, sr=sr, n_mels=s["n_mels"], n_fft=n_fft, fmin=s["fmin"], fmax=s["fmax"], mel_power_cache=mel_cache
+        )
         out["logmel"], out["n_samples"] = S, n_samples
         out["write_errors"] += _store(ctx, "logmel", job.sha1, {"logmel": S, "n_samples": np.int64(n_samples)})
     if job.need_frame:
-        d = frame_feature_dict(y, mag, sr=sr, names=job.need_frame, n_mfcc=s["n_mfcc"], n_fft=n_fft, hop_length=hop, mel_power_cache=mel_cache)
+        d = frame_feature_dict(
+            y,
+            mag,
+            sr=sr,
+            names=job.need_frame,
+            n_mfcc=s["n_mfcc"],
+            n_fft=n_fft,
+            hop_length=hop,
+            mel_power_cache=mel_cache,
+        )
         new = {frame_key(n, s["n_mfcc"], s["pool_stats"]): pool(F, stats=s["pool_stats"]) for n, F in d.items()}
         out["frame"] = new
         out["write_errors"] += _store(ctx, "frame", job.sha1, {**job.frame_old, **new})
@@ -168,7 +179,9 @@ def _check_args(manifest: Any, *, n_jobs: Any, transform: Any, transform_key: An
         raise FeatureError(f"manifest must be a pandas DataFrame, got {type(manifest).__name__}")
     missing = [c for c in ("path", "file_id") if c not in manifest.columns]
     if missing:
-        raise FeatureError(f"manifest lacks column(s) {', '.join(missing)}; expected the output of ser_utils.data.corpus.scan")
+        raise FeatureError(
+            f"manifest lacks column(s) {', '.join(missing)}; expected the output of ser_utils.data.corpus.scan"
+        )
     if len(manifest) == 0:
         raise FeatureError("manifest is empty; expected at least one file to extract")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
@@ -213,7 +226,14 @@ def _valid_logmel(n_mels: int) -> cache.Validate:
         if list(d) != ["logmel", "n_samples"]:
             return False
         S, n = d["logmel"], int(d["n_samples"])
-        return S.dtype == np.float32 and S.ndim == 2 and S.shape[0] == n_mels and S.shape[1] >= 1 and n >= 1 and bool(np.isfinite(S).all())
+        return (
+            S.dtype == np.float32
+            and S.ndim == 2
+            and S.shape[0] == n_mels
+            and S.shape[1] >= 1
+            and n >= 1
+            and bool(np.isfinite(S).all())
+        )
 
     return ok
 
@@ -298,9 +318,13 @@ def _run(plan: _Plan, ctx: dict, *, n_jobs: int, show: bool, total: int) -> tupl
     return n_workers, write_errors
 
 
-def _assemble(plan: _Plan, sha1s: list[str], index: pd.DataFrame, s: dict) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
-    """Log-mels, pooled matrix and its names in manifest order; adds ``n_frames`` and
-    ``trimmed_duration_s`` to ``index``."""
+def _assemble(
+    plan: _Plan, sha1s: list[str], index: pd.DataFrame, s: dict
+) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
+    """Log-mels, pooled matrix and its names in manifest order.
+
+    Adds ``n_frames`` and ``trimmed_duration_s`` to ``index``.
+    """
     seen: set[str] = set()
     logmels = []
     for h in sha1s:  # rows of duplicate content get their own copy
@@ -349,7 +373,8 @@ def _print_summary(stats: dict) -> None:
     if stats["cache_write_errors"]:
         extra += f", {stats['cache_write_errors']} cache writes failed"
     print(
-        f"extracted {stats['n_files']} files ({stats['cached_files']} cached, {stats['computed_files']} computed{extra}) "
+        f"extracted {stats['n_files']} files "
+        f"({stats['cached_files']} cached, {stats['computed_files']} computed{extra}) "
         f"in {stats['seconds']:.1f} s, {stats['files_per_s']:.0f} files/s"
     )
 
@@ -431,7 +456,9 @@ def extract(
     """
     t0 = time.perf_counter()
     s = validate_settings(settings)
-    _check_args(manifest, n_jobs=n_jobs, transform=transform, transform_key=transform_key, seed=seed, cache_dir=cache_dir)
+    _check_args(
+        manifest, n_jobs=n_jobs, transform=transform, transform_key=transform_key, seed=seed, cache_dir=cache_dir
+    )
     show = _progress_enabled(progress)
     index = manifest.reset_index(drop=True).copy()
     sha1s = _content_hashes(index)

@@ -92,7 +92,10 @@ def fix_length(logmels: Sequence[np.ndarray], *, n_frames: int) -> tuple[np.ndar
     n_mels = None
     for i, S in enumerate(logmels):
         if not isinstance(S, np.ndarray) or S.ndim != 2 or S.shape[1] < 1:
-            raise FeatureError(f"log-mel {i} must be an array of shape (n_mels, t) with t >= 1, got {getattr(S, 'shape', type(S).__name__)}")
+            raise FeatureError(
+                f"log-mel {i} must be an array of shape (n_mels, t) with t >= 1, "
+                f"got {getattr(S, 'shape', type(S).__name__)}"
+            )
         if n_mels is None:
             n_mels = S.shape[0]
         elif S.shape[0] != n_mels:
@@ -138,11 +141,19 @@ def save_feature_set(fs: FeatureSet, folder: str | os.PathLike) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     lens = np.array([S.shape[1] for S in fs.logmels], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-    cat = np.concatenate(fs.logmels, axis=1).astype(np.float32, copy=False) if n else np.zeros((fs.n_mels, 0), np.float32)
+    cat = (
+        np.concatenate(fs.logmels, axis=1).astype(np.float32, copy=False) if n else np.zeros((fs.n_mels, 0), np.float32)
+    )
     arrays = {"logmels": cat, "offsets": offsets, "pooled": fs.pooled.astype(np.float32, copy=False)}
     atomic_write(folder / "features.npz", lambda f: np.savez(f, **arrays))
     write_text(folder / "index.csv", fs.index.to_csv(index=False))
-    meta = {"format": FS_FORMAT, "n_files": n, "settings": fs.settings, "stats": fs.stats, "pooled_names": list(fs.pooled_names)}
+    meta = {
+        "format": FS_FORMAT,
+        "n_files": n,
+        "settings": fs.settings,
+        "stats": fs.stats,
+        "pooled_names": list(fs.pooled_names),
+    }
     write_json(folder / "feature_settings.json", meta, sort_keys=True)
     return folder
 

@@ -36,7 +36,9 @@ def check_stats(stats: Iterable[str]) -> list[str]:
     stats = [stats] if isinstance(stats, str) else list(stats)
     bad = [x for x in stats if x not in POOL_STATS]
     if bad:
-        raise FeatureError(f"unknown pooling statistic(s) {', '.join(map(repr, bad))}; expected some of {', '.join(POOL_STATS)}")
+        raise FeatureError(
+            f"unknown pooling statistic(s) {', '.join(map(repr, bad))}; expected some of {', '.join(POOL_STATS)}"
+        )
     if not stats:
         raise FeatureError("pool_stats is empty; expected at least one of " + ", ".join(POOL_STATS))
     return [x for x in POOL_STATS if x in set(stats)]

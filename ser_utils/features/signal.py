@@ -43,8 +43,11 @@ _PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B
 
 @functools.lru_cache(maxsize=16)
 def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None, quiet: bool = False) -> np.ndarray:
-    """librosa's mel filterbank, memoised; ``quiet`` silences its empty-filter warning
-    (for the MFCCs' fixed 128 bands; the log-mel input's own bands do warn once)."""
+    """Librosa's mel filterbank, memoised.
+
+    ``quiet`` silences its empty-filter warning (for the MFCCs' fixed 128 bands; the log-mel
+    input's own bands do warn once).
+    """
     import librosa
 
     with warnings.catch_warnings():
@@ -69,7 +72,9 @@ def check_wave(y: np.ndarray, what: str = "y") -> np.ndarray:
 
 def _check_frames(sr: int, n_fft: int, hop_length: int) -> None:
     if int(sr) <= 0 or int(n_fft) <= 0 or int(hop_length) <= 0:
-        raise FeatureError(f"sr, n_fft and hop_length must be positive, got sr={sr}, n_fft={n_fft}, hop_length={hop_length}")
+        raise FeatureError(
+            f"sr, n_fft and hop_length must be positive, got sr={sr}, n_fft={n_fft}, hop_length={hop_length}"
+        )
     if hop_length > n_fft:
         raise FeatureError(f"hop_length={hop_length} must not exceed n_fft={n_fft}")
 
@@ -87,7 +92,14 @@ def magnitude(y: np.ndarray, *, n_fft: int, hop_length: int) -> np.ndarray:
 
 
 def logmel_from_power(
-    P: np.ndarray, *, sr: int, n_mels: int, n_fft: int, fmin: float, fmax: float | None, mel_power_cache: dict | None = None
+    P: np.ndarray,
+    *,
+    sr: int,
+    n_mels: int,
+    n_fft: int,
+    fmin: float,
+    fmax: float | None,
+    mel_power_cache: dict | None = None,
 ) -> np.ndarray:
     """Log-mel from a power spectrogram; the mel power goes into ``mel_power_cache``."""
     import librosa
@@ -175,7 +187,9 @@ def _check_names(names: Iterable[str]) -> list[str]:
     names = list(names)
     bad = [n for n in names if n not in FRAME_FEATURES]
     if bad:
-        raise FeatureError(f"unknown frame feature(s) {', '.join(map(repr, bad))}; expected some of {', '.join(FRAME_FEATURES)}")
+        raise FeatureError(
+            f"unknown frame feature(s) {', '.join(map(repr, bad))}; expected some of {', '.join(FRAME_FEATURES)}"
+        )
     return [n for n in FRAME_FEATURES if n in set(names)]
 
 
@@ -247,7 +261,9 @@ class _Spectra:
             M = None if self.mel_power_cache is None else self.mel_power_cache.get(key)
             if M is None:
                 M = _mel_basis(*key, quiet=True) @ self.power()
-            self._mfcc = librosa.feature.mfcc(S=librosa.power_to_db(M, top_db=80.0), n_mfcc=self.n_mfcc).astype(np.float32)
+            self._mfcc = librosa.feature.mfcc(S=librosa.power_to_db(M, top_db=80.0), n_mfcc=self.n_mfcc).astype(
+                np.float32
+            )
         return self._mfcc
 
     def stft_kw(self) -> dict:
@@ -330,7 +346,9 @@ def frame_feature_dict(
     for name in names:
         if name not in _FRAME_FEATURES:  # pragma: no cover - names are validated
             raise FeatureError(f"unknown frame feature {name!r}")
-        out[name] = np.nan_to_num(np.asarray(_FRAME_FEATURES[name](x), dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        out[name] = np.nan_to_num(
+            np.asarray(_FRAME_FEATURES[name](x), dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0
+        )
     if out:
         t = min(F.shape[1] for F in out.values())
         out = {k: np.ascontiguousarray(F[:, :t]) for k, F in out.items()}

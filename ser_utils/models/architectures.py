@@ -89,10 +89,23 @@ class AttentiveStatsPooling(keras.layers.Layer):
         self.score = keras.layers.Dense(1, name="score")
 
     def build(self, input_shape):
+        """Build the two Dense scorers for inputs of ``input_shape``, ``(n, t, d)``."""
         self.hidden.build(input_shape)
         self.score.build(tuple(input_shape[:-1]) + (self.units,))
 
     def call(self, h):
+        """The pooled vectors.
+
+        Parameters
+        ----------
+        h : tensor, shape (n, t, d)
+            Frame vectors.
+
+        Returns
+        -------
+        tensor, shape (n, 2 * d), or (n, d) with ``stats=False``
+            Weighted mean (and weighted standard deviation) over time.
+        """
         ops = keras.ops
         s = self.score(self.hidden(h))  # (n, t, 1)
         w = ops.softmax(s, axis=1)
@@ -104,10 +117,12 @@ class AttentiveStatsPooling(keras.layers.Layer):
         return ops.concatenate([mean, std], axis=-1)
 
     def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape`` ``(n, t, d)``: ``(n, 2 * d)``, or ``(n, d)`` with ``stats=False``."""
         d = input_shape[-1]
         return (input_shape[0], (2 * d if self.stats and d is not None else d))
 
     def get_config(self):
+        """The layer's configuration (Keras's plus ``units``, ``stats``, ``eps``), for saving."""
         cfg = super().get_config()
         cfg.update(units=self.units, stats=self.stats, eps=self.eps)
         return cfg
@@ -260,7 +275,9 @@ def _check_shape(input_shape: Any) -> tuple[int | None, int, int]:
         raise ModelError(f"input_shape must be (n_frames, n_mels, n_channels) with 3 entries, got {input_shape!r}")
     n_frames, n_mels, n_ch = shape
     if n_mels is None or n_ch is None or n_mels < 1 or n_ch < 1 or (n_frames is not None and n_frames < 1):
-        raise ModelError(f"input_shape needs positive n_mels and n_channels (n_frames may be None), got {input_shape!r}")
+        raise ModelError(
+            f"input_shape needs positive n_mels and n_channels (n_frames may be None), got {input_shape!r}"
+        )
     return shape  # type: ignore[return-value]
 
 

@@ -63,16 +63,21 @@ def fit_model(cfg: dict[str, Any], prepared, *, log=print):
 
 
 def _pooled_fit_part(prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pooled vectors ``(n, d)``, labels ``(n,)`` and actors ``(n,)`` of the training and validation files (original files only)."""
+    """Pooled vectors, labels and actors of the training and validation files.
+
+    Shapes ``(n, d)``, ``(n,)`` and ``(n,)``; original files only.
+    """
     parts = prepared.split_df["part"].to_numpy()
-    actors = np.concatenate([prepared.split_df["actor"].to_numpy()[parts == "train"], prepared.meta_val["actor"].to_numpy()])
+    actors = np.concatenate(
+        [prepared.split_df["actor"].to_numpy()[parts == "train"], prepared.meta_val["actor"].to_numpy()]
+    )
     P = np.concatenate([prepared.P_train, prepared.P_val])
     y = np.concatenate([prepared.y_train_pooled, prepared.y_val])
     return P, y, actors.astype(np.int64)
 
 
 def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
-    """Fit the classic model (:mod:`ser_utils.models.classic`) on the pooled vectors of the training and validation files.
+    """Fit the classic model (:mod:`ser_utils.models.classic`) on the training and validation pooled vectors.
 
     It needs no validation part (nothing is early-stopped), so it learns from every
     non-test file; the test part never reaches it. With ``normalisation="per_speaker"``
@@ -117,7 +122,12 @@ def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarra
 
 
 def classic_probabilities(
-    model: Any, norm: dict[str, np.ndarray] | None, P: np.ndarray, actors: list[int | None], *, n_classes: int = len(EMOTIONS)
+    model: Any,
+    norm: dict[str, np.ndarray] | None,
+    P: np.ndarray,
+    actors: list[int | None],
+    *,
+    n_classes: int = len(EMOTIONS),
 ) -> np.ndarray:
     """Class probabilities ``(n, n_classes)`` of raw pooled vectors ``P`` ``(n, d)`` by a :func:`fit_classic` model.
 

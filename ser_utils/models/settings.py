@@ -17,7 +17,15 @@ from ..config import EMOTIONS
 from ..errors import ModelError
 from ..features.settings import SETTING_KEYS
 
-__all__ = ["MODEL_FILE", "SETTINGS_FILE", "CLASSIC_FILE", "CLASSIC_NORM_FILE", "FORMAT_VERSION", "REQUIRED_FEATURE_KEYS", "read_settings"]
+__all__ = [
+    "MODEL_FILE",
+    "SETTINGS_FILE",
+    "CLASSIC_FILE",
+    "CLASSIC_NORM_FILE",
+    "FORMAT_VERSION",
+    "REQUIRED_FEATURE_KEYS",
+    "read_settings",
+]
 
 MODEL_FILE = "model.keras"
 SETTINGS_FILE = "bundle.json"
@@ -32,9 +40,11 @@ REQUIRED_FEATURE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not 
 
 
 def _norm_stats(settings: dict[str, Any]) -> dict[str, Any] | None:
-    """The normalisation statistics in ``settings``: ``normalisation_stats`` (as
-    :func:`ser_utils.prep.prepare.prepare_datasets` names them), else ``norm_stats``, else
-    ``normalisation`` when it is the stats dict itself."""
+    """The normalisation statistics in ``settings``.
+
+    ``normalisation_stats`` (as :func:`ser_utils.prep.prepare.prepare_datasets` names them),
+    else ``norm_stats``, else ``normalisation`` when it is the stats dict itself.
+    """
     for key in ("normalisation_stats", "norm_stats", "normalisation"):
         v = settings.get(key)
         if isinstance(v, dict) and "method" in v:
@@ -62,7 +72,9 @@ def _validate_settings(settings: Any, where: str) -> None:
         raise ModelError(f"{where}: settings['features'] lacks {', '.join(missing)}")
     n_frames = settings.get("n_frames")
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
-        raise ModelError(f"{where}: settings need 'n_frames', the fixed input length in frames (int >= 1), got {n_frames!r}")
+        raise ModelError(
+            f"{where}: settings need 'n_frames', the fixed input length in frames (int >= 1), got {n_frames!r}"
+        )
     d = _deltas(settings)
     if d not in (0, 1, 2):
         raise ModelError(f"{where}: settings need 'deltas' (0, 1 or 2, top level or in 'features'), got {d!r}")
@@ -85,7 +97,9 @@ def read_settings(folder: str | os.PathLike) -> dict[str, Any]:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ModelError(f"model bundle folder {folder} does not exist (expected a folder with {MODEL_FILE} and {SETTINGS_FILE})")
+        raise ModelError(
+            f"model bundle folder {folder} does not exist (expected a folder with {MODEL_FILE} and {SETTINGS_FILE})"
+        )
     path = folder / SETTINGS_FILE
     if not path.is_file():
         raise ModelError(f"model bundle {folder} is incomplete: {SETTINGS_FILE} is missing")
@@ -99,12 +113,17 @@ def read_settings(folder: str | os.PathLike) -> dict[str, Any]:
 
 def _check_classic_settings(c: Any, where: str) -> None:
     if not isinstance(c, dict):
-        raise ModelError(f"{where}: settings['classic'] must describe the classic model (fusion_weight, n_features, normalisation)")
+        raise ModelError(
+            f"{where}: settings['classic'] must describe the classic model (fusion_weight, n_features, normalisation)"
+        )
     w = c.get("fusion_weight")
     if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 <= float(w) <= 1.0:
         raise ModelError(f"{where}: settings['classic']['fusion_weight'] must be a number in [0, 1], got {w!r}")
     if c.get("normalisation") not in ("per_speaker", "none"):
-        raise ModelError(f"{where}: settings['classic']['normalisation'] must be 'per_speaker' or 'none', got {c.get('normalisation')!r}")
+        raise ModelError(
+            f"{where}: settings['classic']['normalisation'] must be 'per_speaker' or 'none', "
+            f"got {c.get('normalisation')!r}"
+        )
     n = c.get("n_features")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ModelError(f"{where}: settings['classic']['n_features'] must be a positive integer, got {n!r}")

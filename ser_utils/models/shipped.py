@@ -63,7 +63,9 @@ def newest_bundle(artifacts_dir: str | os.PathLike | None = None) -> Path | None
     return max(found, key=lambda p: p.stat().st_mtime).parent if found else None
 
 
-def find_model(given: str | os.PathLike | None = None, *, artifacts_dir: str | os.PathLike | None = None) -> ModelChoice:
+def find_model(
+    given: str | os.PathLike | None = None, *, artifacts_dir: str | os.PathLike | None = None
+) -> ModelChoice:
     """The bundle to predict with: ``given``, else the newest under the artifacts, else the shipped one.
 
     Raises
@@ -73,7 +75,9 @@ def find_model(given: str | os.PathLike | None = None, *, artifacts_dir: str | o
     """
     if given is not None:
         if not Path(given).is_dir():
-            raise ModelError(f"model bundle folder {given} does not exist (expected a folder with model.keras and {SETTINGS_FILE})")
+            raise ModelError(
+                f"model bundle folder {given} does not exist (expected a folder with model.keras and {SETTINGS_FILE})"
+            )
         return ModelChoice(Path(given), "given")
     newest = newest_bundle(artifacts_dir)
     if newest is not None:

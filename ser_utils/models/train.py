@@ -154,12 +154,21 @@ class AugmentedBatches(keras.utils.PyDataset):
 
     @property
     def num_batches(self):
+        """The number of batches per epoch (the last one may be short)."""
         return math.ceil(len(self.X) / self.batch_size)
 
     def __len__(self):
         return self.num_batches
 
     def __getitem__(self, i):
+        """Batch ``i`` of the current epoch.
+
+        Returns
+        -------
+        tuple
+            ``(x, y)`` or ``(x, y, sample_weight)``, float32, shapes
+            ``(b, n_frames, n_mels, n_channels)``, ``(b, n_classes)`` and ``(b,)``.
+        """
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
         xb, yb = self.X[idx], self.Y[idx]
         wb = None if self.w is None else self.w[idx]
@@ -185,6 +194,7 @@ class AugmentedBatches(keras.utils.PyDataset):
         return xb, yb, wb
 
     def on_epoch_end(self):
+        """Step to the next epoch and reshuffle the batch order."""
         self.epoch += 1
         self._order = self._permutation(self.epoch)
 
@@ -213,15 +223,22 @@ class EpochLine(keras.callbacks.Callback):
             return float("nan")
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Start the epoch's clock and note its learning rate."""
         self._t0 = time.perf_counter()
         self._lr_start = self._lr()
 
     def on_epoch_end(self, epoch, logs=None):
+        """Print the epoch's line through ``log`` and record its learning rate."""
         logs = logs or {}
         dt = time.perf_counter() - self._t0
         self.lrs.append(self._lr_start)
         parts = [f"epoch {epoch + 1}/{self.epochs}"]
-        for key, label in (("loss", "loss"), ("accuracy", "acc"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc")):
+        for key, label in (
+            ("loss", "loss"),
+            ("accuracy", "acc"),
+            ("val_loss", "val_loss"),
+            ("val_accuracy", "val_acc"),
+        ):
             if key in logs:
                 parts.append(f"{label} {float(logs[key]):.3f}")
         parts.append(f"lr {self._lr_start:.1e}")
@@ -242,7 +259,9 @@ def _check_xy(name: str, X: Any, y: Any, n_classes: int) -> tuple[np.ndarray, np
     if not np.issubdtype(y.dtype, np.integer):
         raise ModelError(f"{name}: y must hold integer labels 0..{n_classes - 1}, got dtype {y.dtype}")
     if y.min() < 0 or y.max() >= n_classes:
-        raise ModelError(f"{name}: labels must lie in 0..{n_classes - 1} (the model's outputs), got {y.min()}..{y.max()}")
+        raise ModelError(
+            f"{name}: labels must lie in 0..{n_classes - 1} (the model's outputs), got {y.min()}..{y.max()}"
+        )
     if not np.isfinite(X).all():
         raise ModelError(f"{name}: X holds NaN or infinite values")
     return X.astype(np.float32, copy=False), y.astype(np.int64, copy=False)
@@ -356,7 +375,10 @@ def _summarise(hist, early, line: EpochLine, *, monitor: str, epochs: int, log) 
     best_value = float(values[best]) if values else float("nan")
     stopped_early = bool(early.stopped_epoch > 0 and epochs_run < epochs)
     if log is not None and stopped_early:
-        log(f"early stopping after epoch {epochs_run}: best {monitor} {best_value:.3f} at epoch {best + 1} (weights restored)")
+        log(
+            f"early stopping after epoch {epochs_run}: best {monitor} {best_value:.3f} "
+            f"at epoch {best + 1} (weights restored)"
+        )
     return {
         "history": history,
         "epochs_run": int(epochs_run),

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -37,12 +38,19 @@ AUG_PARAMS: dict[str, str] = {
 
 def _check_rng(rng: Any) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
-        raise ConfigError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise ConfigError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
     return rng
 
 
 def _nonneg(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not np.isfinite(value)
+        or value < 0
+    ):
         raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
 
@@ -201,7 +209,12 @@ def spec_augment(
     if X.ndim != 4:
         raise ConfigError(f"X must be a batch of shape (n, n_frames, n_mels, n_channels), got shape {X.shape}")
     rng = _check_rng(rng)
-    for name, v in (("time_masks", time_masks), ("time_width", time_width), ("freq_masks", freq_masks), ("freq_width", freq_width)):
+    for name, v in (
+        ("time_masks", time_masks),
+        ("time_width", time_width),
+        ("freq_masks", freq_masks),
+        ("freq_width", freq_width),
+    ):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
             raise ConfigError(f"{name} must be an integer >= 0, got {v!r}")
     n, T, F, _ = X.shape
@@ -256,7 +269,9 @@ def mixup(X: np.ndarray, Y: np.ndarray, *, rng: np.random.Generator, alpha: floa
     Y = np.asarray(Y)
     rng = _check_rng(rng)
     if Y.ndim != 2 or X.shape[:1] != Y.shape[:1]:
-        raise ConfigError(f"Y must be one-hot/soft labels of shape (n, n_classes) with n = len(X) = {len(X)}, got shape {Y.shape}")
+        raise ConfigError(
+            f"Y must be one-hot/soft labels of shape (n, n_classes) with n = len(X) = {len(X)}, got shape {Y.shape}"
+        )
     a = _nonneg("alpha", alpha)
     if a == 0 or len(X) == 0:
         return X.astype(np.float32, copy=True), Y.astype(np.float32, copy=True)

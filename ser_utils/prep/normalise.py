@@ -21,7 +21,8 @@ After standardising, padding frames (``t >= lengths[i]``) are set to exactly 0.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,9 @@ def _check_batch(X: Any, lengths: Any) -> tuple[np.ndarray, np.ndarray]:
     if not np.issubdtype(X.dtype, np.floating):
         raise FeatureError(f"X must be floating point, got dtype {X.dtype}")
     L = np.asarray(lengths)
-    if L.shape != (X.shape[0],) or (L.size and (not np.issubdtype(L.dtype, np.integer) or L.min() < 1 or L.max() > X.shape[1])):
+    if L.shape != (X.shape[0],) or (
+        L.size and (not np.issubdtype(L.dtype, np.integer) or L.min() < 1 or L.max() > X.shape[1])
+    ):
         raise FeatureError(
             f"lengths must be {X.shape[0]} integers in [1, {X.shape[1]}] (real frames of each example), "
             f"got shape {L.shape}, dtype {L.dtype}"
@@ -209,9 +212,15 @@ def describe(stats: dict) -> str:
     method = stats.get("method") if isinstance(stats, dict) else None
     n = stats.get("n_examples", "?") if isinstance(stats, dict) else "?"
     if method == "per_utterance":
-        return "Each example standardised by its own mean and standard deviation per mel band and channel over its real frames (nothing fitted)."
+        return (
+            "Each example standardised by its own mean and standard deviation per mel band and channel "
+            "over its real frames (nothing fitted)."
+        )
     if method == "global":
-        return f"Standardised per mel band and channel with one mean and standard deviation fitted on the real frames of the {n} training examples only."
+        return (
+            "Standardised per mel band and channel with one mean and standard deviation "
+            f"fitted on the real frames of the {n} training examples only."
+        )
     if method == "per_speaker":
         k = len(stats.get("actors", {}))
         return (

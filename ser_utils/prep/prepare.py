@@ -29,19 +29,30 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import augment, balance as balance_mod, normalise, split as split_mod
 from ..config import EMOTIONS
 from ..errors import ArtifactMissingError, ConfigError, DataError
 from ..files import atomic_write, read_json, to_json, write_text
+from . import augment, normalise
+from . import balance as balance_mod
+from . import split as split_mod
 
-__all__ = ["Prepared", "prepare_datasets", "save_prepared", "load_prepared", "make_inputs", "inputs_like_training", "META_COLUMNS"]
+__all__ = [
+    "Prepared",
+    "prepare_datasets",
+    "save_prepared",
+    "load_prepared",
+    "make_inputs",
+    "inputs_like_training",
+    "META_COLUMNS",
+]
 
 #: Columns of ``meta_train`` / ``meta_val`` / ``meta_test`` (those of the manifest that exist).
 META_COLUMNS: tuple[str, ...] = (
@@ -136,7 +147,9 @@ def make_inputs(logmels: list[np.ndarray], *, n_frames: int, deltas: int, n_mels
     if not logmels:
         return np.zeros((0, n_frames, n_mels, n_ch), np.float32), np.zeros(0, np.int64)
     if deltas:
-        stacks = [np.asarray(features.add_deltas(np.asarray(S, np.float32), order=int(deltas)), np.float32) for S in logmels]
+        stacks = [
+            np.asarray(features.add_deltas(np.asarray(S, np.float32), order=int(deltas)), np.float32) for S in logmels
+        ]
     else:
         stacks = [np.asarray(S, np.float32)[None] for S in logmels]
     X = np.empty((len(logmels), n_frames, n_mels, n_ch), np.float32)
@@ -165,7 +178,9 @@ def _counts(y: np.ndarray) -> dict[str, int]:
     return {e: int(c[i]) for i, e in enumerate(EMOTIONS)}
 
 
-def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.PathLike | None, progress: bool = True) -> Prepared:
+def prepare_datasets(
+    fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.PathLike | None, progress: bool = True
+) -> Prepared:
     """Split, fix the length, augment, normalise and balance, each fitted on training data only.
 
     Parameters
@@ -216,7 +231,9 @@ def prepare_datasets(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.Pat
         meta[p] = _meta(index.iloc[pos[p]], split_df)
     n_original_train = len(X["train"])
     shape = {"n_frames": n_frames, "deltas": deltas, "n_mels": n_mels}
-    aug_info = _augment(fs, index.iloc[pos["train"]], split_df, X, L, meta, cfg, shape, cache_dir=cache_dir, progress=progress)  # 3.
+    aug_info = _augment(
+        fs, index.iloc[pos["train"]], split_df, X, L, meta, cfg, shape, cache_dir=cache_dir, progress=progress
+    )  # 3.
     stats = _normalise(X, L, meta, n_original_train, norm_method)  # 4. (deltas are in make_inputs) and 5.
     y = {p: meta[p]["label"].to_numpy().astype(np.int64) for p in _PARTS}
     files_counts, before = _counts(y["train"][:n_original_train]), _counts(y["train"])
@@ -308,14 +325,29 @@ def _augment(
     """3. Augmented copies of the training files only, appended to ``X/L/meta["train"]``; the record."""
     copies = int(cfg.get("aug_copies", 0) or 0)
     transform, key = augment.make_transform(cfg) if copies > 0 else (None, None)
-    aug_info: dict[str, Any] = {"copies": copies if transform is not None else 0, "transform": json.loads(key) if key else None, "rows": 0}
+    aug_info: dict[str, Any] = {
+        "copies": copies if transform is not None else 0,
+        "transform": json.loads(key) if key else None,
+        "rows": 0,
+    }
     if transform is None:
         return aug_info
     train_manifest = train_index.drop(columns=["n_frames", "trimmed_duration_s"], errors="ignore")
     n_before = len(X["train"])
     xs, ls, ms = [X["train"]], [L["train"]], [meta["train"]]
     for c in range(copies):
-        xa, la, ma = _augmented_copy(fs, train_manifest, split_df, cfg, shape, c, transform, f"{key}#copy{c}", cache_dir=cache_dir, progress=progress)
+        xa, la, ma = _augmented_copy(
+            fs,
+            train_manifest,
+            split_df,
+            cfg,
+            shape,
+            c,
+            transform,
+            f"{key}#copy{c}",
+            cache_dir=cache_dir,
+            progress=progress,
+        )
         xs.append(xa)
         ls.append(la)
         ms.append(ma)
@@ -342,7 +374,9 @@ def _augmented_copy(fs, train_manifest, split_df, cfg, shape, c, transform, tran
     )
     got = afs.index["file_id"].astype(str).tolist()
     if sorted(got) != sorted(train_manifest["file_id"].astype(str)):
-        raise DataError(f"augmented copy {c}: extracted {len(got)} files, expected the {len(train_manifest)} training files")
+        raise DataError(
+            f"augmented copy {c}: extracted {len(got)} files, expected the {len(train_manifest)} training files"
+        )
     xa, la = make_inputs(list(afs.logmels), **shape)
     ma = _meta(afs.index.reset_index(drop=True), split_df)
     if (ma["actor"].to_numpy() != split_df.set_index("file_id").loc[got, "actor"].to_numpy()).any():
@@ -354,7 +388,13 @@ def _augmented_copy(fs, train_manifest, split_df, cfg, shape, c, transform, tran
     return xa, la, ma
 
 
-def _normalise(X: dict[str, np.ndarray], L: dict[str, np.ndarray], meta: dict[str, pd.DataFrame], n_original_train: int, method: str) -> dict:
+def _normalise(
+    X: dict[str, np.ndarray],
+    L: dict[str, np.ndarray],
+    meta: dict[str, pd.DataFrame],
+    n_original_train: int,
+    method: str,
+) -> dict:
     """5. Statistics fitted on the original training files only, applied to every part (in place); the stats."""
     orig = np.arange(n_original_train)
     actors_tr = meta["train"]["actor"].to_numpy()
@@ -433,15 +473,22 @@ def inputs_like_training(
     for k in ("n_frames", "deltas", "n_mels", "normalisation_stats"):
         if k not in settings:
             raise DataError(f"settings lack {k!r}: expected Prepared.settings from prepare_datasets")
-    X, L = make_inputs(list(logmels), n_frames=int(settings["n_frames"]), deltas=int(settings["deltas"]), n_mels=int(settings["n_mels"]))
+    X, L = make_inputs(
+        list(logmels),
+        n_frames=int(settings["n_frames"]),
+        deltas=int(settings["deltas"]),
+        n_mels=int(settings["n_mels"]),
+    )
     if len(X):
         X = normalise.apply(X, L, settings["normalisation_stats"], actors=actors)
     return X, L
 
 
 def save_prepared(p: Prepared, folder: str | os.PathLike) -> Path:
-    """Write ``datasets.npz`` (arrays), ``split.csv``, ``meta_{train,val,test}.csv`` and
-    ``prep_settings.json`` (settings, class weights, pooled names) into ``folder``.
+    """Write the prepared datasets into ``folder``.
+
+    ``datasets.npz`` (arrays), ``split.csv``, ``meta_{train,val,test}.csv`` and
+    ``prep_settings.json`` (settings, class weights, pooled names).
 
     Returns
     -------

@@ -49,15 +49,17 @@ _NATIVE_LOG = re.compile(
     re.MULTILINE,
 )
 # <script src=http...>, <link href=http...>, <img src=http...>: what an offline reader would miss.
-_REMOTE = re.compile(r"<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE)
+_REMOTE = re.compile(
+    r"<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE
+)
 _HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def clean_stream_text(text: str) -> str:
-    """Reduce terminal-style progress output to what a terminal would finally show.
+    r"""Reduce terminal-style progress output to what a terminal would finally show.
 
-    Each line is replayed as a terminal would: ``\\r`` returns to the line start,
-    ``\\b`` steps back one character, later characters overwrite earlier ones; cursor
+    Each line is replayed as a terminal would: ``\r`` returns to the line start,
+    ``\b`` steps back one character, later characters overwrite earlier ones; cursor
     movement escape codes are dropped (colour codes are kept). So a tqdm bar that
     rewrote itself a hundred times becomes its last state.
 

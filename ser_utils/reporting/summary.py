@@ -131,7 +131,9 @@ def _model_text(metrics: Mapping[str, Any]) -> str | None:
     return str(model)
 
 
-def _parameter_rows(cfg: Mapping[str, Any], data: Mapping[str, Any], overrides: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _parameter_rows(
+    cfg: Mapping[str, Any], data: Mapping[str, Any], overrides: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     profile = cfg.get("profile", "?")
     rows = []
     for name, spec in config.PARAMS.items():
@@ -233,10 +235,17 @@ def summary_context(
         rows = [("the bundle", *(metrics.get(k) for k, _ in _HEADLINE))]
         rows += [(name, *(v.get(k) for k, _ in _HEADLINE)) for name, v in (metrics.get("baselines") or {}).items()
                  if isinstance(v, Mapping)]
-        ctx.update(metrics=metrics, modes=modes, modes_note=note, model=_model_text(metrics),
-                   protocol=protocol_sentence(metrics, synthetic=synthetic), protocol_full=_sentence(metrics.get("protocol")),
-                   scores=rows, score_labels=[label for _, label in _HEADLINE],
-                   has_cross_corpus=isinstance(metrics.get("cross_corpus"), Mapping) and bool(metrics["cross_corpus"]))
+        ctx.update(
+            metrics=metrics,
+            modes=modes,
+            modes_note=note,
+            model=_model_text(metrics),
+            protocol=protocol_sentence(metrics, synthetic=synthetic),
+            protocol_full=_sentence(metrics.get("protocol")),
+            scores=rows,
+            score_labels=[label for _, label in _HEADLINE],
+            has_cross_corpus=isinstance(metrics.get("cross_corpus"), Mapping) and bool(metrics["cross_corpus"]),
+        )
     return ctx
 
 
