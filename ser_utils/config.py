@@ -176,8 +176,13 @@ PARAMS: dict[str, Param] = {
     # --- evaluation -----------------------------------------------------------------
     "predict_file": _p("evaluate", None, "path", "one audio file to predict at the end of notebook 5; None = the first test file", optional=True),
     # --- cross-corpus evaluation (notebook 06) -------------------------------------------
-    "cross_corpus_dirs": _p("cross_corpus", [], "str_list", "folders of other corpora (CREMA-D, TESS, SAVEE) the saved bundle is scored on; [] = skip notebook 6"),
-    "cross_corpus_max_files": _p("cross_corpus", None, "int", "score at most this many random files per folder; None = all", optional=True, low=1),
+    "cross_corpus_dirs": _p(
+        "cross_corpus", [], "str_list",
+        "folders of other corpora (CREMA-D, TESS, SAVEE) the saved bundle is scored on; [] = skip notebook 6",
+    ),
+    "cross_corpus_max_files": _p(
+        "cross_corpus", None, "int", "score at most this many random files per folder; None = all", optional=True, low=1
+    ),
 }
 
 #: What every notebook's ``parameters`` cell assigns first: not configuration values but

@@ -51,7 +51,8 @@ def corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def series(corpus, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("series")
-    args = ["--data-dir", str(corpus), "--artifacts-dir", str(tmp / "artifacts"), "--reports-dir", str(tmp / "reports"), *TINY]
+    args = ["--data-dir", str(corpus), "--artifacts-dir", str(tmp / "artifacts"), "--reports-dir", str(tmp / "reports")]
+    args += TINY
     proc = _report(args, tmp)
     return proc, tmp
 

@@ -142,7 +142,9 @@ def _small(counts: dict[str, int]) -> pd.DataFrame:
         for i in range(n):
             a = 1 + i % 2
             fid = f"03-01-{EMOTIONS.index(e) + 1:02d}-01-01-{i + 1:02d}-{a:02d}"
-            rows.append(dict(file_id=fid, path=f"/x/{fid}.wav", actor=a, gender="male" if a % 2 else "female", emotion=e, label=EMOTIONS.index(e)))
+            gender = "male" if a % 2 else "female"
+            row = {"file_id": fid, "path": f"/x/{fid}.wav", "actor": a, "gender": gender}
+            rows.append({**row, "emotion": e, "label": EMOTIONS.index(e)})
     return pd.DataFrame(rows)
 
 
@@ -183,7 +185,7 @@ def test_random_split_names_the_classes_with_too_few_files():
 
 def test_speaker_split_with_too_few_actors_says_so():
     m = _small({"neutral": 4, "calm": 4})  # two actors
-    with pytest.raises(ConfigError, match=r"too few actors for a speaker split.*needs at least 4 actors.*has 2.*split random"):
+    with pytest.raises(ConfigError, match=r"too few actors for a speaker split.*at least 4 actors.*has 2.*random"):
         speaker_split(m, n_val_actors=2)
     one = m[m["actor"] == 1]
     with pytest.raises(ConfigError, match="too few actors.*split random"):
