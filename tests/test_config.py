@@ -179,24 +179,24 @@ def test_the_registry_matches_the_notebook_files_and_params():
         assert set(names) <= set(config.PARAMS), notebook
     orphans = [name for name in config.PARAMS if not config.notebooks_taking(name)]
     assert not orphans, f"parameters no notebook takes: {orphans}"
-    assert config.notebooks_taking("seed") == ["03_oversampling", "04_crnn_training"]
+    assert config.notebooks_taking("seed") == ["03_oversampling", "04_crnn_training", "06_cross_corpus"]
 
 
 def test_an_unregistered_or_missing_notebook_is_named(tmp_path, monkeypatch):
     for nb in config.NOTEBOOK_PARAMS:
         (tmp_path / f"{nb}.ipynb").write_text("{}")
-    (tmp_path / "06_cross_corpus.ipynb").write_text("{}")
-    with pytest.raises(ConfigError, match=r"06_cross_corpus\.ipynb not registered in ser_utils\.config\.NOTEBOOK_PARAMS"):
+    (tmp_path / "07_unregistered.ipynb").write_text("{}")
+    with pytest.raises(ConfigError, match=r"07_unregistered\.ipynb not registered in ser_utils\.config\.NOTEBOOK_PARAMS"):
         config.check_notebook_files(tmp_path)
-    (tmp_path / "06_cross_corpus.ipynb").unlink()
+    (tmp_path / "07_unregistered.ipynb").unlink()
     (tmp_path / "05_evaluation.ipynb").unlink()
     with pytest.raises(ConfigError, match=r"registered notebook\(s\) 05_evaluation missing"):
         config.check_notebook_files(tmp_path)
-    with pytest.raises(ConfigError, match="'06_cross_corpus' is not registered"):
-        config.notebook_params("06_cross_corpus")
-    monkeypatch.setitem(config.NOTEBOOK_PARAMS, "06_cross_corpus", ("cross_corpus_dirs",))
-    with pytest.raises(ConfigError, match="names 'cross_corpus_dirs', which ser_utils.config.PARAMS does not define"):
-        config.notebook_params("06_cross_corpus")
+    with pytest.raises(ConfigError, match="'07_unregistered' is not registered"):
+        config.notebook_params("07_unregistered")
+    monkeypatch.setitem(config.NOTEBOOK_PARAMS, "07_unregistered", ("no_such_parameter",))
+    with pytest.raises(ConfigError, match="names 'no_such_parameter', which ser_utils.config.PARAMS does not define"):
+        config.notebook_params("07_unregistered")
 
 
 def test_main_lists_every_parameter_and_its_notebooks(capsys):
@@ -204,6 +204,6 @@ def test_main_lists_every_parameter_and_its_notebooks(capsys):
     out = capsys.readouterr().out
     lines = {ln.split()[0]: ln for ln in out.splitlines() if ln.startswith("  ")}
     assert set(lines) == set(config.PARAMS)
-    assert "[01, 02]" in lines["sample_rate"] and "[03, 04]" in lines["seed"] and "[05]" in lines["predict_file"]
+    assert "[01, 02]" in lines["sample_rate"] and "[03, 04, 06]" in lines["seed"] and "[05]" in lines["predict_file"]
     assert "= 16000" in lines["sample_rate"]  # the demo profile's value
     assert "04 = 04_crnn_training" in out

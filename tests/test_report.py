@@ -349,8 +349,8 @@ def test_the_projects_notebooks_must_match_the_registry(tmp_path):
         runner._check_registered(nbdir, declared)
     for nb in config.NOTEBOOK_PARAMS:
         make_nb(tmp_path / f"{nb}.ipynb", [md("# x")])
-    make_nb(tmp_path / "06_cross_corpus.ipynb", [md("# x")])
-    with pytest.raises(ConfigError, match="06_cross_corpus.ipynb not registered"):
+    make_nb(tmp_path / "07_unregistered.ipynb", [md("# x")])
+    with pytest.raises(ConfigError, match="07_unregistered.ipynb not registered"):
         runner._check_registered(tmp_path, {})
 
 

@@ -494,6 +494,9 @@ def write_reports(
     res = Path(resources_dir) if resources_dir is not None else None
     _render_notebooks(runs, reports, resources_dir=res or reports)
     scores = metrics.read_artifact(artifacts_dir, "metrics", runs)
+    cross = metrics.read_artifact(artifacts_dir, "cross_corpus", runs)  # notebook 06, when other corpora were given
+    if cross and scores is not None:
+        scores = {**scores, "cross_corpus": cross}
     kw: dict[str, Any] = {"runs": runs, "cfg": cfg, "data": data, "metrics": scores, "info": info}
     metrics.write_metrics(reports / "metrics.json", **kw)
     try:
