@@ -176,9 +176,6 @@ def test_aiff_named_wav_loads_with_the_audio_functions(mixed):
     assert y.ndim == 1 and abs(y.shape[0] - round(0.8 * SR)) <= 2
 
 
-@pytest.mark.xfail(
-    raises=AudioError, strict=False, reason="audio.load refuses file rates above 48 kHz until the app branch lifts it"
-)
 def test_96_khz_file_loads_with_the_audio_functions(mixed):
     root, _ = mixed
     y = audio.load(root / "tess/oaf_Fear/OAF_food_fear.wav", sr=SR)
