@@ -34,7 +34,9 @@ def test_resolve_overrides_and_none_keeps_the_profile():
     assert cfg["n_mels"] == config.PROFILES["demo"]["n_mels"]
     assert cfg["test_actors"] == [17, 18]  # parsed, deduplicated, sorted
     assert cfg["vocal_channels"] == ["speech"]
-    assert config.resolve("demo", epochs=4.0)["epochs"] == 4 and isinstance(config.resolve("demo", epochs=4.0)["epochs"], int)
+    assert config.resolve("demo", epochs=4.0)["epochs"] == 4 and isinstance(
+        config.resolve("demo", epochs=4.0)["epochs"], int
+    )
     assert config.resolve("demo", fmax="none")["fmax"] is None
     assert config.resolve("demo", learning_rate="1e-3")["learning_rate"] == pytest.approx(0.001)
 
@@ -106,9 +108,16 @@ def test_check_coerces_and_validates_one_value(tmp_path):
         ("'17'", "17"),  # a number quoted stays a string
         ('"speaker"', "speaker"),
         ("speaker", "speaker"),
-        ("true", True), ("Yes", True), ("on", True),
-        ("false", False), ("NO", False), ("off", False),
-        ("none", None), ("null", None), ("~", None), ("", None),
+        ("true", True),
+        ("Yes", True),
+        ("on", True),
+        ("false", False),
+        ("NO", False),
+        ("off", False),
+        ("none", None),
+        ("null", None),
+        ("~", None),
+        ("", None),
         ("[17, 18]", [17, 18]),
         ("[]", []),
         ("17,18", [17, 18]),
@@ -148,7 +157,9 @@ def test_artifact_path_default_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("SER_ARTIFACTS_DIR", str(tmp_path))
     assert config.artifact_path(None, "metrics") == tmp_path / "05_evaluation" / "metrics.json"
     monkeypatch.delenv("SER_ARTIFACTS_DIR")
-    assert config.artifact_path(None, "metrics") == config.project_root() / "artifacts" / "05_evaluation" / "metrics.json"
+    assert (
+        config.artifact_path(None, "metrics") == config.project_root() / "artifacts" / "05_evaluation" / "metrics.json"
+    )
 
 
 # --- the notebook registry -----------------------------------------------------------------------
@@ -186,7 +197,9 @@ def test_an_unregistered_or_missing_notebook_is_named(tmp_path, monkeypatch):
     for nb in config.NOTEBOOK_PARAMS:
         (tmp_path / f"{nb}.ipynb").write_text("{}")
     (tmp_path / "07_unregistered.ipynb").write_text("{}")
-    with pytest.raises(ConfigError, match=r"07_unregistered\.ipynb not registered in ser_utils\.config\.NOTEBOOK_PARAMS"):
+    with pytest.raises(
+        ConfigError, match=r"07_unregistered\.ipynb not registered in ser_utils\.config\.NOTEBOOK_PARAMS"
+    ):
         config.check_notebook_files(tmp_path)
     (tmp_path / "07_unregistered.ipynb").unlink()
     (tmp_path / "05_evaluation.ipynb").unlink()

@@ -12,7 +12,7 @@ from ser_utils.config import EMOTIONS
 from ser_utils.data import audio
 from ser_utils.data import corpus as data
 from ser_utils.data.corpora import CORPUS_EMOTIONS, read_name
-from ser_utils.errors import AudioError, FilenameError
+from ser_utils.errors import FilenameError
 from ser_utils.prep.split import check_disjoint, make_split
 
 SR = 16000
