@@ -181,6 +181,14 @@ PARAMS: dict[str, Param] = {
     "min_speaker_clips": _p("classic", 8, "int", "per-speaker prediction needs at least this many clips of a new speaker in one call; fewer: single clip", low=2),
     # --- evaluation -----------------------------------------------------------------
     "predict_file": _p("evaluate", None, "path", "one audio file to predict at the end of notebook 5; None = the first test file", optional=True),
+    # --- cross-corpus evaluation (notebook 06) -------------------------------------------
+    "cross_corpus_dirs": _p(
+        "cross_corpus", [], "str_list",
+        "folders of other corpora (CREMA-D, TESS, SAVEE) the saved bundle is scored on; [] = skip notebook 6",
+    ),
+    "cross_corpus_max_files": _p(
+        "cross_corpus", None, "int", "score at most this many random files per folder; None = all", optional=True, low=1
+    ),
 }
 
 #: What every notebook's ``parameters`` cell assigns first: not configuration values but
@@ -195,6 +203,7 @@ NOTEBOOK_PARAMS: dict[str, tuple[str, ...]] = {
     "03_oversampling": ("split", "test_actors", "n_folds", "fold", "n_val_actors", "test_size", "val_size", "seed", "length_percentile", "max_frames", "deltas", "aug_copies", "aug_noise_snr_db", "aug_pitch_semitones", "aug_stretch", "aug_shift_s", "aug_gain_db", "normalisation", "balance", "n_jobs", "cache_dir"),
     "04_crnn_training": ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads", "epochs", "batch_size", "optimizer", "learning_rate", "weight_decay", "lr_schedule", "label_smoothing", "clipnorm", "early_stopping_patience", "reduce_lr_patience", "specaug_time_masks", "specaug_time_width", "specaug_freq_masks", "specaug_freq_width", "mixup_alpha", "deterministic", "seed", "classic_model", "classic_C", "classic_gamma", "classic_logreg_C", "fusion_weight", "encoder_C", "min_speaker_clips"),
     "05_evaluation": ("predict_file",),
+    "06_cross_corpus": ("cross_corpus_dirs", "cross_corpus_max_files", "min_duration_s", "seed", "n_jobs", "cache_dir"),
 }
 
 
@@ -496,6 +505,8 @@ ARTIFACTS: dict[str, tuple[str, str]] = {
     "train_info": ("04_crnn_training/train_info.json", "04_crnn_training"),
     "metrics": ("05_evaluation/metrics.json", "05_evaluation"),
     "predictions": ("05_evaluation/predictions.csv", "05_evaluation"),
+    "cross_corpus": ("06_cross_corpus/cross_corpus.json", "06_cross_corpus"),
+    "cross_corpus_predictions": ("06_cross_corpus/predictions.csv", "06_cross_corpus"),
 }
 
 

@@ -60,7 +60,9 @@ def test_channels_helper_duplicates_mono(tmp_path, write_wav):
     assert audio.info(p).channels == 2
 
 
-@pytest.mark.parametrize("sr_in, freq", [(8000, 1000.0), (16000, 440.0), (44100, 3000.0), (48000, 440.0)])
+@pytest.mark.parametrize(
+    "sr_in, freq", [(8000, 1000.0), (16000, 440.0), (44100, 3000.0), (48000, 440.0), (96000, 440.0), (192000, 3000.0)]
+)
 def test_resampling_keeps_length_and_frequency(tmp_path, write_wav, sr_in, freq):
     y = _sine(freq, sr_in, duration_s=1.0)
     p = write_wav(tmp_path / f"r{sr_in}.wav", y, sr_in)
@@ -109,6 +111,9 @@ def test_empty_file_and_bad_rates(tmp_path, write_wav):
         audio.load(ok, sr=4000)
     with pytest.raises(AudioError):
         audio.load(ok, offset_s=-1.0)
+    too_fast = write_wav(tmp_path / "f.wav", _sine(440, 384000, duration_s=0.1), 384000)
+    with pytest.raises(AudioError, match="384000 Hz is outside the supported 8000-192000 Hz"):
+        audio.load(too_fast)
 
 
 def test_trim_removes_silence_and_keeps_the_tone():

@@ -34,7 +34,9 @@ def test_resolve_overrides_and_none_keeps_the_profile():
     assert cfg["n_mels"] == config.PROFILES["demo"]["n_mels"]
     assert cfg["test_actors"] == [17, 18]  # parsed, deduplicated, sorted
     assert cfg["vocal_channels"] == ["speech"]
-    assert config.resolve("demo", epochs=4.0)["epochs"] == 4 and isinstance(config.resolve("demo", epochs=4.0)["epochs"], int)
+    assert config.resolve("demo", epochs=4.0)["epochs"] == 4 and isinstance(
+        config.resolve("demo", epochs=4.0)["epochs"], int
+    )
     assert config.resolve("demo", fmax="none")["fmax"] is None
     assert config.resolve("demo", learning_rate="1e-3")["learning_rate"] == pytest.approx(0.001)
 
@@ -106,9 +108,16 @@ def test_check_coerces_and_validates_one_value(tmp_path):
         ("'17'", "17"),  # a number quoted stays a string
         ('"speaker"', "speaker"),
         ("speaker", "speaker"),
-        ("true", True), ("Yes", True), ("on", True),
-        ("false", False), ("NO", False), ("off", False),
-        ("none", None), ("null", None), ("~", None), ("", None),
+        ("true", True),
+        ("Yes", True),
+        ("on", True),
+        ("false", False),
+        ("NO", False),
+        ("off", False),
+        ("none", None),
+        ("null", None),
+        ("~", None),
+        ("", None),
         ("[17, 18]", [17, 18]),
         ("[]", []),
         ("17,18", [17, 18]),
@@ -148,7 +157,9 @@ def test_artifact_path_default_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("SER_ARTIFACTS_DIR", str(tmp_path))
     assert config.artifact_path(None, "metrics") == tmp_path / "05_evaluation" / "metrics.json"
     monkeypatch.delenv("SER_ARTIFACTS_DIR")
-    assert config.artifact_path(None, "metrics") == config.project_root() / "artifacts" / "05_evaluation" / "metrics.json"
+    assert (
+        config.artifact_path(None, "metrics") == config.project_root() / "artifacts" / "05_evaluation" / "metrics.json"
+    )
 
 
 # --- the notebook registry -----------------------------------------------------------------------
@@ -179,24 +190,26 @@ def test_the_registry_matches_the_notebook_files_and_params():
         assert set(names) <= set(config.PARAMS), notebook
     orphans = [name for name in config.PARAMS if not config.notebooks_taking(name)]
     assert not orphans, f"parameters no notebook takes: {orphans}"
-    assert config.notebooks_taking("seed") == ["03_oversampling", "04_crnn_training"]
+    assert config.notebooks_taking("seed") == ["03_oversampling", "04_crnn_training", "06_cross_corpus"]
 
 
 def test_an_unregistered_or_missing_notebook_is_named(tmp_path, monkeypatch):
     for nb in config.NOTEBOOK_PARAMS:
         (tmp_path / f"{nb}.ipynb").write_text("{}")
-    (tmp_path / "06_cross_corpus.ipynb").write_text("{}")
-    with pytest.raises(ConfigError, match=r"06_cross_corpus\.ipynb not registered in ser_utils\.config\.NOTEBOOK_PARAMS"):
+    (tmp_path / "07_unregistered.ipynb").write_text("{}")
+    with pytest.raises(
+        ConfigError, match=r"07_unregistered\.ipynb not registered in ser_utils\.config\.NOTEBOOK_PARAMS"
+    ):
         config.check_notebook_files(tmp_path)
-    (tmp_path / "06_cross_corpus.ipynb").unlink()
+    (tmp_path / "07_unregistered.ipynb").unlink()
     (tmp_path / "05_evaluation.ipynb").unlink()
     with pytest.raises(ConfigError, match=r"registered notebook\(s\) 05_evaluation missing"):
         config.check_notebook_files(tmp_path)
-    with pytest.raises(ConfigError, match="'06_cross_corpus' is not registered"):
-        config.notebook_params("06_cross_corpus")
-    monkeypatch.setitem(config.NOTEBOOK_PARAMS, "06_cross_corpus", ("cross_corpus_dirs",))
-    with pytest.raises(ConfigError, match="names 'cross_corpus_dirs', which ser_utils.config.PARAMS does not define"):
-        config.notebook_params("06_cross_corpus")
+    with pytest.raises(ConfigError, match="'07_unregistered' is not registered"):
+        config.notebook_params("07_unregistered")
+    monkeypatch.setitem(config.NOTEBOOK_PARAMS, "07_unregistered", ("no_such_parameter",))
+    with pytest.raises(ConfigError, match="names 'no_such_parameter', which ser_utils.config.PARAMS does not define"):
+        config.notebook_params("07_unregistered")
 
 
 def test_main_lists_every_parameter_and_its_notebooks(capsys):
@@ -204,6 +217,6 @@ def test_main_lists_every_parameter_and_its_notebooks(capsys):
     out = capsys.readouterr().out
     lines = {ln.split()[0]: ln for ln in out.splitlines() if ln.startswith("  ")}
     assert set(lines) == set(config.PARAMS)
-    assert "[01, 02]" in lines["sample_rate"] and "[03, 04]" in lines["seed"] and "[05]" in lines["predict_file"]
+    assert "[01, 02]" in lines["sample_rate"] and "[03, 04, 06]" in lines["seed"] and "[05]" in lines["predict_file"]
     assert "= 16000" in lines["sample_rate"]  # the demo profile's value
     assert "04 = 04_crnn_training" in out

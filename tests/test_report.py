@@ -15,9 +15,13 @@ from ser_utils.errors import ConfigError
 from ser_utils.reporting import figures, render, runner, summary
 
 # Comments holding "=" as in the real notebooks (papermill's own inspection skips such lines).
-PARAMS_CELL = 'profile = "demo"  # "demo" or "full"; None = from the data\ndata_dir = None\nartifacts_dir = None  # None = artifacts/\n'
+PARAMS_CELL = (
+    'profile = "demo"  # "demo" or "full"; None = from the data\n'
+    "data_dir = None\n"
+    "artifacts_dir = None  # None = artifacts/\n"
+)
 
-EDA_CODE = r'''
+EDA_CODE = r"""
 import json, sys, time
 from pathlib import Path
 import matplotlib.pyplot as plt
@@ -41,9 +45,9 @@ fig, ax = plt.subplots(figsize=(3, 2))
 ax.plot([0, 1, 2], [1, 0, 1])
 plt.show()
 print("files:", len(files), "profile:", cfg["profile"])
-'''
+"""
 
-EVAL_CODE = r'''
+EVAL_CODE = r"""
 import json
 from ser_utils import config, EMOTIONS
 out = config.artifact_path(artifacts_dir, "metrics")
@@ -56,7 +60,7 @@ out.write_text(json.dumps({
     "baselines": {"svm": {"accuracy": 0.4, "uar": 0.38, "macro_f1": 0.37}},
     "protocol": "speaker-independent, actors 17-18 held out"}))
 print("evaluated", type(test_actors).__name__)
-'''
+"""
 
 
 def make_nb(path: Path, cells: list, params: str = PARAMS_CELL) -> Path:
@@ -91,12 +95,31 @@ def good_series(tmp_path_factory, fake_data):
     base = tmp_path_factory.mktemp("good")
     nbdir = base / "notebooks"
     nbdir.mkdir()
-    make_nb(nbdir / "01_eda.ipynb", [md("# Exploring the corpus\n\n```python\n# not a heading\n```\n\n## Files found"),
-                                     code(EDA_CODE)], PARAMS_CELL + "test_actors = None\n")
-    make_nb(nbdir / "05_evaluation.ipynb", [md("# Evaluation results\n\n## Files found"), code(EVAL_CODE)],
-            PARAMS_CELL + "test_actors = None\nseed = None\n")
-    argv = ["--data-dir", str(fake_data), "--profile", "demo", "-p", "test_actors", "[17, 18]",
-            "--notebooks-dir", str(nbdir), "--artifacts-dir", str(base / "artifacts"), "--reports-dir", str(base / "reports")]
+    make_nb(
+        nbdir / "01_eda.ipynb",
+        [md("# Exploring the corpus\n\n```python\n# not a heading\n```\n\n## Files found"), code(EDA_CODE)],
+        PARAMS_CELL + "test_actors = None\n",
+    )
+    make_nb(
+        nbdir / "05_evaluation.ipynb",
+        [md("# Evaluation results\n\n## Files found"), code(EVAL_CODE)],
+        PARAMS_CELL + "test_actors = None\nseed = None\n",
+    )
+    argv = [
+        "--data-dir",
+        str(fake_data),
+        "--profile",
+        "demo",
+        "-p",
+        "test_actors",
+        "[17, 18]",
+        "--notebooks-dir",
+        str(nbdir),
+        "--artifacts-dir",
+        str(base / "artifacts"),
+        "--reports-dir",
+        str(base / "reports"),
+    ]
     status = runner.main(argv)
     return {"status": status, "reports": base / "reports", "artifacts": base / "artifacts"}
 
@@ -120,12 +143,16 @@ def test_series_runs_and_renders(good_series, capsys):
     eda = (reports / "01_eda.full.html").read_text(encoding="utf-8")
     reader = (reports / "01_eda.html").read_text(encoding="utf-8")
     # the reader version hides the code and keeps the outputs; the full version keeps both
-    assert 'class="jp-CodeMirrorEditor' in eda and 'class="jp-CodeMirrorEditor' not in reader and "files: 2 profile: demo" in reader
+    assert (
+        'class="jp-CodeMirrorEditor' in eda
+        and 'class="jp-CodeMirrorEditor' not in reader
+        and "files: 2 profile: demo" in reader
+    )
     assert 'href="01_eda.full.html"' in reader and 'href="01_eda.html"' in eda
     for text in (eda, reader):
         assert "data:image/png;base64," in text  # the plot is embedded
         assert "HBox(children" not in text  # widget residue removed
-    injected = eda[eda.index("celltag_injected-parameters"):][:4000]  # the parameters used are shown
+    injected = eda[eda.index("celltag_injected-parameters") :][:4000]  # the parameters used are shown
     assert "test_actors" in injected and ">17<" in injected and ">18<" in injected
     executed = (good_series["artifacts"] / "executed" / "01_eda.ipynb").read_text()
     assert "\\r" in executed  # tqdm really rewrote its line ...
@@ -149,7 +176,7 @@ def test_index_links_and_summary(good_series):
     assert "test_actors" in text and "[17, 18]" in text and "<details>" in text
     assert "<script" not in text
     # the figures drawn from notebook 05's metrics: recall per emotion and the comparison (no predictions.csv)
-    assert text.count("<img src=\"data:image/png;base64,") == 2
+    assert text.count('<img src="data:image/png;base64,') == 2
 
 
 @pytest.mark.slow
@@ -171,9 +198,27 @@ def test_single_file_report_has_toc_and_all_headings(good_series):
 @pytest.mark.slow
 def test_metrics_json(good_series):
     m = json.loads((good_series["reports"] / "metrics.json").read_text())
-    for key in ("accuracy", "uar", "macro_f1", "per_class", "split", "train_actors", "val_actors", "test_actors",
-                "n_train", "n_test", "timings_s", "parameters", "data_dir", "synthetic", "model_dir", "profile",
-                "git_commit", "versions", "fingerprint"):
+    for key in (
+        "accuracy",
+        "uar",
+        "macro_f1",
+        "per_class",
+        "split",
+        "train_actors",
+        "val_actors",
+        "test_actors",
+        "n_train",
+        "n_test",
+        "timings_s",
+        "parameters",
+        "data_dir",
+        "synthetic",
+        "model_dir",
+        "profile",
+        "git_commit",
+        "versions",
+        "fingerprint",
+    ):
         assert key in m, key
     assert m["status"] == "ok" and m["profile"] == "demo" and m["synthetic"] is False
     assert 0 <= m["accuracy"] <= 1 and m["uar"] == 0.6
@@ -191,8 +236,18 @@ def test_failing_notebook_stops_and_is_reported(tmp_path, fake_data, capsys):
     nbdir.mkdir()
     make_nb(nbdir / "01_boom.ipynb", [md("# Boom"), code("x = 1\nraise ValueError('deliberate failure 42')")])
     make_nb(nbdir / "02_after.ipynb", [md("# After"), code("print('never')")])
-    status = runner.main(["--data-dir", str(fake_data), "--notebooks-dir", str(nbdir),
-                          "--artifacts-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "r")])
+    status = runner.main(
+        [
+            "--data-dir",
+            str(fake_data),
+            "--notebooks-dir",
+            str(nbdir),
+            "--artifacts-dir",
+            str(tmp_path / "a"),
+            "--reports-dir",
+            str(tmp_path / "r"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 1
     assert "notebook 01_boom failed: ValueError: deliberate failure 42" in err and "01_boom.html" in err
@@ -256,9 +311,12 @@ def test_unknown_parameter_fails_before_running(tiny_series, fake_data, tmp_path
 
 
 def test_declared_parameters_reads_the_cell_with_ast(tmp_path):
-    nb = make_nb(tmp_path / "01_x.ipynb", [md("# X"), code("y = 2")],
-                 "%matplotlib inline\nprofile = None  # a; None = auto\nseed: int = None\n"
-                 "conv_filters = [\n    16,  # = first\n    32,\n]\n")
+    nb = make_nb(
+        tmp_path / "01_x.ipynb",
+        [md("# X"), code("y = 2")],
+        "%matplotlib inline\nprofile = None  # a; None = auto\nseed: int = None\n"
+        "conv_filters = [\n    16,  # = first\n    32,\n]\n",
+    )
     assert runner.declared_parameters(nb) == {"profile", "seed", "conv_filters"}
     plain = nbformat.v4.new_notebook()
     plain.cells = [code("a = 1")]
@@ -273,7 +331,10 @@ def test_help_exits_zero(capsys):
 
 def test_parse_overrides_values():
     assert runner.parse_overrides([["test_actors", "[17, 18]"], ["epochs", "3"], ["fmax", "none"]]) == {
-        "test_actors": [17, 18], "epochs": 3, "fmax": None}
+        "test_actors": [17, 18],
+        "epochs": 3,
+        "fmax": None,
+    }
 
 
 def test_clean_stream_text():
@@ -290,15 +351,20 @@ def test_sanitize_notebook_strips_widgets_and_merges_streams():
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stderr", text="\r 10%|#"),
         nbformat.v4.new_output("stream", name="stderr", text="\r100%|##########|\n"),
-        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "m"},
-                                                     "text/plain": "HBox()"}),
-        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "m"},
-                                                     "text/html": "<b>kept</b>"}),
+        nbformat.v4.new_output(
+            "display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "m"}, "text/plain": "HBox()"}
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.jupyter.widget-view+json": {"model_id": "m"}, "text/html": "<b>kept</b>"},
+        ),
     ]
     nb.cells = [cell]
-    tf_log = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-              "I0000 00:00:1795249371.122603   17895 port.cc:153] oneDNN custom operations are on.\n"
-              "real warning kept\n")
+    tf_log = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1795249371.122603   17895 port.cc:153] oneDNN custom operations are on.\n"
+        "real warning kept\n"
+    )
     cell2 = nbformat.v4.new_code_cell("import tensorflow")
     cell2.outputs = [nbformat.v4.new_output("stream", name="stderr", text=tf_log)]
     nb.cells.append(cell2)
@@ -320,7 +386,12 @@ def test_render_html_is_offline(tmp_path):
     text = check_offline_html(path)
     assert "<script" not in text and "Title" in text and 'class="jp-CodeMirrorEditor' in text
     reader = check_offline_html(render.render_html(tmp_path / "n.ipynb", tmp_path / "out" / "r.html", code=False))
-    assert 'class="jp-CodeMirrorEditor' not in reader and "Title" in reader and "ser-reader" in reader and "<pre>1" in reader
+    assert (
+        'class="jp-CodeMirrorEditor' not in reader
+        and "Title" in reader
+        and "ser-reader" in reader
+        and "<pre>1" in reader
+    )
 
 
 def test_run_info_keys():
@@ -333,8 +404,11 @@ def test_run_info_keys():
 def test_check_declared_names_the_notebooks_that_take_a_parameter():
     declared = {"01_eda": {"profile", "artifacts_dir", "data_dir", "n_mels"}}
     runner.check_declared({"n_mels": 32}, declared)  # declared: fine
-    with pytest.raises(ConfigError, match=r"'seed' are declared by none of the notebooks \(01_eda\).*"
-                       r"'seed' is taken by 03_oversampling, 04_crnn_training"):
+    with pytest.raises(
+        ConfigError,
+        match=r"'seed' are declared by none of the notebooks \(01_eda\).*"
+        r"'seed' is taken by 03_oversampling, 04_crnn_training",
+    ):
         runner.check_declared({"seed": 1, "n_mels": 32}, declared)
 
 
@@ -349,8 +423,8 @@ def test_the_projects_notebooks_must_match_the_registry(tmp_path):
         runner._check_registered(nbdir, declared)
     for nb in config.NOTEBOOK_PARAMS:
         make_nb(tmp_path / f"{nb}.ipynb", [md("# x")])
-    make_nb(tmp_path / "06_cross_corpus.ipynb", [md("# x")])
-    with pytest.raises(ConfigError, match="06_cross_corpus.ipynb not registered"):
+    make_nb(tmp_path / "07_unregistered.ipynb", [md("# x")])
+    with pytest.raises(ConfigError, match="07_unregistered.ipynb not registered"):
         runner._check_registered(tmp_path, {})
 
 
@@ -362,9 +436,18 @@ def _fake_runs(tmp_path: Path, *, error: str | None = None) -> list:
     for name in ("01_eda", "05_evaluation"):
         (tmp_path / f"{name}.html").write_text("<p>reader</p>")
         (tmp_path / f"{name}.full.html").write_text("<p>full</p>")
-        runs.append(runner.NotebookRun(name=name, source=tmp_path / f"{name}.ipynb", executed=tmp_path / f"{name}.ipynb",
-                                       status="ok", seconds=2.5, html=tmp_path / f"{name}.html",
-                                       full_html=tmp_path / f"{name}.full.html", title=f"Title of {name}"))
+        runs.append(
+            runner.NotebookRun(
+                name=name,
+                source=tmp_path / f"{name}.ipynb",
+                executed=tmp_path / f"{name}.ipynb",
+                status="ok",
+                seconds=2.5,
+                html=tmp_path / f"{name}.html",
+                full_html=tmp_path / f"{name}.full.html",
+                title=f"Title of {name}",
+            )
+        )
     if error:
         runs[-1].status, runs[-1].error = "failed", error
     return runs
@@ -373,12 +456,28 @@ def _fake_runs(tmp_path: Path, *, error: str | None = None) -> list:
 def _fake_metrics(**extra) -> dict:
     from ser_utils.config import EMOTIONS
 
-    per_class = {e: {"precision": 0.5, "recall": 0.25 + 0.05 * i, "f1": 0.5, "support": 10} for i, e in enumerate(EMOTIONS)}
-    m = {"accuracy": 0.41, "uar": 0.4, "macro_f1": 0.39, "per_class": per_class, "split": "speaker",
-         "train_actors": [1, 2], "val_actors": [3], "test_actors": [4], "n_train": 40, "n_test": 80,
-         "model": "crnn + svm", "fusion_weight": 0.4, "protocol": "**Speaker-independent** split",
-         "baselines": {"CRNN (crnn) alone": {"accuracy": 0.3, "uar": 0.3, "macro_f1": 0.3},
-                       "majority class": {"accuracy": 0.125, "uar": 0.125, "macro_f1": 0.03}}}
+    per_class = {
+        e: {"precision": 0.5, "recall": 0.25 + 0.05 * i, "f1": 0.5, "support": 10} for i, e in enumerate(EMOTIONS)
+    }
+    m = {
+        "accuracy": 0.41,
+        "uar": 0.4,
+        "macro_f1": 0.39,
+        "per_class": per_class,
+        "split": "speaker",
+        "train_actors": [1, 2],
+        "val_actors": [3],
+        "test_actors": [4],
+        "n_train": 40,
+        "n_test": 80,
+        "model": "crnn + svm",
+        "fusion_weight": 0.4,
+        "protocol": "**Speaker-independent** split",
+        "baselines": {
+            "CRNN (crnn) alone": {"accuracy": 0.3, "uar": 0.3, "macro_f1": 0.3},
+            "majority class": {"accuracy": 0.125, "uar": 0.125, "macro_f1": 0.03},
+        },
+    }
     m.update(extra)
     return m
 
@@ -388,18 +487,42 @@ def _index(tmp_path: Path, metrics: dict | None, *, runs=None, predictions=None)
 
     cfg = dict(config.resolve("demo"), data_dir=str(tmp_path))
     figs = figures.front_page_figures(metrics, predictions=predictions)
-    path = summary.write_index(tmp_path, runs=runs or _fake_runs(tmp_path), cfg=cfg, data={"roots": [str(tmp_path)], "synthetic": False},
-                               metrics=metrics, info=runner.run_info(), overrides={"seed": 3}, figures=figs)
+    path = summary.write_index(
+        tmp_path,
+        runs=runs or _fake_runs(tmp_path),
+        cfg=cfg,
+        data={"roots": [str(tmp_path)], "synthetic": False},
+        metrics=metrics,
+        info=runner.run_info(),
+        overrides={"seed": 3},
+        figures=figs,
+    )
     return check_offline_html(path)
 
 
 def test_front_page_shows_both_prediction_modes_and_the_other_corpora(tmp_path):
     import pandas as pd
 
-    modes = {"per_speaker": {"accuracy": 0.61, "uar": 0.6, "macro_f1": 0.59, "n": 80, "description": "all clips of a speaker"},
-             "single_clip": {"accuracy": 0.52, "uar": 0.5, "macro_f1": 0.49, "n": 80, "description": "each clip alone"}}
-    cross = {"crema-d": {"n_files": 30, "classes": ["sad", "angry"], "chance_uar": 0.5, "n_speakers": 3,
-                         "single_clip": {"uar": 0.55, "accuracy": 0.5}, "per_speaker": {"uar": 0.6, "accuracy": 0.6}}}
+    modes = {
+        "per_speaker": {
+            "accuracy": 0.61,
+            "uar": 0.6,
+            "macro_f1": 0.59,
+            "n": 80,
+            "description": "all clips of a speaker",
+        },
+        "single_clip": {"accuracy": 0.52, "uar": 0.5, "macro_f1": 0.49, "n": 80, "description": "each clip alone"},
+    }
+    cross = {
+        "crema-d": {
+            "n_files": 30,
+            "classes": ["sad", "angry"],
+            "chance_uar": 0.5,
+            "n_speakers": 3,
+            "single_clip": {"uar": 0.55, "accuracy": 0.5},
+            "per_speaker": {"uar": 0.6, "accuracy": 0.6},
+        }
+    }
     preds = pd.DataFrame({"true": ["sad", "sad", "angry", "calm"], "predicted": ["sad", "angry", "angry", "calm"]})
     text = _index(tmp_path, _fake_metrics(prediction_modes=modes, cross_corpus=cross), predictions=preds)
     for number in ("60.0 %", "50.0 %", "61.0 %", "52.0 %"):
@@ -410,8 +533,8 @@ def test_front_page_shows_both_prediction_modes_and_the_other_corpora(tmp_path):
     assert "by actors 04, whom the model never heard" in text  # the protocol in one sentence
     assert text.index('href="01_eda.html"') < text.index('href="01_eda.full.html"')
     assert "<b>Speaker-independent</b> split." in text  # the protocol's markdown, rendered
-    params = text[text.index('id="summary-parameters"'):]
-    assert "<details>" in text[:text.index('id="summary-parameters"')] and 'class="ser-override"' in params
+    params = text[text.index('id="summary-parameters"') :]
+    assert "<details>" in text[: text.index('id="summary-parameters"')] and 'class="ser-override"' in params
 
 
 def test_front_page_says_when_a_mode_or_the_other_corpora_are_absent(tmp_path):
@@ -422,8 +545,11 @@ def test_front_page_says_when_a_mode_or_the_other_corpora_are_absent(tmp_path):
 
 def test_front_page_escapes_what_the_run_wrote(tmp_path):
     runs = _fake_runs(tmp_path, error="ValueError: <script>alert(1)</script>")
-    text = _index(tmp_path, _fake_metrics(model="<b>bold</b>", baselines={"<i>x</i>": {"accuracy": 0.1, "uar": 0.1,
-                                                                                         "macro_f1": 0.1}}), runs=runs)
+    text = _index(
+        tmp_path,
+        _fake_metrics(model="<b>bold</b>", baselines={"<i>x</i>": {"accuracy": 0.1, "uar": 0.1, "macro_f1": 0.1}}),
+        runs=runs,
+    )
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<b>bold</b>" not in text and "&lt;b&gt;bold&lt;/b&gt;" in text
     assert "<i>x</i>" not in text and "05_evaluation failed" in text

@@ -51,7 +51,8 @@ def corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def series(corpus, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("series")
-    args = ["--data-dir", str(corpus), "--artifacts-dir", str(tmp / "artifacts"), "--reports-dir", str(tmp / "reports"), *TINY]
+    args = ["--data-dir", str(corpus), "--artifacts-dir", str(tmp / "artifacts"), "--reports-dir", str(tmp / "reports")]
+    args += TINY
     proc = _report(args, tmp)
     return proc, tmp
 
@@ -120,7 +121,8 @@ def test_reports_read_well_in_a_browser(series, browser, tmp_path):
     pages = ["index.html", "report.html", *(f"{n}.html" for n in NOTEBOOKS), *(f"{n}.full.html" for n in NOTEBOOKS)]
     shown = check_pages(browser, tmp / "reports", pages, tmp_path / "screenshots")
     assert shown["index.html"][400] >= 3  # confusion matrix, recall per emotion, the models compared
-    assert all(shown[f"{n}.html"][400] > 0 for n in NOTEBOOKS)  # every notebook has figures
+    # every notebook has figures (but 06, skipped here: no other corpus was given)
+    assert all(shown[f"{n}.html"][400] > 0 for n in NOTEBOOKS if n != "06_cross_corpus")
 
 
 def test_metrics_json_has_the_required_keys_and_honest_values(series):
@@ -189,3 +191,52 @@ def test_a_random_split_is_reported_as_random(corpus, tmp_path):
     assert m["split"] == "random"
     assert "random split" in m["protocol"].lower() and "same actors" in m["protocol"]
     assert set(m["test_actors"]) == set(range(1, 7))  # a random split lets every actor into test
+
+
+# --------------------------------------------------------------------------- notebook 06 (cross-corpus)
+
+
+def test_cross_corpus_notebook_is_skipped_without_other_corpora(series):
+    proc, tmp = series
+    assert "06_cross_corpus ... ok" in proc.stdout
+    html = (tmp / "reports" / "06_cross_corpus.html").read_text()
+    assert "Skipped: no other corpus was given" in html
+    assert "cross_corpus" not in json.loads((tmp / "reports" / "metrics.json").read_text())
+
+
+def test_cross_corpus_notebook_scores_other_corpora(series, corpus, tmp_path):
+    import shutil
+
+    import numpy as np
+    import soundfile as sf
+
+    _, tmp = series
+    other = tmp_path / "other"
+    rng = np.random.default_rng(0)
+    names = [f"AudioWAV/{a}_DFA_{e}_XX.wav" for a in (1001, 1002) for e in ("ANG", "DIS", "FEA", "HAP", "NEU", "SAD")]
+    names += [f"ALL/DC_{c}01.wav" for c in ("a", "d", "f", "h", "n", "sa", "su")] + ["ALL/readme.txt"]
+    for n in names:
+        p = other / n
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if n.endswith(".txt"):
+            p.write_text("not audio\n")
+        else:
+            sf.write(str(p), (0.2 * rng.standard_normal(16000)).astype(np.float32), 16000)
+    nb = tmp_path / "nb"
+    nb.mkdir()
+    for name in ("05_evaluation", "06_cross_corpus"):  # metrics.json reports what 05 and 06 of one run measured
+        shutil.copyfile(ROOT / "notebooks" / f"{name}.ipynb", nb / f"{name}.ipynb")
+    args = ["--data-dir", str(corpus), "--notebooks-dir", str(nb), "--artifacts-dir", str(tmp / "artifacts"),
+            "--reports-dir", str(tmp_path / "r"), "-p", "cross_corpus_dirs", f"[{other}]"]
+    proc = _report(args, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())["cross_corpus"]
+    assert set(m) == {"crema-d", "savee"}
+    assert m["crema-d"]["n_files"] == 12 and m["crema-d"]["n_speakers"] == 2 and len(m["crema-d"]["classes"]) == 6
+    assert m["savee"]["classes"] == ["neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+    for entry in m.values():
+        assert entry["chance_uar"] == 1 / len(entry["classes"])
+        for mode in ("single_clip", "per_speaker"):
+            assert 0.0 <= entry[mode]["uar"] <= 1.0 and 0.0 <= entry[mode]["accuracy"] <= 1.0
+    html = (tmp_path / "r" / "06_cross_corpus.html").read_text()
+    assert "restricted to those shared classes and renormalised" in html and "savee:DC" in html

@@ -130,3 +130,63 @@ def test_random_split_is_stratified_and_deterministic():
     assert (df["part"].to_numpy() == p1.to_numpy()).all()
     with pytest.raises(ConfigError):
         random_split(m, test_size=0.6, val_size=0.5)
+
+
+# --------------------------------------------------------------------------- small folders
+
+
+def _small(counts: dict[str, int]) -> pd.DataFrame:
+    """A manifest with ``counts[emotion]`` files of each emotion, over two actors."""
+    rows = []
+    for e, n in counts.items():
+        for i in range(n):
+            a = 1 + i % 2
+            fid = f"03-01-{EMOTIONS.index(e) + 1:02d}-01-01-{i + 1:02d}-{a:02d}"
+            gender = "male" if a % 2 else "female"
+            row = {"file_id": fid, "path": f"/x/{fid}.wav", "actor": a, "gender": gender}
+            rows.append({**row, "emotion": e, "label": EMOTIONS.index(e)})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_random_split_of_a_50_file_folder_has_every_class_in_every_part(seed):
+    counts = dict(zip(EMOTIONS, [4, 7, 7, 7, 7, 7, 6, 5]))  # 50 files: a 10 % validation part (5) < 8 classes
+    m = _small(counts)
+    assert len(m) == 50
+    part = random_split(m, test_size=0.2, val_size=0.1, seed=seed)
+    table = pd.crosstab(m["emotion"], part)
+    assert (table[["train", "val", "test"]] >= 1).all().all()
+    assert part.equals(random_split(m, test_size=0.2, val_size=0.1, seed=seed))  # deterministic
+    assert 8 <= (part == "test").sum() <= 16 and (part == "train").sum() >= 25
+
+
+def test_random_split_of_a_large_folder_is_unchanged():
+    # the scikit-learn split decides wherever it can (same parts as before this change)
+    from sklearn.model_selection import train_test_split
+
+    m = _manifest(24, per_emotion=5)
+    pos = np.arange(len(m))
+    rest, test = train_test_split(pos, test_size=0.2, stratify=m["label"], random_state=3)
+    rest, val = train_test_split(rest, test_size=0.1 / 0.8, stratify=m["label"].to_numpy()[rest], random_state=3)
+    part = random_split(m, test_size=0.2, val_size=0.1, seed=3)
+    assert set(np.flatnonzero(part == "test")) == set(test) and set(np.flatnonzero(part == "val")) == set(val)
+
+
+def test_random_split_names_the_classes_with_too_few_files():
+    m = _small({"neutral": 2, "calm": 5, "happy": 1, "sad": 5})
+    with pytest.raises(DataError, match=r"neutral has 2 \(needs 1 more\), happy has 1 \(needs 2 more\)") as err:
+        random_split(m, test_size=0.2, val_size=0.1)
+    assert "val_size 0" in str(err.value)
+    with pytest.raises(DataError, match=r"happy has 1 \(needs 1 more\)"):
+        random_split(m, test_size=0.2, val_size=0.0)
+    part = random_split(m[m["emotion"] != "happy"], test_size=0.2, val_size=0.0)
+    assert set(part) == {"train", "test"}
+
+
+def test_speaker_split_with_too_few_actors_says_so():
+    m = _small({"neutral": 4, "calm": 4})  # two actors
+    with pytest.raises(ConfigError, match=r"too few actors for a speaker split.*at least 4 actors.*has 2.*random"):
+        speaker_split(m, n_val_actors=2)
+    one = m[m["actor"] == 1]
+    with pytest.raises(ConfigError, match="too few actors.*split random"):
+        speaker_split(one)

@@ -20,10 +20,14 @@ import numpy as np
 
 from ..errors import AudioError
 
-__all__ = ["AUDIO_SUFFIXES", "SUPPORTED_RATES", "AudioInfo", "info", "is_silent", "load", "trim"]
+__all__ = ["AUDIO_SUFFIXES", "FILE_RATES", "SUPPORTED_RATES", "AudioInfo", "info", "is_silent", "load", "trim"]
 
-#: Sample rates accepted on input and output (Hz, inclusive).
+#: Sample rates :func:`load` resamples to (Hz, inclusive).
 SUPPORTED_RATES: tuple[int, int] = (8000, 48000)
+
+#: Sample rates a file may have (Hz, inclusive): studio files at 88.2-192 kHz (TESS has one
+#: at 96 kHz) are read and resampled down.
+FILE_RATES: tuple[int, int] = (8000, 192000)
 
 
 @dataclass(frozen=True)
@@ -96,10 +100,8 @@ def _open_av(p: Path):
 
 
 def _check_rate(p: Path, file_sr: int) -> None:
-    if not SUPPORTED_RATES[0] <= file_sr <= SUPPORTED_RATES[1]:
-        raise AudioError(
-            f"{p}: sample rate {file_sr} Hz is outside the supported {SUPPORTED_RATES[0]}-{SUPPORTED_RATES[1]} Hz"
-        )
+    if not FILE_RATES[0] <= file_sr <= FILE_RATES[1]:
+        raise AudioError(f"{p}: sample rate {file_sr} Hz is outside the supported {FILE_RATES[0]}-{FILE_RATES[1]} Hz")
 
 
 def _info_soundfile(p: Path) -> AudioInfo | None:
@@ -222,7 +224,7 @@ def load(
     ----------
     path : str or path-like
         WAV, FLAC, AIFF or OGG (soundfile), or anything FFmpeg decodes (PyAV): MP3,
-        M4A/AAC, Opus, WebM, MP4/MOV/MKV video; 8-48 kHz, any number of channels.
+        M4A/AAC, Opus, WebM, MP4/MOV/MKV video; 8-192 kHz, any number of channels.
     sr : int
         Target sample rate in Hz (8000-48000).
     mono : bool

@@ -1,10 +1,13 @@
-"""Corpus scan: every file under the data roots, as a manifest of usable RAVDESS audio
-and a table of skipped files with the reason.
+"""Corpus scan: the usable audio under the data roots, and every other file with its reason.
+
+Usable audio of RAVDESS, CREMA-D, TESS and SAVEE goes into a manifest; every other file
+goes into a table of skipped files with the reason.
 
 :func:`scan` walks one or more roots (any layout: the official zips, Kaggle's copies,
-``ravdess-22k/{speech,song}/Actor_XX``, a flat folder), parses each file name with
-:func:`ser_utils.data.ravdess.parse_filename`, checks each audio file's content, and drops
-duplicates. Every file found lands in exactly one of the two tables.
+``ravdess-22k/{speech,song}/Actor_XX``, a flat folder), reads each file name with
+:func:`ser_utils.data.corpora.read_name` (which corpus, speaker, emotion...), checks each
+audio file's content, and drops duplicates. Every file found lands in exactly one of the
+two tables.
 
 Content checks, per file (measured on the 2036 FLAC files of ``ravdess-22k``, 2 cores:
 hashing all files takes ~0.4 s, reading the headers ~0.15 s, decoding every file in full
@@ -27,16 +30,17 @@ import hashlib
 import os
 import struct
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..config import EMOTIONS
 from ..errors import AudioError, DataError, FilenameError
-from .ravdess import VOCAL_CHANNELS, parse_filename
+from .corpora import read_name
+from .ravdess import MODALITIES, VOCAL_CHANNELS
 
 __all__ = [
     "SKIP_REASONS",
@@ -84,6 +88,8 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "duration_s",
     "size_bytes",
     "sha1",
+    "corpus",
+    "speaker",
 )
 SKIPPED_COLUMNS: tuple[str, ...] = ("path", "reason", "detail")
 
@@ -213,6 +219,8 @@ def _wav_truncation(head: bytes, size: int) -> str | None:
 def _magic_ok(head: bytes) -> bool:
     if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
         return True
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):  # e.g. TESS's AIFF named .wav
+        return True
     if head[:4] == b"fLaC":
         return True
     if head[:3] == b"ID3" and len(head) >= 10:  # ID3v2 tag before a FLAC stream
@@ -222,62 +230,89 @@ def _magic_ok(head: bytes) -> bool:
     return False
 
 
+class _Skip(Exception):
+    """One content check failed: ``reason`` (from :data:`SKIP_REASONS`) and ``detail``."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
 def _inspect(path: Path, min_duration_s: float) -> dict:
-    """Check one RAVDESS-named file's content; a dict with either ``reason`` or header fields."""
-    import soundfile as sf
-
-    from .audio import info, is_silent
-
-    def skip(reason: str, detail: str) -> dict:
-        return {"reason": reason, "detail": detail}
-
+    """Check one named file's content; a dict with either ``reason`` or header fields."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return skip("corrupt", f"cannot be read ({exc.strerror or exc})")
-    size = len(data)
-    if size == 0:
-        return skip("empty", "the file has 0 bytes")
-    sha1 = hashlib.sha1(data).hexdigest()
-    magic = _magic_ok(data[:4096])
-    try:
-        hdr = info(path)
-    except AudioError as exc:
-        if magic:
-            return skip("corrupt", f"has a WAV/FLAC signature but its header cannot be read ({_short(exc)})")
-        return skip("not_audio", f"the content is not WAV or FLAC audio (starts with {data[:8]!r})")
-    trunc = _wav_truncation(data[:65536], size)
-    if trunc:
-        return skip("truncated", trunc)
-    if hdr.frames == 0:
-        return skip("empty", "the header declares 0 frames")
-    try:
-        with sf.SoundFile(path) as f:
-            y = f.read(dtype="float32", always_2d=True)
-    except Exception as exc:
-        return skip(*_decode_failure(path, hdr.frames, exc))
-    if y.shape[0] < hdr.frames:
-        return skip(
-            "truncated",
-            f"the header declares {hdr.frames} frames but only {y.shape[0]} could be decoded",
-        )
-    if not np.isfinite(y).all():
-        return skip("corrupt", "holds NaN or infinite samples")
-    if is_silent(y, threshold_db=SILENCE_THRESHOLD_DB):
-        peak = float(np.max(np.abs(y)))
-        if peak == 0.0:
-            return skip("silent", "every sample is zero (digital silence)")
-        level = 20.0 * np.log10(peak)
-        return skip("silent", f"peak level {level:.1f} dBFS is below {SILENCE_THRESHOLD_DB:.0f} dBFS")
-    if hdr.duration_s < min_duration_s:
-        return skip("too_short", f"lasts {hdr.duration_s:.3f} s, shorter than min_duration_s={min_duration_s:g} s")
+        data = _read_bytes(path)
+        hdr = _header(path, data)
+        y = _decode(path, hdr.frames)
+        _check_samples(y)
+        if hdr.duration_s < min_duration_s:
+            raise _Skip("too_short", f"lasts {hdr.duration_s:.3f} s, shorter than min_duration_s={min_duration_s:g} s")
+    except _Skip as s:
+        return {"reason": s.reason, "detail": s.detail}
     return {
         "sample_rate": hdr.sample_rate,
         "channels": hdr.channels,
         "duration_s": hdr.duration_s,
-        "size_bytes": size,
-        "sha1": sha1,
+        "size_bytes": len(data),
+        "sha1": hashlib.sha1(data).hexdigest(),
     }
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Skip("corrupt", f"cannot be read ({exc.strerror or exc})") from None
+    if not data:
+        raise _Skip("empty", "the file has 0 bytes")
+    return data
+
+
+def _header(path: Path, data: bytes):
+    """The header (:func:`ser_utils.data.audio.info`), after the signature and truncation checks."""
+    from .audio import info
+
+    try:
+        hdr = info(path)
+    except AudioError as exc:
+        if _magic_ok(data[:4096]):
+            detail = f"has a WAV/FLAC/AIFF signature but its header cannot be read ({_short(exc)})"
+            raise _Skip("corrupt", detail) from None
+        raise _Skip("not_audio", f"the content is not WAV, FLAC or AIFF audio (starts with {data[:8]!r})") from None
+    trunc = _wav_truncation(data[:65536], len(data))
+    if trunc:
+        raise _Skip("truncated", trunc)
+    if hdr.frames == 0:
+        raise _Skip("empty", "the header declares 0 frames")
+    return hdr
+
+
+def _decode(path: Path, frames: int) -> np.ndarray:
+    """Every sample, shape ``(frames, channels)``; truncated or corrupt files raise :class:`_Skip`."""
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(path) as f:
+            y = f.read(dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise _Skip(*_decode_failure(path, frames, exc)) from None
+    if y.shape[0] < frames:
+        raise _Skip("truncated", f"the header declares {frames} frames but only {y.shape[0]} could be decoded")
+    return y
+
+
+def _check_samples(y: np.ndarray) -> None:
+    """Non-finite samples are corrupt; a peak under :data:`SILENCE_THRESHOLD_DB` is silent."""
+    from .audio import is_silent
+
+    if not np.isfinite(y).all():
+        raise _Skip("corrupt", "holds NaN or infinite samples")
+    if is_silent(y, threshold_db=SILENCE_THRESHOLD_DB):
+        peak = float(np.max(np.abs(y)))
+        if peak == 0.0:
+            raise _Skip("silent", "every sample is zero (digital silence)")
+        level = 20.0 * np.log10(peak)
+        raise _Skip("silent", f"peak level {level:.1f} dBFS is below {SILENCE_THRESHOLD_DB:.0f} dBFS")
 
 
 def _decode_failure(path: Path, frames: int, exc: Exception) -> tuple[str, str]:
@@ -312,7 +347,7 @@ def scan(
     n_jobs: int = -1,
     progress: bool = False,
 ) -> ScanResult:
-    """Find the usable RAVDESS audio under one or more roots.
+    """Find the usable audio of RAVDESS, CREMA-D, TESS and SAVEE under one or more roots.
 
     Parameters
     ----------
@@ -322,7 +357,8 @@ def scan(
     min_duration_s : float
         Files shorter than this (seconds) are skipped as ``too_short``.
     vocal_channels : sequence of str
-        Channels to keep (``"speech"``, ``"song"``); others are ``excluded_channel``.
+        Channels to keep (``"speech"``, ``"song"``); others are ``excluded_channel``
+        (only RAVDESS has song).
     n_jobs : int
         Threads that check file contents (``-1``: one per CPU core; ``1``: no pool).
     progress : bool
@@ -331,12 +367,13 @@ def scan(
     Returns
     -------
     ScanResult
-        ``manifest`` (one row per usable file, sorted by ``file_id``; ``file_id`` unique)
-        and ``skipped`` (``path``, ``reason`` from :data:`SKIP_REASONS`, ``detail``).
-        Duplicates: among byte-identical files, and among files with the same
-        ``file_id`` (e.g. a ``.wav`` and a ``.flac`` of one recording, or one name in two
-        roots), the first by (root order, path) is kept and the others are skipped as
-        ``duplicate``, naming the kept file.
+        ``manifest`` (one row per usable file, sorted by ``file_id``; ``file_id`` unique;
+        ``corpus`` and ``speaker`` say where each file is from, see
+        :mod:`ser_utils.data.corpora`) and ``skipped`` (``path``, ``reason`` from
+        :data:`SKIP_REASONS`, ``detail``). Duplicates: among byte-identical files, and
+        among files with the same ``file_id`` (e.g. a ``.wav`` and a ``.flac`` of one
+        recording, or one name in two roots), the first by (root order, path) is kept
+        and the others are skipped as ``duplicate``, naming the kept file.
 
     Raises
     ------
@@ -346,127 +383,140 @@ def scan(
     """
     t0 = time.perf_counter()
     root_list = _as_roots(roots)
+    vocal_channels = _check_options(min_duration_s, vocal_channels, n_jobs)
+    found = _find_files(root_list)
+    pending, skipped = _read_names(found, vocal_channels)
+    good, bad = _check_contents(pending, min_duration_s=min_duration_s, n_jobs=n_jobs, progress=progress)
+    kept, dups = _drop_duplicates(good)
+    manifest = _manifest_frame(kept)
+    skipped_df = _skipped_frame(skipped + bad + dups)
+    _check_invariants(manifest, skipped_df, n_found=len(found))
+    return ScanResult(manifest=manifest, skipped=skipped_df, roots=tuple(root_list), elapsed_s=time.perf_counter() - t0)
+
+
+def _check_options(min_duration_s: float, vocal_channels: Sequence[str] | str, n_jobs: int) -> tuple[str, ...]:
+    """Validate :func:`scan`'s options; the vocal channels as a tuple."""
     if not isinstance(min_duration_s, (int, float)) or isinstance(min_duration_s, bool) or min_duration_s < 0:
         raise DataError(f"min_duration_s must be a number >= 0 (seconds), got {min_duration_s!r}")
-    if isinstance(vocal_channels, str):
-        vocal_channels = (vocal_channels,)
-    vocal_channels = tuple(vocal_channels)
+    channels = (vocal_channels,) if isinstance(vocal_channels, str) else tuple(vocal_channels)
     allowed = tuple(VOCAL_CHANNELS.values())
-    bad = [c for c in vocal_channels if c not in allowed]
-    if bad or not vocal_channels:
-        raise DataError(f"vocal_channels must be a non-empty subset of {allowed}, got {vocal_channels!r}")
+    if not channels or any(c not in allowed for c in channels):
+        raise DataError(f"vocal_channels must be a non-empty subset of {allowed}, got {channels!r}")
     if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
         raise DataError(f"n_jobs must be -1 (all cores) or a positive int, got {n_jobs!r}")
+    return channels
 
-    # 1. every file once, with the index of the root it came from
+
+def _find_files(root_list: list[Path]) -> list[tuple[int, Path]]:
+    """Step 1: every file once, with the index of the root it came from."""
     seen_dirs: set[str] = set()
     seen_files: set[str] = set()
     found: list[tuple[int, Path]] = []
     for ri, root in enumerate(root_list):
         for p in sorted(_walk(root, seen_dirs)):
             real = os.path.realpath(p)
-            if real in seen_files:
-                continue
-            seen_files.add(real)
-            found.append((ri, p))
+            if real not in seen_files:
+                seen_files.add(real)
+                found.append((ri, p))
+    return found
 
+
+def _skip(path: Path | str, reason: str, detail: str) -> dict:
+    return {"path": str(path), "reason": reason, "detail": detail}
+
+
+def _read_names(
+    found: list[tuple[int, Path]], vocal_channels: tuple[str, ...]
+) -> tuple[list[tuple[int, Path, dict]], list[dict]]:
+    """Step 2 (cheap): the fields each name gives, or why the name rules the file out.
+
+    Returns ``pending`` (root index, path, name fields) of the files whose content must
+    be checked, and the ``skipped`` rows.
+    """
+    pending: list[tuple[int, Path, dict]] = []
     skipped: list[dict] = []
-    pending: list[tuple[int, Path, dict]] = []  # files whose content must be checked
-
-    # 2. name-based decisions (cheap)
     for ri, p in found:
         try:
-            name = parse_filename(p.name)
+            row = read_name(p)
         except FilenameError as exc:
-            skipped.append({"path": str(p), "reason": "unparseable_name", "detail": str(exc)})
+            skipped.append(_skip(p, "unparseable_name", str(exc)))
             continue
-        if name.modality_id in (1, 2):
+        modality = row.pop("modality_id", 3)
+        if modality in (1, 2):
+            what = MODALITIES[modality]
+            detail = f"modality {modality:02d} ({what}): its audio duplicates the audio-only (03) file"
+            skipped.append(_skip(p, "audio_visual", detail))
+        elif row["vocal_channel"] not in vocal_channels:
             skipped.append(
-                {
-                    "path": str(p),
-                    "reason": "audio_visual",
-                    "detail": f"modality {name.modality_id:02d} ({name.modality}): its audio duplicates the audio-only (03) file",
-                }
+                _skip(
+                    p,
+                    "excluded_channel",
+                    f"vocal channel {row['vocal_channel']!r} is not in vocal_channels={list(vocal_channels)}",
+                )
             )
-            continue
-        if name.vocal_channel not in vocal_channels:
-            skipped.append(
-                {
-                    "path": str(p),
-                    "reason": "excluded_channel",
-                    "detail": f"vocal channel {name.vocal_channel!r} is not in vocal_channels={list(vocal_channels)}",
-                }
-            )
-            continue
-        fields = name.as_dict()
-        row = {
-            "path": str(p),
-            "file_id": name.stem(),
-            "emotion": fields["emotion"],
-            "emotion_id": name.emotion_id,
-            "label": name.label,
-            "vocal_channel": fields["vocal_channel"],
-            "intensity": fields["intensity"],
-            "statement": fields["statement"],
-            "statement_id": name.statement_id,
-            "repetition": name.repetition,
-            "actor": name.actor,
-            "gender": fields["gender"],
-        }
-        pending.append((ri, p, row))
+        else:
+            pending.append((ri, p, {"path": str(p), **row}))
+    return pending, skipped
 
-    # 3. content checks, in threads (soundfile and hashlib release the GIL)
+
+def _check_contents(
+    pending: list[tuple[int, Path, dict]], *, min_duration_s: float, n_jobs: int, progress: bool
+) -> tuple[list[tuple[int, dict]], list[dict]]:
+    """Step 3: content checks, in threads (soundfile and hashlib release the GIL)."""
     results = _run_checks([p for _, p, _ in pending], min_duration_s=min_duration_s, n_jobs=n_jobs, progress=progress)
     good: list[tuple[int, dict]] = []
+    skipped: list[dict] = []
     for (ri, p, row), res in zip(pending, results):
         if "reason" in res:
-            skipped.append({"path": str(p), "reason": res["reason"], "detail": res["detail"]})
+            skipped.append(_skip(p, res["reason"], res["detail"]))
         else:
-            row.update(res)
-            good.append((ri, row))
+            good.append((ri, {**row, **res}))
+    return good, skipped
 
-    # 4. duplicates: identical bytes, then one row per file_id; keep the first by (root, path)
-    good.sort(key=lambda t: (t[0], t[1]["path"]))
+
+def _drop_duplicates(good: list[tuple[int, dict]]) -> tuple[list[dict], list[dict]]:
+    """Step 4: identical bytes, then one row per ``file_id``; keep the first by (root, path)."""
     kept: list[dict] = []
+    skipped: list[dict] = []
     by_sha: dict[str, str] = {}
     by_id: dict[str, dict] = {}
-    for _, row in good:
+    for _, row in sorted(good, key=lambda t: (t[0], t[1]["path"])):
         first = by_sha.get(row["sha1"])
-        if first is not None:
-            skipped.append(
-                {"path": row["path"], "reason": "duplicate", "detail": f"byte-identical to {first} (kept)"}
-            )
-            continue
         other = by_id.get(row["file_id"])
-        if other is not None:
+        if first is not None:
+            skipped.append(_skip(row["path"], "duplicate", f"byte-identical to {first} (kept)"))
+        elif other is not None:
             skipped.append(
-                {
-                    "path": row["path"],
-                    "reason": "duplicate",
-                    "detail": f"same file_id {row['file_id']} as {other['path']} (kept) but different content "
+                _skip(
+                    row["path"],
+                    "duplicate",
+                    f"same file_id {row['file_id']} as {other['path']} (kept) but different content "
                     "(another format or copy of the same recording)",
-                }
+                )
             )
-            continue
-        by_sha[row["sha1"]] = row["path"]
-        by_id[row["file_id"]] = row
-        kept.append(row)
+        else:
+            by_sha[row["sha1"]] = row["path"]
+            by_id[row["file_id"]] = row
+            kept.append(row)
+    return kept, skipped
 
-    manifest = _manifest_frame(kept)
-    skipped_df = pd.DataFrame(skipped, columns=list(SKIPPED_COLUMNS)).sort_values("path", kind="stable")
-    skipped_df = skipped_df.reset_index(drop=True).astype({"path": str, "reason": str, "detail": str})
 
-    # invariants (real checks, not asserts: they must hold under python -O too)
-    if len(manifest) + len(skipped_df) != len(found):
+def _skipped_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(SKIPPED_COLUMNS)).sort_values("path", kind="stable")
+    return df.reset_index(drop=True).astype({"path": str, "reason": str, "detail": str})
+
+
+def _check_invariants(manifest: pd.DataFrame, skipped: pd.DataFrame, *, n_found: int) -> None:
+    """Real checks, not asserts: they must hold under ``python -O`` too."""
+    if len(manifest) + len(skipped) != n_found:
         raise DataError(
-            f"internal error: {len(found)} files found but {len(manifest)} in the manifest + {len(skipped_df)} skipped"
+            f"internal error: {n_found} files found but {len(manifest)} in the manifest + {len(skipped)} skipped"
         )
     if manifest["file_id"].duplicated().any():
         raise DataError("internal error: the manifest holds a file_id twice")
-    unknown = set(skipped_df["reason"]) - set(SKIP_REASONS)
+    unknown = set(skipped["reason"]) - set(SKIP_REASONS)
     if unknown:
         raise DataError(f"internal error: unknown skip reasons {sorted(unknown)}")
-    return ScanResult(manifest=manifest, skipped=skipped_df, roots=tuple(root_list), elapsed_s=time.perf_counter() - t0)
 
 
 def _run_checks(paths: list[Path], *, min_duration_s: float, n_jobs: int, progress: bool) -> list[dict]:
@@ -500,7 +550,9 @@ def _run_checks(paths: list[Path], *, min_duration_s: float, n_jobs: int, progre
 def _manifest_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
     df = df.astype({c: "int64" for c in _INT_COLUMNS} | {"duration_s": "float64"})
-    for c in ("path", "file_id", "emotion", "vocal_channel", "intensity", "statement", "gender", "sha1"):
+    text = ("path", "file_id", "emotion", "vocal_channel", "intensity", "statement", "gender", "sha1")
+    text += ("corpus", "speaker")
+    for c in text:
         df[c] = df[c].astype(str)
     return df.sort_values("file_id", kind="stable").reset_index(drop=True)
 
@@ -570,7 +622,8 @@ def summary(manifest: pd.DataFrame) -> dict:
     dict
         ``n_files``, ``n_actors``, ``total_duration_s``, ``duration_s`` (min/median/max),
         ``sample_rates``, and counts per ``emotion`` (all eight, in label order),
-        ``vocal_channel``, ``intensity``, ``gender``, ``actor``.
+        ``vocal_channel``, ``intensity``, ``gender``, ``actor``, ``corpus`` (empty without
+        that column).
     """
     missing = {"emotion", "vocal_channel", "intensity", "gender", "actor", "duration_s"} - set(manifest.columns)
     if missing:
@@ -583,7 +636,7 @@ def summary(manifest: pd.DataFrame) -> dict:
 
     dur = manifest["duration_s"].astype(float)
     return {
-        "n_files": int(len(manifest)),
+        "n_files": len(manifest),
         "n_actors": int(manifest["actor"].nunique()),
         "total_duration_s": float(dur.sum()),
         "duration_s": {
@@ -597,4 +650,5 @@ def summary(manifest: pd.DataFrame) -> dict:
         "intensity": counts("intensity"),
         "gender": counts("gender"),
         "actor": counts("actor"),
+        "corpus": counts("corpus") if "corpus" in manifest.columns else {},
     }

@@ -14,7 +14,8 @@ balancing, so nothing fitted later can see the test files.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,13 @@ def random_split(
     val_size: float = 0.1,
     seed: int = 42,
 ) -> pd.Series:
-    """Split files at random, stratified by emotion.
+    """Split files at random, stratified by emotion, with every class in every part.
+
+    On folders large enough, scikit-learn's stratified ``train_test_split`` decides (as
+    it always has); when it cannot, or it leaves a class out of a part (small folders:
+    a test part of 20 % of 50 files is smaller than eight classes), each class is split
+    on its own: at least one file in the test part, one in the validation part (when
+    ``val_size > 0``) and one in training, the rest by the requested fractions.
 
     Parameters
     ----------
@@ -84,41 +91,88 @@ def random_split(
     Returns
     -------
     part : pd.Series of str, shape (n_files,)
-        ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``.
+        ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``. Every class
+        present in the manifest is in every part.
 
     Raises
     ------
     ConfigError
         Sizes out of range.
     DataError
-        Too few files of a class to stratify.
+        A class has fewer files than parts; the message names each such class, its
+        count and how many more it needs.
     """
-    from sklearn.model_selection import train_test_split
-
     strat_col = "label" if "label" in getattr(manifest, "columns", ()) else "emotion"
     _require_columns(manifest, [strat_col])
     if not 0.0 < test_size < 1.0:
         raise ConfigError(f"test_size must be in (0, 1), got {test_size!r}")
     if not 0.0 <= val_size < 1.0 or test_size + val_size >= 1.0:
-        raise ConfigError(f"val_size must be in [0, 1) with test_size + val_size < 1, got val_size={val_size!r}, test_size={test_size!r}")
+        raise ConfigError(
+            "val_size must be in [0, 1) with test_size + val_size < 1, "
+            f"got val_size={val_size!r}, test_size={test_size!r}"
+        )
     strat = manifest[strat_col].to_numpy()
-    pos = np.arange(len(manifest))
+    _require_class_sizes(manifest, strat_col, n_parts=3 if val_size > 0 else 2)
+    part = _sklearn_split(strat, test_size=test_size, val_size=val_size, seed=seed)
+    if part is None:
+        part = _per_class_split(strat, test_size=test_size, val_size=val_size, seed=seed)
+    return pd.Series(part, index=manifest.index, name="part")
+
+
+def _require_class_sizes(manifest: pd.DataFrame, strat_col: str, *, n_parts: int) -> None:
+    """Every class needs a file in each of the ``n_parts`` parts: say which classes cannot."""
+    counts = manifest[strat_col].value_counts()
+    small = counts[counts < n_parts].sort_index()
+    if not len(small):
+        return
+    has_names = "emotion" in manifest.columns
+    names = manifest.drop_duplicates(strat_col).set_index(strat_col)["emotion"] if has_names else None
+    parts = "train, val and test" if n_parts == 3 else "train and test"
+    desc = ", ".join(
+        f"{names[c] if names is not None else c!s} has {int(n)} (needs {n_parts - int(n)} more)"
+        for c, n in small.items()
+    )
+    raise DataError(
+        f"cannot split {len(manifest)} files at random with every class in {parts}: {desc}; "
+        f"expected at least {n_parts} files of every class"
+        + (" (or set val_size 0 to need only 2)" if n_parts == 3 else "")
+    )
+
+
+def _sklearn_split(strat: np.ndarray, *, test_size: float, val_size: float, seed: int) -> np.ndarray | None:
+    """scikit-learn's stratified split; None when it fails or leaves a class out of a part."""
+    from sklearn.model_selection import train_test_split
+
+    pos = np.arange(len(strat))
     try:
         rest, test = train_test_split(pos, test_size=test_size, stratify=strat, random_state=seed)
         val = np.array([], dtype=int)
         if val_size > 0:
             frac = val_size / (1.0 - test_size)
             rest, val = train_test_split(rest, test_size=frac, stratify=strat[rest], random_state=seed)
-    except ValueError as exc:
-        raise DataError(
-            f"cannot stratify {len(manifest)} files by {strat_col} with test_size={test_size}, "
-            f"val_size={val_size}: {exc}. Expected at least a few files of every class."
-        ) from None
-    part = np.empty(len(manifest), dtype=object)
-    part[rest] = "train"
-    part[val] = "val"
-    part[test] = "test"
-    return pd.Series(part, index=manifest.index, name="part")
+    except ValueError:
+        return None
+    classes = set(strat.tolist())
+    if any(set(strat[idx].tolist()) != classes for idx in ([rest, test, val] if val_size > 0 else [rest, test])):
+        return None
+    part = np.empty(len(strat), dtype=object)
+    part[rest], part[val], part[test] = "train", "val", "test"
+    return part
+
+
+def _per_class_split(strat: np.ndarray, *, test_size: float, val_size: float, seed: int) -> np.ndarray:
+    """Each class split on its own: >= 1 file per part, the rest by the fractions."""
+    rng = np.random.default_rng([seed, 14])
+    part = np.full(len(strat), "train", dtype=object)
+    for c in sorted(set(strat.tolist()), key=str):
+        idx = rng.permutation(np.flatnonzero(strat == c))
+        n = len(idx)
+        n_val_min = 1 if val_size > 0 else 0
+        n_test = int(np.clip(round(n * test_size), 1, n - 1 - n_val_min))
+        n_val = int(np.clip(round(n * val_size), n_val_min, n - 1 - n_test)) if val_size > 0 else 0
+        part[idx[:n_test]] = "test"
+        part[idx[n_test : n_test + n_val]] = "val"
+    return part
 
 
 def speaker_folds(manifest: pd.DataFrame, *, n_folds: int | None = None, seed: int = 42) -> list[list[int]]:
@@ -158,7 +212,7 @@ def speaker_folds(manifest: pd.DataFrame, *, n_folds: int | None = None, seed: i
     if n_actors < n_folds:
         raise ConfigError(
             f"too few actors for the folds: {n_actors} actor(s) ({actors}) cannot make {n_folds} folds; "
-            "expected at least one actor per fold (lower n_folds or name test_actors)"
+            "expected at least one actor per fold (lower n_folds, name test_actors, or use split random)"
         )
     rng = np.random.default_rng(seed)
     males = [a for a in actors if genders[a] == "male"]
@@ -244,8 +298,9 @@ def speaker_split(
         raise ConfigError(f"n_val_actors must be an integer >= 0, got {n_val_actors!r}")
     if len(train) - n_val_actors < 1:
         raise ConfigError(
-            f"test actors {test} and {n_val_actors} validation actor(s) leave no training actor "
-            f"(actors present: {actors}); expected at least one training actor"
+            f"too few actors for a speaker split: test actors {test} and {n_val_actors} validation actor(s) "
+            f"leave no training actor; it needs at least {len(test) + n_val_actors + 1} actors but the manifest has "
+            f"{len(actors)} ({actors}). Lower n_val_actors, name fewer test_actors, or use split random"
         )
     val = _pick_val_actors(train, genders, int(n_val_actors), seed)
     a = manifest["actor"].astype(int)

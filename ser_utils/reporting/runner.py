@@ -113,6 +113,7 @@ class NotebookRun:
     title: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The run as JSON-able values (paths as strings), for the record of the last run."""
         d = dataclasses.asdict(self)
         for k in ("source", "executed", "html", "full_html"):
             d[k] = None if d[k] is None else str(d[k])
@@ -174,7 +175,10 @@ def declared_parameters(nb_path: str | os.PathLike) -> set[str]:
         return set(papermill.inspect_notebook(str(nb_path)))
     names: set[str] = set()
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else []
         for t in targets:
             for sub in ast.walk(t):
                 if isinstance(sub, ast.Name):
@@ -386,8 +390,12 @@ def run_notebooks(
         for i, run in enumerate(runs, 1):
             if log:
                 log(f"[{i}/{len(runs)}] {run.name} ... ", end="", flush=True)
-            _execute(run, kernel_name=kernel_name, cwd=Path(cwd) if cwd is not None else run.source.parent,
-                     execution_timeout=execution_timeout)
+            _execute(
+                run,
+                kernel_name=kernel_name,
+                cwd=Path(cwd) if cwd is not None else run.source.parent,
+                execution_timeout=execution_timeout,
+            )
             if log:
                 log(f"{run.status} ({run.seconds:.1f} s)" + (f": {run.error}" if run.error else ""), flush=True)
             if run.status != "ok":
@@ -400,7 +408,9 @@ def run_notebooks(
 
 def _git(args: list[str], root: Path) -> str | None:
     try:
-        res = subprocess.run(["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True, timeout=10)
+        res = subprocess.run(
+            ["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return res.stdout.strip() if res.returncode == 0 else None
@@ -494,6 +504,9 @@ def write_reports(
     res = Path(resources_dir) if resources_dir is not None else None
     _render_notebooks(runs, reports, resources_dir=res or reports)
     scores = metrics.read_artifact(artifacts_dir, "metrics", runs)
+    cross = metrics.read_artifact(artifacts_dir, "cross_corpus", runs)  # notebook 06, when other corpora were given
+    if cross and scores is not None:
+        scores = {**scores, "cross_corpus": cross}
     kw: dict[str, Any] = {"runs": runs, "cfg": cfg, "data": data, "metrics": scores, "info": info}
     metrics.write_metrics(reports / "metrics.json", **kw)
     try:
@@ -519,19 +532,38 @@ def _parser() -> argparse.ArgumentParser:
         "reports/report.html (everything in one file) and reports/metrics.json.",
         epilog="Exit status: 0 all notebooks ran, 1 a notebook failed, 2 bad arguments/parameters/data.",
     )
-    ap.add_argument("--data-dir", metavar="DIR", help="RAVDESS audio (default: data/ if it holds RAVDESS files, "
-                    "else the synthetic demo corpus, made once under data/demo-corpus/)")
-    ap.add_argument("--profile", choices=sorted(config.PROFILES), help="parameter profile (default: demo on the "
-                    "demo corpus, full on real data)")
-    ap.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
-                    help="override one parameter (VALUE read as YAML-like: 17, 0.5, true, none, '[17, 18]'); "
-                    "repeatable. `python -m ser_utils.config` lists them")
+    ap.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="RAVDESS audio (default: data/ if it holds RAVDESS files, "
+        "else the synthetic demo corpus, made once under data/demo-corpus/)",
+    )
+    ap.add_argument(
+        "--profile",
+        choices=sorted(config.PROFILES),
+        help="parameter profile (default: demo on the demo corpus, full on real data)",
+    )
+    ap.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="override one parameter (VALUE read as YAML-like: 17, 0.5, true, none, '[17, 18]'); "
+        "repeatable. `python -m ser_utils.config` lists them",
+    )
     ap.add_argument("--artifacts-dir", metavar="DIR", help="where notebooks write artifacts (default: artifacts/)")
     ap.add_argument("--reports-dir", metavar="DIR", help="where the reports go (default: reports/)")
     ap.add_argument("--notebooks-dir", metavar="DIR", help="the notebooks to run (default: notebooks/)")
-    ap.add_argument("--timeout", type=float, default=None, metavar="S", help="seconds one cell may run (default: no limit)")
-    ap.add_argument("--render-only", action="store_true", help="run nothing: write the reports again from the "
-                    "executed notebooks and the record of the last run (under <artifacts>/executed/)")
+    ap.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="seconds one cell may run (default: no limit)"
+    )
+    ap.add_argument(
+        "--render-only",
+        action="store_true",
+        help="run nothing: write the reports again from the "
+        "executed notebooks and the record of the last run (under <artifacts>/executed/)",
+    )
     return ap
 
 
@@ -569,8 +601,10 @@ def _plan(args: argparse.Namespace, root: Path) -> _Plan:
     if args.artifacts_dir:
         for nb, names in declared.items():
             if "artifacts_dir" not in names:
-                print(f"warning: {nb} declares no artifacts_dir parameter: it will use its default folder",
-                      file=sys.stderr)
+                print(
+                    f"warning: {nb} declares no artifacts_dir parameter: it will use its default folder",
+                    file=sys.stderr,
+                )
     if args.profile:
         config.resolve(args.profile, **overrides)  # bad values fail before the data is looked for
     from ..data import locate
@@ -587,8 +621,11 @@ def _data_summary(plan: _Plan, artifacts: Path, runs: Sequence[NotebookRun], fro
     from . import metrics
 
     dataset = metrics.read_artifact(artifacts, "dataset", runs) or {}
-    data: dict[str, Any] = {"roots": [str(r) for r in plan.roots], "synthetic": plan.synthetic,
-                            "data_dir_source": "--data-dir" if from_args else "found (data/ or the demo corpus)"}
+    data: dict[str, Any] = {
+        "roots": [str(r) for r in plan.roots],
+        "synthetic": plan.synthetic,
+        "data_dir_source": "--data-dir" if from_args else "found (data/ or the demo corpus)",
+    }
     data.update({k: v for k, v in dataset.items() if k in ("n_files", "n_skipped", "fingerprint")})
     if "synthetic" in dataset:
         data["synthetic"] = bool(dataset["synthetic"])
@@ -604,11 +641,17 @@ def _run(args: argparse.Namespace, root: Path, artifacts: Path, reports: Path) -
         return 2
     data_param: Any = str(plan.roots[0]) if len(plan.roots) == 1 else [str(r) for r in plan.roots]
     cfg = dict(plan.cfg, data_dir=data_param)
-    parameters = {"profile": plan.profile, "data_dir": data_param, "artifacts_dir": str(artifacts.resolve()),
-                  **plan.overrides}
+    parameters = {
+        "profile": plan.profile,
+        "data_dir": data_param,
+        "artifacts_dir": str(artifacts.resolve()),
+        **plan.overrides,
+    }
     kind = "SYNTHETIC demo corpus" if plan.synthetic else "RAVDESS"
-    print(f"data: {', '.join(map(str, plan.roots))} ({kind}); profile: {plan.profile}"
-          + (f"; overrides: {', '.join(f'{k}={v!r}' for k, v in plan.overrides.items())}" if plan.overrides else ""))
+    print(
+        f"data: {', '.join(map(str, plan.roots))} ({kind}); profile: {plan.profile}"
+        + (f"; overrides: {', '.join(f'{k}={v!r}' for k, v in plan.overrides.items())}" if plan.overrides else "")
+    )
     reports.mkdir(parents=True, exist_ok=True)
     for nb in plan.notebooks:
         for stale in (reports / f"{nb.stem}.html", reports / f"{nb.stem}.full.html"):
@@ -618,11 +661,22 @@ def _run(args: argparse.Namespace, root: Path, artifacts: Path, reports: Path) -
     executed = artifacts / "executed"
     kernel_log = executed / "kernels.log"
     kernel_log.unlink(missing_ok=True)
-    runs = run_notebooks(plan.notebooks, parameters=parameters, executed_dir=executed, cwd=plan.notebooks[0].parent,
-                         execution_timeout=args.timeout, kernel_log=kernel_log)
-    record = {"runs": [r.as_dict() for r in runs], "cfg": cfg, "overrides": plan.overrides,
-              "data": _data_summary(plan, artifacts, runs, args.data_dir is not None), "info": run_info(root),
-              "resources_dir": str(plan.notebooks[0].parent)}
+    runs = run_notebooks(
+        plan.notebooks,
+        parameters=parameters,
+        executed_dir=executed,
+        cwd=plan.notebooks[0].parent,
+        execution_timeout=args.timeout,
+        kernel_log=kernel_log,
+    )
+    record = {
+        "runs": [r.as_dict() for r in runs],
+        "cfg": cfg,
+        "overrides": plan.overrides,
+        "data": _data_summary(plan, artifacts, runs, args.data_dir is not None),
+        "info": run_info(root),
+        "resources_dir": str(plan.notebooks[0].parent),
+    }
     write_json(executed / RUN_RECORD, record)
     return record
 
@@ -653,15 +707,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(record, int):
         return record
     runs = [NotebookRun.from_dict(r) for r in record["runs"]]
-    index = write_reports(reports, runs=runs, artifacts_dir=artifacts, cfg=record["cfg"], data=record["data"],
-                          info=record["info"], overrides=record.get("overrides"),
-                          resources_dir=record.get("resources_dir"))
+    index = write_reports(
+        reports,
+        runs=runs,
+        artifacts_dir=artifacts,
+        cfg=record["cfg"],
+        data=record["data"],
+        info=record["info"],
+        overrides=record.get("overrides"),
+        resources_dir=record.get("resources_dir"),
+    )
     failed = next((r for r in runs if r.status != "ok"), None)
     if failed is not None:
         see = f"; see {_rel(failed.html)}" if failed.html else ""
         print(f"notebook {failed.name} failed: {failed.error}{see}", file=sys.stderr)
-        print(f"partial reports: {_rel(index)}; kernel messages: {_rel(artifacts / 'executed' / 'kernels.log')}",
-              file=sys.stderr)
+        print(
+            f"partial reports: {_rel(index)}; kernel messages: {_rel(artifacts / 'executed' / 'kernels.log')}",
+            file=sys.stderr,
+        )
         return 130 if failed.error and failed.error.startswith("KeyboardInterrupt") else 1
     total = sum(r.seconds or 0 for r in runs)
     print(f"done in {total:.1f} s: {_rel(index)}, {_rel(reports / 'report.html')}, {_rel(reports / 'metrics.json')}")
