@@ -123,6 +123,10 @@ PARAMS: dict[str, Param] = {
     "pool_stats": _p("features", list(POOL_STATS), "str_list", "statistics over time that pool each band and frame feature into the classic model's vector", choices=POOL_STATS),
     "n_mfcc": _p("features", 40, "int", "MFCC coefficients", low=13, high=40),
     "n_jobs": _p("features", -1, "int", "parallel workers for extraction (-1 = all cores)"),
+    "encoder": _p("features", "whisper-base", "str", "pretrained speech encoder beside the log-mels (Whisper-base through CTranslate2, weights checked by SHA-256); none = off", choices=("whisper-base", "none")),
+    "encoder_compute_type": _p("features", "int8", "str", "CTranslate2 compute type of the encoder on the CPU", choices=("int8", "int8_float32", "float32")),
+    "encoder_frame_pool": _p("features", 4, "int", "encoder frames averaged for the stored frame sequence (x 20 ms)", low=1, high=50),
+    "encoder_pool_stats": _p("features", ["mean", "std"], "str_list", "statistics over the encoder frames that make its pooled vector", choices=POOL_STATS),
     "cache_dir": _p("features", None, "path", "feature cache folder; None = <artifacts_dir>/cache", optional=True),
     # --- split ----------------------------------------------------------------------
     "split": _p("split", "speaker", "str", "random: stratified by emotion; speaker: actor-disjoint", choices=("random", "speaker")),
@@ -173,6 +177,8 @@ PARAMS: dict[str, Param] = {
     "classic_gamma": _p("classic", 0.3, "float", "SVM: RBF gamma as a multiple of 1 / n_features (1 = scikit-learn's 'scale')", low=1e-6),
     "classic_logreg_C": _p("classic", 0.01, "float", "logistic regression: inverse regularisation C", low=1e-6),
     "fusion_weight": _p("classic", 0.6, "float", "the bundle predicts (1 - w) * CRNN + w * classic probabilities; 0 = the CRNN alone", low=0.0, high=1.0),
+    "encoder_C": _p("classic", 0.01, "float", "logistic regression on the encoder statistics: inverse regularisation C", low=1e-6),
+    "min_speaker_clips": _p("classic", 8, "int", "per-speaker prediction needs at least this many clips of a new speaker in one call; fewer: single clip", low=2),
     # --- evaluation -----------------------------------------------------------------
     "predict_file": _p("evaluate", None, "path", "one audio file to predict at the end of notebook 5; None = the first test file", optional=True),
     # --- cross-corpus evaluation (notebook 06) -------------------------------------------
@@ -193,9 +199,9 @@ START_PARAMS: tuple[str, ...] = ("profile", "artifacts_dir")
 #: :data:`START_PARAMS`). Adding a parameter or a notebook: one line here plus the cell.
 NOTEBOOK_PARAMS: dict[str, tuple[str, ...]] = {
     "01_eda": ("data_dir", "demo_actors", "min_duration_s", "vocal_channels", "sample_rate", "n_mels", "n_fft", "hop_length"),
-    "02_features": ("sample_rate", "n_mels", "n_fft", "hop_length", "fmin", "fmax", "trim_silence", "trim_top_db", "frame_features", "pool_stats", "n_mfcc", "n_jobs", "cache_dir"),
+    "02_features": ("sample_rate", "n_mels", "n_fft", "hop_length", "fmin", "fmax", "trim_silence", "trim_top_db", "frame_features", "pool_stats", "n_mfcc", "n_jobs", "cache_dir", "encoder", "encoder_compute_type", "encoder_frame_pool", "encoder_pool_stats"),
     "03_oversampling": ("split", "test_actors", "n_folds", "fold", "n_val_actors", "test_size", "val_size", "seed", "length_percentile", "max_frames", "deltas", "aug_copies", "aug_noise_snr_db", "aug_pitch_semitones", "aug_stretch", "aug_shift_s", "aug_gain_db", "normalisation", "balance", "n_jobs", "cache_dir"),
-    "04_crnn_training": ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads", "epochs", "batch_size", "optimizer", "learning_rate", "weight_decay", "lr_schedule", "label_smoothing", "clipnorm", "early_stopping_patience", "reduce_lr_patience", "specaug_time_masks", "specaug_time_width", "specaug_freq_masks", "specaug_freq_width", "mixup_alpha", "deterministic", "seed", "classic_model", "classic_C", "classic_gamma", "classic_logreg_C", "fusion_weight"),
+    "04_crnn_training": ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads", "epochs", "batch_size", "optimizer", "learning_rate", "weight_decay", "lr_schedule", "label_smoothing", "clipnorm", "early_stopping_patience", "reduce_lr_patience", "specaug_time_masks", "specaug_time_width", "specaug_freq_masks", "specaug_freq_width", "mixup_alpha", "deterministic", "seed", "classic_model", "classic_C", "classic_gamma", "classic_logreg_C", "fusion_weight", "encoder_C", "min_speaker_clips"),
     "05_evaluation": ("predict_file",),
     "06_cross_corpus": ("cross_corpus_dirs", "cross_corpus_max_files", "min_duration_s", "seed", "n_jobs", "cache_dir"),
 }
@@ -268,7 +274,13 @@ PROFILES: dict[str, dict[str, Any]] = {
     # normalisation, SpecAugment, no waveform augmentation (too slow to extract), fused
     # (fusion_weight 0.6, the defaults above) with an SVM + logistic regression on the
     # 7-statistic pooled vectors: UAR 0.745 +/- 0.016 over 5 folds of 4 unseen actors.
+    # Issue 11 adds the Whisper-base encoder (int8) with a logistic regression on its
+    # mean + std statistics (encoder_C 0.01), per mode: per-speaker (>= min_speaker_clips
+    # clips of a speaker) and single clip; the parts' fusion weights are chosen on the
+    # validation actors. Heads alone, 5 folds: encoder + handcrafted UAR 0.818 per-speaker,
+    # 0.732 single clip (docs/experiments.md, benchmarks/cv_encoder.py).
     "full": {
+        "encoder": "whisper-base",
         "n_mels": 64,
         "aug_copies": 0,
         "model": "attn_crnn",
@@ -284,6 +296,9 @@ PROFILES: dict[str, dict[str, Any]] = {
     # 12 actors -> 3 gender-balanced folds: 4 test, 2 validation and 6 training actors.
     # Measured on a 2-core CPU (2026-11-21): about 1.5 minutes for the five notebooks; bundle UAR ~0.91 (CRNN alone ~0.59).
     "demo": {
+        # the pretrained encoder is off: the demo (and the notebook-series test in CI) stays fast
+        # and needs no weights; the full profile uses it
+        "encoder": "none",
         "demo_actors": 12,
         "sample_rate": 16000,
         "n_mels": 64,
@@ -298,6 +313,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
     # Seed 004's recipe, reproduced for comparison (random split, 100 frames, no trimming).
     "seed004": {
+        "encoder": "none",
         "split": "random",
         "trim_silence": False,
         "max_frames": 100,
@@ -480,6 +496,7 @@ ARTIFACTS: dict[str, tuple[str, str]] = {
     "features": ("02_features/features.npz", "02_features"),
     "feature_settings": ("02_features/feature_settings.json", "02_features"),
     "feature_index": ("02_features/index.csv", "02_features"),
+    "encoder_features": ("02_features/encoder.npz", "02_features"),
     "split": ("03_oversampling/split.csv", "03_oversampling"),
     "datasets": ("03_oversampling/datasets.npz", "03_oversampling"),
     "prep_settings": ("03_oversampling/prep_settings.json", "03_oversampling"),

@@ -19,6 +19,7 @@ __all__ = [
     "UnsafeArchiveError",
     "FeatureError",
     "ModelError",
+    "WeightsError",
     "ReportError",
 ]
 
@@ -65,6 +66,10 @@ class FeatureError(SERError):
 
 class ModelError(SERError):
     """A model cannot be built, trained, saved or loaded as asked."""
+
+
+class WeightsError(SERError, OSError):
+    """Pretrained weights are missing, incomplete, or not the bytes the project trusts."""
 
 
 class ReportError(SERError, RuntimeError):

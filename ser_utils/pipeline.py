@@ -33,6 +33,9 @@ __all__ = [
     "emotion_examples",
     "extract_features",
     "load_features",
+    "extract_encoder",
+    "load_encoder",
+    "encoder_overview",
     "feature_overview",
     "prepare",
     "load_prepared",
@@ -327,6 +330,44 @@ def load_features(run: Run):
     return features.load_feature_set(run.path("features").parent)
 
 
+def extract_encoder(run: Run, manifest: pd.DataFrame):
+    """The pretrained encoder's statistics of every file (cached), saved for notebook 04; None when ``encoder`` is ``none``."""
+    from .features import encoder as enc
+
+    if run.cfg["encoder"] == "none":
+        print("encoder: none (this profile uses no pretrained encoder)")
+        path = run.path("encoder_features")
+        if path.exists():
+            path.unlink()  # a stale file of an earlier run must not be used
+        return None
+    ef = enc.extract_encoder(manifest, settings=enc.encoder_settings(run.cfg), cache_dir=run.cache_dir, n_jobs=run.cfg["n_jobs"], progress=True)
+    enc.save_encoder_features(ef, run.path("encoder_features"))
+    return ef
+
+
+def load_encoder(run: Run):
+    """The encoder statistics notebook 02 saved, or None when that run used no encoder."""
+    from .features import encoder as enc
+
+    if run.cfg["encoder"] == "none" or not run.path("encoder_features").exists():
+        return None
+    return enc.load_encoder_features(run.path("encoder_features"))
+
+
+def encoder_overview(ef) -> pd.DataFrame:
+    """What the encoder group produced, one row per quantity."""
+    frames = ef.index["n_encoder_frames"].to_numpy()
+    rows = {
+        "encoder": f"{ef.settings['encoder']} ({ef.settings['compute_type']}), model.bin SHA-256 {ef.settings['model_sha256'][:16]}...",
+        "files": len(ef.index),
+        "encoder frames per file, 20 ms each (min / median / max)": f"{frames.min()} / {int(np.median(frames))} / {frames.max()}",
+        "pooled statistics per file": f"{ef.pooled.shape[1]} ({' + '.join(ef.settings['pool_stats'])} of 512 dimensions)",
+        "extraction time s": ef.stats.get("seconds", "?"),
+        "computed / from cache": f"{ef.stats.get('computed_files', '?')} / {ef.stats.get('cached_files', '?')}",
+    }
+    return pd.DataFrame({"value": [str(v) for v in rows.values()]}, index=list(rows))
+
+
 def feature_overview(fs) -> pd.DataFrame:
     """Shapes and lengths of a feature set, one row per quantity."""
     frames = fs.index["n_frames"].to_numpy()
@@ -404,12 +445,19 @@ def train_model(run: Run, prepared):
     bundle_dir = run.path("bundle")
     settings = dict(prepared.settings)
     settings["model"] = {k: cfg[k] for k in ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")}
-    settings["training"] = {k: v for k, v in info.items() if k not in ("history", "classic")}
+    settings["training"] = {k: v for k, v in info.items() if k not in ("history", "classic", "prediction_modes")}
     settings["training"]["parameters"] = {k: cfg[k] for k, s in config.PARAMS.items() if s.section == "train"}
     settings["classic"] = classic_info
     # what it was trained on, for whoever loads the bundle (the app flags the synthetic demo corpus)
     settings["data"] = {k: run.dataset.get(k) for k in ("synthetic", "n_files", "fingerprint")}
-    bundle.save_bundle(bundle_dir, m, settings=settings, classic=classic_model, classic_norm=classic_norm)
+    # the prediction modes: encoder heads, a single-clip classic model, fusion weights on validation actors
+    from .models import parts
+
+    mp = parts.fit_mode_parts(cfg, prepared, model=m, enc=load_encoder(run), fs=load_features(run))
+    settings.update(mp["settings"])
+    info["prediction_modes"] = mp["settings"]["prediction_modes"]
+    bundle.save_bundle(bundle_dir, m, settings=settings, classic=classic_model, classic_norm=classic_norm,
+                       parts=mp["files"], part_norms=mp["norms"])
     pd.DataFrame(info["history"]).rename_axis("epoch").to_csv(run.path("history"))
     info = dict(info, bundle_dir=str(bundle_dir))
     write_json(run.path("train_info"), {k: v for k, v in info.items() if k != "history"})
@@ -452,9 +500,12 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         p_classic = recipe.classic_probabilities(cmodel, cnorm, prepared.P_test, test_actors)
     kind = str(classic_info.get("kind", run.cfg["classic_model"]))
     w = bundle_obj.fusion_weight
+    p_modes = _mode_probabilities(run, prepared, bundle_obj)
+    has_modes = "prediction_modes" in bundle_obj.settings
     scored = scoring.score(
         prepared.y_test,
-        p_bundle=bundle_obj.fuse(p_crnn, p_classic),  # the bundle's own prediction
+        # the bundle's own prediction (per-speaker mode: the test actors' clips together)
+        p_bundle=p_modes["per_speaker"] if has_modes else bundle_obj.fuse(p_crnn, p_classic),
         p_crnn=p_crnn,
         p_classic=p_classic,
         meta=prepared.meta_test,
@@ -487,8 +538,16 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         protocol=protocol,
         normalisation_description=prepared.settings.get("normalisation_description"),
     )
+    out["prediction_modes"] = _mode_metrics(prepared.y_test, p_modes)
+    if has_modes:
+        out["prediction_modes_weights"] = {m: bundle_obj.prediction_modes[m]["weights"] for m in p_modes}
+        out["min_speaker_clips"] = int(bundle_obj.prediction_modes["min_speaker_clips"])
+    if bundle_obj.settings.get("encoder"):
+        out["encoder"] = {k: bundle_obj.settings["encoder"][k] for k in ("encoder", "model_sha256", "compute_type")}
     write_json(run.path("metrics"), out)
+    modes_table = pd.DataFrame(out["prediction_modes"]).T[["uar", "accuracy", "macro_f1", "n", "description"]]
     return {
+        "prediction_modes": modes_table,
         "metrics": scored["metrics"],
         "pred_df": scored["pred_df"],
         "comparison": scored["comparison"],
@@ -497,6 +556,37 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         "protocol": protocol,
         "summary": out,
     }
+
+
+def _mode_probabilities(run: Run, prepared, bundle_obj) -> dict[str, np.ndarray]:
+    """The bundle's probabilities of the test part in each prediction mode, ``{mode: (n, 8)}``."""
+    from .models import modes, parts
+
+    fs = load_features(run)
+    ids = prepared.meta_test["file_id"].to_numpy()
+    mels = [fs.logmels[i] for i in parts.rows_by_id(fs.index["file_id"], ids)]
+    ef = load_encoder(run) if bundle_obj.settings.get("encoder") else None
+    E = None if ef is None else np.asarray(ef.pooled)[parts.rows_by_id(ef.index["file_id"], ids)]
+    actors = [int(a) for a in prepared.meta_test["actor"]]
+    min_clips = int(bundle_obj.prediction_modes["min_speaker_clips"])
+    out = {}
+    for mode in modes.MODES:
+        fm = modes.file_modes(actors, known=bundle_obj.known_speakers, min_clips=min_clips, mode=mode)
+        out[mode] = bundle_obj.mode_probabilities(mels, prepared.P_test, E, actors, fm)
+    return out
+
+
+def _mode_metrics(y: np.ndarray, p_modes: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+    """``metrics.json``'s ``prediction_modes``: accuracy, UAR, macro F1, n and a description per mode."""
+    from .evaluation import metrics as ev
+    from .models import modes
+
+    out = {}
+    for mode, p in p_modes.items():
+        m = ev.metrics(np.asarray(y), p.argmax(1))
+        out[mode] = {"accuracy": float(m["accuracy"]), "uar": float(m["uar"]), "macro_f1": float(m["macro_f1"]),
+                     "n": int(len(y)), "description": modes.DESCRIPTIONS[mode]}
+    return out
 
 
 def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=None) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def test_round_trip_gives_identical_predictions(saved):
     assert ok == paths and errors == []
     np.testing.assert_array_equal(b.predict(X), m.predict(X, verbose=0))
     df = b.predict_paths(paths)
-    assert list(df.columns) == ["path", "emotion", *config.EMOTIONS, "error"]
+    assert list(df.columns) == ["path", "emotion", *config.EMOTIONS, "error", "mode"]
     np.testing.assert_allclose(df[list(config.EMOTIONS)].sum(axis=1), 1.0, rtol=1e-5)
     assert df["error"].isna().all()
     assert df["emotion"].tolist() == [config.EMOTIONS[i] for i in m.predict(X, verbose=0).argmax(axis=1)]

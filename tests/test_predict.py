@@ -75,7 +75,7 @@ def test_folder_json_skips_corrupt_file(model_dir, audio_dir, capsys):
     rows = _json_lines(cap.out)
     assert sorted(r["path"].rsplit("/", 1)[-1] for r in rows) == ["03-01-05-01-01-01-07.flac", "a_mono16k.wav", "stereo48k.WAV"]
     for r in rows:
-        assert set(r) == {"path", "emotion", "probabilities"}
+        assert set(r) == {"path", "emotion", "mode", "probabilities"} and r["mode"] == "single_clip"
         assert list(r["probabilities"]) == list(config.EMOTIONS)
         assert abs(sum(r["probabilities"].values()) - 1) < 1e-4
         assert r["emotion"] == max(r["probabilities"], key=r["probabilities"].get)
@@ -115,3 +115,13 @@ def test_real_48k_stereo_samples(model_dir, shared_data, capsys):
     rc = main([str(folder), "--model", str(model_dir), "--json"])
     rows = _json_lines(capsys.readouterr().out)
     assert rc == 0 and len(rows) == 6
+
+
+def test_the_command_says_which_prediction_mode_it_used(model_dir, audio_dir, capsys):
+    one = str(audio_dir / "03-01-05-01-01-01-07.flac")  # a RAVDESS name: actor 7, one clip only
+    assert main([one, "--model", str(model_dir), "--json"]) == 0
+    cap = capsys.readouterr()
+    assert _json_lines(cap.out)[0]["mode"] == "single_clip"
+    assert "prediction mode: single clip for 1 file(s)" in cap.err
+    assert main([str(audio_dir), "--model", str(model_dir), "--mode", "single-clip"]) == 0
+    assert "single clip for 3 file(s) (as asked)" in capsys.readouterr().err

@@ -54,7 +54,7 @@ from ..errors import FilenameError, ModelError, SERError
 from .. import features
 from ..files import to_json, write_text
 from ..prep import normalise, prepare
-from . import classic as classic_mod, recipe
+from . import classic as classic_mod, modes, recipe
 from .architectures import AttentiveStatsPooling  # noqa: F401  (registers the custom layer for loading)
 from .backend import keras, tf
 from .settings import (  # noqa: F401  (re-exported: the bundle's names)
@@ -71,7 +71,16 @@ from .settings import (  # noqa: F401  (re-exported: the bundle's names)
     read_settings,
 )
 
+#: Files of the prediction modes' extra parts (:mod:`ser_utils.models.parts`), by part name.
+PART_FILES: dict[str, str] = {
+    "encoder_per_speaker": "encoder_per_speaker.skops",
+    "encoder_single_clip": "encoder_single_clip.skops",
+    "classic_single_clip": "classic_single_clip.skops",
+    "encoder_norm": "encoder_norm.npz",
+}
+
 __all__ = [
+    "PART_FILES",
     "MODEL_FILE",
     "SETTINGS_FILE",
     "REQUIRED_FEATURE_KEYS",
@@ -89,6 +98,8 @@ def save_bundle(
     settings: dict[str, Any],
     classic: Any = None,
     classic_norm: dict[str, np.ndarray] | None = None,
+    parts: dict[str, Any] | None = None,
+    part_norms: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> Path:
     """Save a trained model and everything needed to reproduce its input, as one folder.
 
@@ -116,6 +127,12 @@ def save_bundle(
     classic_norm : dict of np.ndarray, optional
         :func:`ser_utils.prep.normalise.fit_pooled` of its training vectors; required when
         ``settings["classic"]["normalisation"] == "per_speaker"``.
+    parts : dict of str to fitted scikit-learn model, optional
+        The prediction modes' extra parts (:func:`ser_utils.models.parts.fit_mode_parts`:
+        ``encoder_per_speaker``, ``encoder_single_clip``, ``classic_single_clip``), each
+        saved as ``<name>.skops``; with ``settings["prediction_modes"]`` (the weights per mode).
+    part_norms : dict of str to dict of np.ndarray, optional
+        Their statistics (``encoder_norm``), each saved as ``<name>.npz``.
 
     Returns
     -------
@@ -128,6 +145,11 @@ def save_bundle(
         or settings that are not JSON-able.
     """
     _validate_settings(settings, "save_bundle")
+    parts, part_norms = dict(parts or {}), dict(part_norms or {})
+    bad = [k for k in [*parts, *part_norms] if k not in PART_FILES]
+    if bad:
+        raise ModelError(f"save_bundle: unknown part(s) {', '.join(bad)}; expected some of {', '.join(PART_FILES)}")
+    settings = {**settings, "parts": sorted(parts), "part_norms": sorted(part_norms)}
     text = _settings_text(model, settings, classic=classic, classic_norm=classic_norm)
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +160,10 @@ def save_bundle(
             classic_mod.save(classic, tmp / CLASSIC_FILE)
             if classic_norm is not None:
                 np.savez(tmp / CLASSIC_NORM_FILE, **{k: np.asarray(v) for k, v in classic_norm.items()})
+        for name, part in parts.items():
+            classic_mod.save(part, tmp / PART_FILES[name])
+        for name, norm in part_norms.items():
+            np.savez(tmp / PART_FILES[name], **{k: np.asarray(v) for k, v in norm.items()})
         write_text(tmp / SETTINGS_FILE, text)
         _swap_in(tmp, folder)
     finally:
@@ -265,7 +291,26 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
                     classic_norm = {k: z[k] for k in z.files}
             except (OSError, ValueError) as exc:
                 raise ModelError(f"model bundle {folder}: {CLASSIC_NORM_FILE} is missing or unreadable ({exc})") from None
-    return Bundle(folder=folder, model=model, settings=settings, classic=classic, classic_norm=classic_norm)
+    parts: dict[str, Any] = {}
+    for name in settings.get("parts", []) + settings.get("part_norms", []):
+        if name not in PART_FILES:
+            raise ModelError(f"model bundle {folder}: unknown part {name!r} in {SETTINGS_FILE}")
+        path = folder / PART_FILES[name]
+        if path.suffix == ".skops":
+            parts[name] = classic_mod.load(path)
+        else:
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    parts[name] = {k: z[k] for k in z.files}
+            except (OSError, ValueError) as exc:
+                raise ModelError(f"model bundle {folder}: {path.name} is missing or unreadable ({exc})") from None
+    return Bundle(folder=folder, model=model, settings=settings, classic=classic, classic_norm=classic_norm, parts=parts)
+
+
+#: ``min_speaker_clips`` of bundles saved before the prediction modes (``benchmarks/min_clips.py``).
+DEFAULT_MIN_SPEAKER_CLIPS = 8
+#: The speaker id of files declared to be one speaker (``speaker=``): never a training actor.
+_SPEAKER_ID = -1
 
 
 def _actor_of(path: str) -> int | None:
@@ -296,6 +341,7 @@ class Bundle:
     settings: dict[str, Any] = field(repr=False)
     classic: Any = field(default=None, repr=False)
     classic_norm: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    parts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def labels(self) -> list[str]:
@@ -377,8 +423,19 @@ class Bundle:
         P = np.stack(pooled).astype(np.float32) if pooled else np.zeros((0, 0), np.float32)
         return mels, P, ok, errors
 
-    def inputs(self, logmels: list[np.ndarray], paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The CRNN's normalised inputs from log-mels (``paths`` name the files, for their actors).
+    def inputs(
+        self, logmels: list[np.ndarray], paths: list[str] | None = None, *, actors: list[int | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The CRNN's normalised inputs from log-mels.
+
+        Parameters
+        ----------
+        logmels : list of np.ndarray, each (n_mels, t_i)
+        paths : list of str, optional
+            Name the files, for their actors (RAVDESS names) when ``actors`` is not given.
+        actors : list of int or None, optional
+            Each file's speaker for ``per_speaker`` bundles; None entries (and files whose
+            names carry no actor) get the training part's global statistics.
 
         Returns
         -------
@@ -394,7 +451,8 @@ class Bundle:
         lengths = np.asarray(lengths, dtype=np.int64)
         stats = self.norm_stats
         if stats["method"] == "per_speaker":
-            actors = [_actor_of(p) for p in paths]
+            if actors is None:
+                actors = [_actor_of(p) for p in paths] if paths is not None else [None] * len(logmels)
             named = np.array([a is not None for a in actors])
             Xn = np.empty(X.shape, dtype=np.float32)
             if named.any():
@@ -402,11 +460,94 @@ class Bundle:
                 Xn[rows] = normalise.apply(X[rows], lengths[rows], stats, actors=[actors[i] for i in rows])
             if (~named).any():
                 rows = np.flatnonzero(~named)
-                Xn[rows] = normalise.apply(X[rows], lengths[rows], stats, actors=None)  # global fallback
+                Xn[rows] = normalise.apply(X[rows], lengths[rows], stats, actors=None)  # global statistics
             X = Xn
         else:
             X = normalise.apply(X, lengths, stats)
         return np.asarray(X, dtype=np.float32), lengths
+
+    @property
+    def prediction_modes(self) -> dict[str, Any]:
+        """``min_speaker_clips`` and, per mode, the fusion ``weights`` of the parts.
+
+        Bundles saved before the modes existed: the CRNN + classic fusion in both modes,
+        and :data:`DEFAULT_MIN_SPEAKER_CLIPS`.
+        """
+        pm = self.settings.get("prediction_modes")
+        if pm:
+            return pm
+        w = self.fusion_weight
+        weights = {"crnn": 1.0 - w, "classic": w} if w > 0 else {"crnn": 1.0}
+        return {"min_speaker_clips": DEFAULT_MIN_SPEAKER_CLIPS, **{m: {"weights": weights} for m in modes.MODES}}
+
+    @property
+    def known_speakers(self) -> list[int]:
+        """Actors whose per-speaker statistics the bundle stores (its training actors)."""
+        stats = self.norm_stats
+        if stats.get("method") != "per_speaker":
+            return []
+        a = stats.get("actors", {})
+        return [int(k) for k in (a.keys() if isinstance(a, dict) else np.asarray(a))]
+
+    def encoder_features(self, paths: list[str]) -> np.ndarray | None:
+        """The encoder statistics ``(n, d)`` of audio files, as in training; None when no part uses them."""
+        info = self.settings.get("encoder")
+        if not info or not any(k.startswith("encoder_") for k in self.parts) or not paths:
+            return None
+        from ..features import encoder as enc
+
+        if info["model_sha256"] != enc.MODEL_BIN_SHA256:
+            raise ModelError(f"model bundle {self.folder} was trained with encoder weights {info['model_sha256']}, "
+                             f"but this version of ser_utils loads {enc.MODEL_BIN_SHA256}")
+        ef = enc.extract_encoder(
+            pd.DataFrame({"path": list(paths), "file_id": [Path(p).stem for p in paths]}),
+            settings={"compute_type": info["compute_type"], "pool_stats": info["pool_stats"]},
+            cache_dir=None, n_jobs=1, progress=False, summary=False,
+        )
+        return ef.pooled
+
+    def mode_probabilities(
+        self, logmels: list[np.ndarray], P: np.ndarray, E: np.ndarray | None, speakers: list[int | None], file_modes: list[str]
+    ) -> np.ndarray:
+        """The bundle's probabilities ``(n, n_classes)``, each file in its mode (:func:`ser_utils.models.modes.file_modes`).
+
+        Parameters
+        ----------
+        logmels : list of np.ndarray, each (n_mels, t_i)
+        P : np.ndarray, shape (n, d)
+            Raw pooled vectors.
+        E : np.ndarray, shape (n, d_enc), or None
+            Raw encoder statistics (None: the bundle has no encoder part).
+        speakers : list of int or None, length n
+        file_modes : list of str, length n
+            ``"per_speaker"`` rows are standardised per speaker (among the rows of that mode
+            in this call); ``"single_clip"`` rows use no statistics of their speaker.
+        """
+        from .parts import encoder_probabilities
+
+        n = len(logmels)
+        out = np.zeros((n, len(self.labels)), np.float32)
+        for mode in modes.MODES:
+            rows = [i for i, m in enumerate(file_modes) if m == mode]
+            if not rows:
+                continue
+            w = self.prediction_modes[mode]["weights"]
+            actors = [speakers[i] if mode == "per_speaker" else None for i in rows]
+            got: dict[str, np.ndarray] = {}
+            if w.get("crnn", 0) > 0:
+                X, _ = self.inputs([logmels[i] for i in rows], actors=actors)
+                got["crnn"] = self.predict(X)
+            if w.get("classic", 0) > 0:
+                single = self.parts.get("classic_single_clip")
+                got["classic"] = (classic_mod.probabilities(single, np.asarray(P, np.float64)[rows], n_classes=len(self.labels))
+                                  if mode == "single_clip" and single is not None else self.classic_probabilities(np.asarray(P)[rows], actors))
+            if w.get("encoder", 0) > 0:
+                if E is None:
+                    raise ModelError("the bundle's encoder part needs encoder features (Bundle.encoder_features)")
+                norm = self.parts.get("encoder_norm") if mode == "per_speaker" else None
+                got["encoder"] = encoder_probabilities(self.parts[f"encoder_{mode}"], norm, np.asarray(E)[rows], actors)
+            out[rows] = modes.fuse_parts(got, w)
+        return out
 
     def preprocess(
         self, paths: list[str | os.PathLike] | tuple
@@ -462,33 +603,45 @@ class Bundle:
             return np.zeros((0, len(self.labels)), np.float32)
         return np.asarray(self.model.predict(X, batch_size=batch_size, verbose=0), dtype=np.float32)
 
-    def predict_paths(self, paths: list[str | os.PathLike] | tuple, *, batch_size: int = 32):
+    def predict_paths(
+        self, paths: list[str | os.PathLike] | tuple, *, batch_size: int = 32, mode: str = "auto", speaker: str | None = None
+    ):
         """Predict the emotion of audio files; unreadable files are reported, not raised.
 
-        The probabilities are the bundle's: the CRNN's, fused with the classic part's when
-        the bundle has one (:meth:`fuse`).
+        Each file is predicted in one of the two modes (:mod:`ser_utils.models.modes`):
+        *per-speaker* when its speaker is a training actor or has at least
+        ``min_speaker_clips`` readable files in this call, else *single clip* (no
+        statistics of its speaker: a lone file is never standardised by itself).
 
         Parameters
         ----------
         paths : list of str or path-like
+        mode : {"auto", "per_speaker", "single_clip"}
+            ``single_clip`` forces single-clip mode for every file; ``auto`` and
+            ``per_speaker`` use per-speaker mode wherever it is possible.
+        speaker : str, optional
+            All files are of this one speaker (otherwise the actor of RAVDESS names; files
+            with other names have no known speaker).
 
         Returns
         -------
         pd.DataFrame
             One row per input path, in input order: ``path``, ``emotion`` (the most
             probable label; None when the file failed), one float probability column per
-            label (named by the label, NaN when failed), and ``error`` (None, or why the
-            file could not be used). ``path``, ``emotion`` and ``error`` are object
-            columns, so a missing value is ``None`` (falsy), not NaN.
+            label (named by the label, NaN when failed), ``mode`` (``per_speaker`` or
+            ``single_clip``; None when failed) and ``error`` (None, or why the file could
+            not be used). ``path``, ``emotion``, ``mode`` and ``error`` are object columns,
+            so a missing value is ``None`` (falsy), not NaN.
         """
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         paths = [os.fspath(p) for p in paths]
         mels, P, ok, errors = self.analyse(paths)
-        X, _ = self.inputs(mels, ok)
-        probs = self.predict(X, batch_size=batch_size)
-        if self.fusion_weight > 0 and ok:
-            probs = self.fuse(probs, self.classic_probabilities(P, [_actor_of(p) for p in ok]))
+        speakers: list[int | None] = [_SPEAKER_ID if speaker is not None else _actor_of(p) for p in ok]
+        pm = self.prediction_modes
+        fm = modes.file_modes(speakers, known=self.known_speakers, min_clips=int(pm["min_speaker_clips"]), mode=mode)
+        probs = self.mode_probabilities(mels, P, self.encoder_features(ok), speakers, fm) if ok else np.zeros((0, len(self.labels)))
+        mode_of = dict(zip(ok, fm))
         labels = self.labels
         by_path = {p: probs[i] for i, p in enumerate(ok)}
         err = dict(errors)
@@ -499,16 +652,18 @@ class Bundle:
                 pr = by_path[p]
                 row["emotion"] = labels[int(np.argmax(pr))]
                 row.update({lab: float(pr[j]) for j, lab in enumerate(labels)})
+                row["mode"] = mode_of[p]
                 row["error"] = None
             else:
                 row["emotion"] = None
                 row.update({lab: float("nan") for lab in labels})
+                row["mode"] = None
                 row["error"] = err.get(p, "not processed")
             rows.append(row)
-        cols = ["path", "emotion", *labels, "error"]
+        cols = ["path", "emotion", *labels, "error", "mode"]
         df = pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=cols)
         # object columns keep None as None (pandas 3 would turn it into NaN in a string column,
         # and NaN is truthy): `if row["error"]:` means "this file failed"
-        for c in ("path", "emotion", "error"):
+        for c in ("path", "emotion", "mode", "error"):
             df[c] = pd.Series([r[c] for r in rows], dtype=object)
         return df

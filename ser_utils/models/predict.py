@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m ser_utils.predict PATH [PATH ...] [--model DIR] [--json]
+    python -m ser_utils.predict PATH [PATH ...] [--model DIR] [--json] [--mode auto|per-speaker|single-clip] [--same-speaker]
 
 ``PATH`` is an audio or video file (WAV, FLAC, MP3, M4A, OGG/Opus, WebM, MP4, MOV, MKV:
 :func:`ser_utils.data.audio.load`) or a folder (searched recursively for those endings).
@@ -11,7 +11,13 @@ in ``models/`` (:func:`ser_utils.models.shipped.find_model`); stderr says which,
 loudly when the bundle was trained on the synthetic demo corpus.
 By default a table is printed: one row per file with the predicted emotion and the
 probability of every class. With ``--json`` each file gives one JSON object per line:
-``{"path": ..., "emotion": ..., "probabilities": {emotion: p, ...}}``.
+``{"path": ..., "emotion": ..., "mode": ..., "probabilities": {emotion: p, ...}}``.
+
+Two prediction modes: *per-speaker* (the clips of one speaker standardised together) needs
+at least the bundle's ``min_speaker_clips`` clips of that speaker in the call (speakers are
+the actors of RAVDESS names, or one speaker for all files with ``--same-speaker``); every
+other file is predicted as a *single clip* (no statistics of its speaker). A line on
+stderr says which mode the files got; ``--mode single-clip`` forces single clip.
 
 A file that cannot be read is reported on stderr and skipped. Exit status: 0 when at
 least one file was predicted, 1 when none could be, 2 for usage errors (no audio files
@@ -99,6 +105,18 @@ def _table(df, labels: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _mode_line(file_modes: list[str], min_clips: int, asked: str) -> str:
+    """One line saying which prediction mode the files got, and why."""
+    n_ps, n_sc = file_modes.count("per_speaker"), file_modes.count("single_clip")
+    parts = []
+    if n_ps:
+        parts.append(f"per-speaker for {n_ps} file(s)")
+    if n_sc:
+        why = "as asked" if asked == "single-clip" else f"fewer than {min_clips} clips of their speaker, or no speaker known"
+        parts.append(f"single clip for {n_sc} file(s) ({why})")
+    return "prediction mode: " + "; ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
     ap = argparse.ArgumentParser(
@@ -109,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, metavar="DIR",
                     help="model bundle folder (model.keras + bundle.json); default: the newest under artifacts/, else the shipped one")
     ap.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+    ap.add_argument(
+        "--mode", choices=("auto", "per-speaker", "single-clip"), default="auto",
+        help="per-speaker: standardise the clips of each speaker together (needs enough clips of that speaker in "
+        "this call: the bundle's min_speaker_clips); single-clip: no statistics of the speaker; auto (default): "
+        "per-speaker wherever there are enough clips, else single clip",
+    )
+    ap.add_argument("--same-speaker", action="store_true", help="all the files are of one speaker (otherwise: the actor of RAVDESS names)")
     ap.add_argument("--batch-size", type=int, default=32, help=argparse.SUPPRESS)
     try:
         args = ap.parse_args(argv)
@@ -136,10 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     if data["synthetic"]:
         print(f"\n*** {DEMO_WARNING} ***\n", file=sys.stderr)
 
-    df = bundle.predict_paths([str(f) for f in files], batch_size=max(1, args.batch_size))
+    try:
+        df = bundle.predict_paths([str(f) for f in files], batch_size=max(1, args.batch_size),
+                                  mode=args.mode.replace("-", "_"), speaker="cli" if args.same_speaker else None)
+    except SERError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for i in df.index[df["error"].isna()]:
         if _silent(df.at[i, "path"]):
             df.at[i, "error"] = f"{df.at[i, 'path']}: silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score"
+            df.at[i, "mode"] = None
     failed = df[df["error"].notna()]
     for _, r in failed.iterrows():
         print(f"skipped {r['path']}: {r['error']}", file=sys.stderr)
@@ -148,9 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         for _, r in ok.iterrows():
             probs = {x: round(float(r[x]), 6) for x in labels}
-            print(json.dumps({"path": str(r["path"]), "emotion": r["emotion"], "probabilities": probs}))
+            print(json.dumps({"path": str(r["path"]), "emotion": r["emotion"], "mode": r["mode"], "probabilities": probs}))
     elif len(ok):
         print(_table(ok, labels))
+    if len(ok):
+        print(_mode_line(ok["mode"].tolist(), bundle.prediction_modes["min_speaker_clips"], args.mode), file=sys.stderr)
     if len(ok) == 0:
         print(f"error: none of the {len(df)} file(s) could be predicted", file=sys.stderr)
         return 1

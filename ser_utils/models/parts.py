@@ -1,0 +1,177 @@
+"""The bundle's parts per prediction mode: encoder heads, classic models, fusion weights.
+
+:func:`fit_mode_parts` is notebook 04's second step after the CRNN. It fits, for each mode
+of :mod:`ser_utils.models.modes`,
+
+- ``encoder``: a logistic regression (``encoder_C``; :func:`ser_utils.models.classic.fit`,
+  kind ``logreg``: standard scaler + balanced multinomial logistic regression) on the
+  Whisper-base statistics (:mod:`ser_utils.features.encoder`), per-speaker standardised
+  for the per-speaker mode, raw for the single-clip mode;
+- ``classic``: the classic model on the handcrafted pooled vectors (the per-speaker one is
+  :func:`ser_utils.models.recipe.fit_classic`'s; the single-clip one is fitted on raw vectors);
+- ``crnn``: the trained CRNN (per-speaker or global normalisation of its input).
+
+The fusion weights of each mode are chosen (:func:`ser_utils.models.modes.choose_weights`)
+on the **validation** actors with heads fitted on the training actors only; the heads kept
+are then refitted on training + validation files (as the classic part always was). The
+test part never reaches this module.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from ..config import EMOTIONS
+from ..errors import ModelError
+from ..prep import normalise, prepare
+from . import classic, modes
+
+__all__ = ["rows_by_id", "fit_mode_parts", "encoder_probabilities"]
+
+
+def rows_by_id(file_ids: Any, wanted: Any) -> np.ndarray:
+    """Row numbers of ``wanted`` file ids in ``file_ids``, shape (len(wanted),); ModelError if one is absent."""
+    pos = {str(f): i for i, f in enumerate(file_ids)}
+    missing = [str(w) for w in wanted if str(w) not in pos]
+    if missing:
+        raise ModelError(
+            f"{len(missing)} file(s) have no encoder features (e.g. {missing[0]}); run notebook 02 with the encoder on"
+        )
+    return np.array([pos[str(w)] for w in wanted], dtype=np.int64)
+
+
+def _fit_head(X: np.ndarray, y: np.ndarray, cfg: dict) -> Any:
+    return classic.fit(X, y, kind="logreg", C_logreg=cfg["encoder_C"], seed=cfg["seed"])
+
+
+def _fit_classic(X: np.ndarray, y: np.ndarray, cfg: dict) -> Any:
+    return classic.fit(
+        X,
+        y,
+        kind=cfg["classic_model"],
+        C_svm=cfg["classic_C"],
+        C_logreg=cfg["classic_logreg_C"],
+        gamma=cfg["classic_gamma"],
+        seed=cfg["seed"],
+    )
+
+
+def _per_speaker(X: np.ndarray, actors: np.ndarray, norm: dict | None = None) -> tuple[np.ndarray, dict]:
+    norm = normalise.fit_pooled(X, actors) if norm is None else norm
+    return normalise.apply_pooled(X, norm, actors=[int(a) for a in actors]), norm
+
+
+def encoder_probabilities(head: Any, norm: dict | None, E: np.ndarray, actors: list[int | None]) -> np.ndarray:
+    """An encoder head's probabilities ``(n, 8)`` of raw statistics ``E`` ``(n, d)``.
+
+    With ``norm`` (per-speaker statistics) each speaker's rows are standardised first.
+    """
+    E = np.asarray(E, np.float64)
+    if norm is not None and len(E):
+        E = normalise.apply_pooled(E, norm, actors=actors)
+    return classic.probabilities(head, E, n_classes=len(EMOTIONS))
+
+
+def _crnn_global(model: Any, prepared, logmels: list[np.ndarray]) -> np.ndarray:
+    """The CRNN's probabilities of files normalised with the global training statistics (single clip)."""
+    X, _ = prepare.inputs_like_training(logmels, prepared.settings, actors=None)
+    return np.asarray(model.predict(np.asarray(X, np.float32), verbose=0), np.float64)
+
+
+def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> dict[str, Any]:
+    """Fit the encoder heads and the single-clip classic model, and choose each mode's fusion weights.
+
+    Parameters
+    ----------
+    cfg : dict
+        Resolved configuration (``encoder_C``, ``classic_*``, ``seed``).
+    prepared : ser_utils.prep.prepare.Prepared
+        Notebook 03's datasets (``split_df``, ``P_train``, ``P_val``, ``meta_val``, ``X_val``...).
+    model : keras.Model
+        The trained CRNN.
+    enc : ser_utils.features.encoder.EncoderFeatures or None
+        Encoder statistics of every file (notebook 02); None: no encoder part.
+    fs : ser_utils.features.FeatureSet
+        The log-mels (for the CRNN's single-clip validation inputs).
+
+    Returns
+    -------
+    dict
+        ``files`` (name -> fitted scikit-learn model, for the bundle), ``norms`` (name -> statistics),
+        ``settings`` (``prediction_modes`` and ``encoder`` for ``bundle.json``).
+    """
+    t0 = time.perf_counter()
+    sd = prepared.split_df
+    part = sd["part"].to_numpy()
+    tr_ids, va_ids = sd["file_id"].to_numpy()[part == "train"], prepared.meta_val["file_id"].to_numpy()
+    a_tr = sd["actor"].to_numpy()[part == "train"].astype(np.int64)
+    a_va = prepared.meta_val["actor"].to_numpy().astype(np.int64)
+    y_tr, y_va = np.asarray(prepared.y_train_pooled), np.asarray(prepared.y_val)
+    P_tr, P_va = np.asarray(prepared.P_train, np.float64), np.asarray(prepared.P_val, np.float64)
+
+    val: dict[str, dict[str, np.ndarray]] = {m: {} for m in modes.MODES}
+    val["per_speaker"]["crnn"] = np.asarray(model.predict(prepared.X_val, verbose=0), np.float64)
+    fs_pos = rows_by_id(fs.index["file_id"], va_ids)
+    val["single_clip"]["crnn"] = _crnn_global(model, prepared, [fs.logmels[i] for i in fs_pos])
+    Ptr_ps, pnorm = _per_speaker(P_tr, a_tr)
+    Pva_ps = normalise.apply_pooled(P_va, pnorm, actors=[int(a) for a in a_va])
+    val["per_speaker"]["classic"] = classic.probabilities(
+        _fit_classic(Ptr_ps, y_tr, cfg), Pva_ps, n_classes=len(EMOTIONS)
+    )
+    val["single_clip"]["classic"] = classic.probabilities(_fit_classic(P_tr, y_tr, cfg), P_va, n_classes=len(EMOTIONS))
+    files: dict[str, Any] = {}
+    norms: dict[str, dict] = {}
+    E_all = None
+    if enc is not None:
+        ids = enc.index["file_id"]
+        E_tr = np.asarray(enc.pooled, np.float64)[rows_by_id(ids, tr_ids)]
+        E_va = np.asarray(enc.pooled, np.float64)[rows_by_id(ids, va_ids)]
+        Etr_ps, enorm = _per_speaker(E_tr, a_tr)
+        Eva_ps = normalise.apply_pooled(E_va, enorm, actors=[int(a) for a in a_va])
+        val["per_speaker"]["encoder"] = classic.probabilities(
+            _fit_head(Etr_ps, y_tr, cfg), Eva_ps, n_classes=len(EMOTIONS)
+        )
+        val["single_clip"]["encoder"] = classic.probabilities(_fit_head(E_tr, y_tr, cfg), E_va, n_classes=len(EMOTIONS))
+        E_all = np.concatenate([E_tr, E_va])
+    weights = {m: modes.choose_weights(val[m], y_va, step=0.1) for m in modes.MODES}
+    val_uar = {m: round(modes.uar(y_va, modes.fuse_parts(val[m], weights[m]).argmax(1)), 4) for m in modes.MODES}
+
+    # the kept heads learn from training + validation files, as the classic part does
+    y_all, a_all, P_all = np.concatenate([y_tr, y_va]), np.concatenate([a_tr, a_va]), np.concatenate([P_tr, P_va])
+    if weights["single_clip"].get("classic", 0) > 0:
+        files["classic_single_clip"] = _fit_classic(P_all, y_all, cfg)
+    if E_all is not None:
+        E_ps, enorm_all = _per_speaker(E_all, a_all)
+        if weights["per_speaker"].get("encoder", 0) > 0:
+            files["encoder_per_speaker"] = _fit_head(E_ps, y_all, cfg)
+            norms["encoder_norm"] = enorm_all
+        if weights["single_clip"].get("encoder", 0) > 0:
+            files["encoder_single_clip"] = _fit_head(E_all, y_all, cfg)
+    settings = {
+        "prediction_modes": {
+            "min_speaker_clips": int(cfg["min_speaker_clips"]),
+            **{
+                m: {"weights": weights[m], "val_uar": val_uar[m], "description": modes.DESCRIPTIONS[m]}
+                for m in modes.MODES
+            },
+            "chosen_on": (
+                f"validation actors {sorted(int(a) for a in set(a_va))} (heads fitted on the training actors only)"
+            ),
+        },
+    }
+    if enc is not None:
+        settings["encoder"] = {
+            **{k: enc.settings[k] for k in ("encoder", "model_sha256", "compute_type", "pool_stats")},
+            "C": cfg["encoder_C"],
+            "n_features": int(enc.pooled.shape[1]),
+        }
+    if log:
+        log(
+            f"fusion weights chosen on validation actors {sorted(set(int(a) for a in a_va))}: "
+            + "; ".join(f"{m} {weights[m]} (val UAR {val_uar[m]:.3f})" for m in modes.MODES)
+            + f" [{time.perf_counter() - t0:.0f} s]"
+        )
+    return {"files": files, "norms": norms, "settings": settings, "val": val, "y_val": y_va}
