@@ -7,13 +7,12 @@ import json
 import numpy as np
 import pytest
 
+from ser_utils import config, features
 from ser_utils.data import audio
-from ser_utils import config
-from ser_utils import features
-from ser_utils.prep import normalise
-from ser_utils.models.bundle import SETTINGS_FILE, MODEL_FILE, load_bundle, read_settings, save_bundle
 from ser_utils.errors import ModelError
 from ser_utils.models.architectures import build_model
+from ser_utils.models.bundle import MODEL_FILE, SETTINGS_FILE, load_bundle, read_settings, save_bundle
+from ser_utils.prep import normalise
 
 SR = 8000
 N_FRAMES = 48
@@ -47,7 +46,14 @@ def _settings(*, method: str = "global", deltas: int = 1, X=None, lengths=None, 
 
 
 def _model(deltas: int = 1, seed: int = 0):
-    return build_model("attn_crnn", input_shape=(N_FRAMES, 16, deltas + 1), conv_filters=[4, 8], lstm_units=[8], dense_units=8, seed=seed)
+    return build_model(
+        "attn_crnn",
+        input_shape=(N_FRAMES, 16, deltas + 1),
+        conv_filters=[4, 8],
+        lstm_units=[8],
+        dense_units=8,
+        seed=seed,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +155,13 @@ def test_per_speaker_groups_ravdess_actors_and_falls_back_to_global(tmp_path):
         sf.write(p, y * gain, SR)
     paths = [str(p) for p in (p5a, p5b, p1, px)]
     Xn, L, ok, _ = b.preprocess(paths)
-    raw = [features.add_deltas(features.logmel(audio.trim(audio.load(p, sr=SR), sr=SR)[0], sr=SR, n_mels=16, n_fft=256, hop_length=128), order=0)[0] for p in paths]
+    raw = [
+        features.add_deltas(
+            features.logmel(audio.trim(audio.load(p, sr=SR), sr=SR)[0], sr=SR, n_mels=16, n_fft=256, hop_length=128),
+            order=0,
+        )[0]
+        for p in paths
+    ]
     Xr, Lr = features.fix_length(raw, n_frames=N_FRAMES)
     Xr = Xr[..., None]
     stats = b.norm_stats
@@ -195,7 +207,8 @@ def test_save_checks_settings_against_the_model(tmp_path):
     with pytest.raises(ModelError, match="normalisation_stats"):
         save_bundle(tmp_path / "a", m, settings={k: v for k, v in s.items() if k != "normalisation_stats"})
     with pytest.raises(ModelError, match="features.*lacks hop_length"):
-        save_bundle(tmp_path / "a", m, settings=dict(s, features={k: v for k, v in s["features"].items() if k != "hop_length"}))
+        no_hop = {k: v for k, v in s["features"].items() if k != "hop_length"}
+        save_bundle(tmp_path / "a", m, settings=dict(s, features=no_hop))
     with pytest.raises(ModelError, match="inputs of shape"):
         save_bundle(tmp_path / "a", m, settings=dict(s, deltas=0))
     assert not (tmp_path / "a").exists()
@@ -239,7 +252,8 @@ def _with_classic(saved, tmp_path, *, weight: float, per_speaker: bool = False):
     y = np.tile([0, 1, 2], 4)
     actors = np.repeat([1, 2, 3, 4], 3)
     norm = normalise.fit_pooled(P, actors) if per_speaker else None
-    model = classic.fit(normalise.apply_pooled(P, norm, actors=list(actors)) if per_speaker else P, y, kind="logreg", C_logreg=1.0)
+    inputs = normalise.apply_pooled(P, norm, actors=list(actors)) if per_speaker else P
+    model = classic.fit(inputs, y, kind="logreg", C_logreg=1.0)
     settings["classic"] = {"kind": "logreg", "fusion_weight": weight, "n_features": int(P.shape[1]),
                            "normalisation": "per_speaker" if per_speaker else "none"}
     folder = save_bundle(tmp_path / f"b{weight}", m, settings=settings, classic=model, classic_norm=norm)
@@ -299,9 +313,9 @@ def test_save_requires_every_setting_the_feature_extraction_needs(tmp_path):
 
 
 def test_fuse_is_the_weighted_sum_and_bundle_uses_it():
-    from ser_utils.errors import ModelError
     from pathlib import Path
 
+    from ser_utils.errors import ModelError
     from ser_utils.models.bundle import Bundle, fuse
 
     a = np.array([[0.8, 0.2], [0.4, 0.6]])
@@ -317,3 +331,13 @@ def test_fuse_is_the_weighted_sum_and_bundle_uses_it():
         fuse(a, b[:1], weight=0.5)
     bundle = Bundle(folder=Path("x"), model=None, settings={"classic": {"fusion_weight": 0.25}}, classic=object())
     np.testing.assert_array_equal(bundle.fuse(a, b), out)
+
+
+def test_speaker_of_reads_every_corpus_name_and_none_for_others(tmp_path):
+    from ser_utils.models.bundle import speaker_of
+
+    assert speaker_of("Actor_12/03-01-05-02-01-01-12.wav") == 12
+    assert speaker_of("AudioWAV/1001_DFA_ANG_XX.wav") == 1001
+    assert speaker_of("OAF_back_angry.wav") == 2001 and speaker_of("YAF_dog_ps.wav") == 2002
+    assert speaker_of("DC_a01.wav") == 3001 and speaker_of(tmp_path / "KL" / "h05.wav") == 3004
+    assert speaker_of("hello.wav") is None and speaker_of("a01.wav") is None and speaker_of("notes.txt") is None
