@@ -161,6 +161,7 @@ def build(
     log("2/2 the shipped model: every actor, validation actors inside them, no test part")
     final = pipeline.Run(notebook="04_crnn_training", cfg=dict(run.cfg, test_actors=[]),
                          artifacts_dir=work / "final", dataset=run.dataset)
+    shutil.copytree(run.path("features").parent, final.path("features").parent, dirs_exist_ok=True)  # what it loads
     final_dir = _train(final, fs, log)
     settings = json.loads((final_dir / "bundle.json").read_text(encoding="utf-8"))
     evaluation = {

@@ -50,13 +50,17 @@ def test_build_trains_scores_both_modes_and_writes_the_card(corpus, tmp_path):
     assert settings["data"]["synthetic"] is False and settings["evaluation"] == ev
     card = (out / "MODEL_CARD.md").read_text()
     assert "CC BY-NC-SA 4.0" in card and f"{ev['prediction_modes']['single_clip']['uar']:.3f}" in card
+    from ser_utils.models.bundle import PART_FILES
+
     assert {p.name for p in out.iterdir()} <= {
         "bundle.json",
         "model.keras",
         "classic.skops",
         "classic_norm.npz",
         "MODEL_CARD.md",
+        *PART_FILES.values(),  # the prediction modes' extra parts
     }
+    assert set(settings["prediction_modes"]) >= {"min_speaker_clips", "per_speaker", "single_clip"}
 
 
 @pytest.mark.slow
