@@ -35,7 +35,7 @@ from .data import audio
 from .errors import AudioError, SERError
 from .evaluation.plots import EMOTION_COLORS  # the project's one palette
 from .models import shipped
-from .models.bundle import ONE_SPEAKER, speaker_of
+from .models.modes import ONE_SPEAKER, speaker_of
 
 __all__ = [
     "EMOTION_COLORS",

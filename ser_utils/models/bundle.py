@@ -50,14 +50,14 @@ import pandas as pd
 
 from .. import __version__, features
 from ..config import EMOTIONS
-from ..data.corpora import read_name
-from ..errors import FilenameError, ModelError, SERError
+from ..errors import ModelError, SERError
 from ..files import to_json, write_text
 from ..prep import normalise, prepare
 from . import classic as classic_mod
 from . import modes, recipe
 from .architectures import AttentiveStatsPooling  # noqa: F401  (registers the custom layer for loading)
 from .backend import keras, tf
+from .modes import ONE_SPEAKER, speaker_of
 from .settings import (  # noqa: F401  (re-exported: the bundle's names)
     CLASSIC_FILE,
     CLASSIC_NORM_FILE,
@@ -323,19 +323,7 @@ def load_bundle(folder: str | os.PathLike) -> Bundle:
 
 #: ``min_speaker_clips`` of bundles saved before the prediction modes (``benchmarks/min_clips.py``).
 DEFAULT_MIN_SPEAKER_CLIPS = 8
-#: The speaker id of files declared to be one speaker (``speaker=``): never a training actor.
-ONE_SPEAKER = -1
 _SPEAKER_ID = ONE_SPEAKER
-
-
-def speaker_of(path: str | os.PathLike) -> int | None:
-    """The speaker (``actor`` number) a corpus file name gives (:func:`ser_utils.data.corpora.read_name`), else None."""
-    try:
-        return int(read_name(path)["actor"])
-    except (FilenameError, ValueError, KeyError, TypeError):
-        return None
-
-
 _actor_of = speaker_of
 
 
