@@ -317,3 +317,10 @@ def test_predict_command_skips_silence_with_a_reason(tmp_path, bundle_dir, capsy
     assert main([str(quiet), str(speech), "--model", str(bundle_dir), "--json"]) == 0
     out, err = capsys.readouterr()
     assert "quiet.wav: silent" in err and out.count('"emotion"') == 1
+
+
+def test_clips_of_different_modes_say_so_each(model):
+    known = core.read_clip("03-01-05-01-01-01-01.wav", wav_bytes(voice(2.0, seed=5)), sr=SR)  # training actor 1
+    p = core.predict(model, [known, _clip(2.0, "mine.wav")], same_speaker=False)
+    assert p.mode == "mixed" and [r.mode for r in p.clips] == ["per_speaker", "single_clip"]
+    assert "per speaker for some clips" in p.mode_title and "not marked as one speaker" in p.note
