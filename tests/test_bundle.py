@@ -7,13 +7,12 @@ import json
 import numpy as np
 import pytest
 
+from ser_utils import config, features
 from ser_utils.data import audio
-from ser_utils import config
-from ser_utils import features
-from ser_utils.prep import normalise
-from ser_utils.models.bundle import SETTINGS_FILE, MODEL_FILE, load_bundle, read_settings, save_bundle
 from ser_utils.errors import ModelError
 from ser_utils.models.architectures import build_model
+from ser_utils.models.bundle import MODEL_FILE, SETTINGS_FILE, load_bundle, read_settings, save_bundle
+from ser_utils.prep import normalise
 
 SR = 8000
 N_FRAMES = 48
@@ -47,7 +46,14 @@ def _settings(*, method: str = "global", deltas: int = 1, X=None, lengths=None, 
 
 
 def _model(deltas: int = 1, seed: int = 0):
-    return build_model("attn_crnn", input_shape=(N_FRAMES, 16, deltas + 1), conv_filters=[4, 8], lstm_units=[8], dense_units=8, seed=seed)
+    return build_model(
+        "attn_crnn",
+        input_shape=(N_FRAMES, 16, deltas + 1),
+        conv_filters=[4, 8],
+        lstm_units=[8],
+        dense_units=8,
+        seed=seed,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +118,7 @@ def test_preprocess_reproduces_the_pipeline_by_hand(saved):
     expect = normalise.apply(np.stack([X0, X1], axis=-1), L0, b.norm_stats)
     np.testing.assert_array_equal(lengths, L0)
     assert lengths[0] < N_FRAMES  # the short clip is padded...
-    assert np.all(X[0, lengths[0]:] == 0)  # ...and its padding is zero after normalisation
+    assert np.all(X[0, lengths[0] :] == 0)  # ...and its padding is zero after normalisation
     np.testing.assert_allclose(X, expect, rtol=1e-6, atol=1e-6)
 
 
@@ -149,7 +155,13 @@ def test_per_speaker_groups_ravdess_actors_and_falls_back_to_global(tmp_path):
         sf.write(p, y * gain, SR)
     paths = [str(p) for p in (p5a, p5b, p1, px)]
     Xn, L, ok, _ = b.preprocess(paths)
-    raw = [features.add_deltas(features.logmel(audio.trim(audio.load(p, sr=SR), sr=SR)[0], sr=SR, n_mels=16, n_fft=256, hop_length=128), order=0)[0] for p in paths]
+    raw = [
+        features.add_deltas(
+            features.logmel(audio.trim(audio.load(p, sr=SR), sr=SR)[0], sr=SR, n_mels=16, n_fft=256, hop_length=128),
+            order=0,
+        )[0]
+        for p in paths
+    ]
     Xr, Lr = features.fix_length(raw, n_frames=N_FRAMES)
     Xr = Xr[..., None]
     stats = b.norm_stats
@@ -195,7 +207,9 @@ def test_save_checks_settings_against_the_model(tmp_path):
     with pytest.raises(ModelError, match="normalisation_stats"):
         save_bundle(tmp_path / "a", m, settings={k: v for k, v in s.items() if k != "normalisation_stats"})
     with pytest.raises(ModelError, match="features.*lacks hop_length"):
-        save_bundle(tmp_path / "a", m, settings=dict(s, features={k: v for k, v in s["features"].items() if k != "hop_length"}))
+        save_bundle(
+            tmp_path / "a", m, settings=dict(s, features={k: v for k, v in s["features"].items() if k != "hop_length"})
+        )
     with pytest.raises(ModelError, match="inputs of shape"):
         save_bundle(tmp_path / "a", m, settings=dict(s, deltas=0))
     assert not (tmp_path / "a").exists()
@@ -232,16 +246,27 @@ def _with_classic(saved, tmp_path, *, weight: float, per_speaker: bool = False):
 
     _, m, paths = saved
     settings = _settings()
-    fs = features.extract(pd.DataFrame({"path": paths, "file_id": ["a", "b", "c"]}), settings=settings["features"],
-                          cache_dir=None, n_jobs=1, progress=False)
+    fs = features.extract(
+        pd.DataFrame({"path": paths, "file_id": ["a", "b", "c"]}),
+        settings=settings["features"],
+        cache_dir=None,
+        n_jobs=1,
+        progress=False,
+    )
     rng = np.random.default_rng(0)
     P = np.concatenate([fs.pooled + rng.normal(0, 0.05, fs.pooled.shape) * np.abs(fs.pooled) for _ in range(4)])
     y = np.tile([0, 1, 2], 4)
     actors = np.repeat([1, 2, 3, 4], 3)
     norm = normalise.fit_pooled(P, actors) if per_speaker else None
-    model = classic.fit(normalise.apply_pooled(P, norm, actors=list(actors)) if per_speaker else P, y, kind="logreg", C_logreg=1.0)
-    settings["classic"] = {"kind": "logreg", "fusion_weight": weight, "n_features": int(P.shape[1]),
-                           "normalisation": "per_speaker" if per_speaker else "none"}
+    model = classic.fit(
+        normalise.apply_pooled(P, norm, actors=list(actors)) if per_speaker else P, y, kind="logreg", C_logreg=1.0
+    )
+    settings["classic"] = {
+        "kind": "logreg",
+        "fusion_weight": weight,
+        "n_features": int(P.shape[1]),
+        "normalisation": "per_speaker" if per_speaker else "none",
+    }
     folder = save_bundle(tmp_path / f"b{weight}", m, settings=settings, classic=model, classic_norm=norm)
     return folder, m, model, fs.pooled, paths
 
@@ -299,9 +324,9 @@ def test_save_requires_every_setting_the_feature_extraction_needs(tmp_path):
 
 
 def test_fuse_is_the_weighted_sum_and_bundle_uses_it():
-    from ser_utils.errors import ModelError
     from pathlib import Path
 
+    from ser_utils.errors import ModelError
     from ser_utils.models.bundle import Bundle, fuse
 
     a = np.array([[0.8, 0.2], [0.4, 0.6]])
