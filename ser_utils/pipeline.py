@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, files
-from .errors import ArtifactMissingError, ConfigError, SERError
+from .errors import ArtifactMissingError, ConfigError
 
 __all__ = [
     "Run",
@@ -83,10 +83,12 @@ class Run:
 
     @property
     def cache_dir(self) -> Path:
+        """The feature cache: the ``cache_dir`` parameter, else ``<artifacts_dir>/cache``."""
         return Path(self.cfg["cache_dir"]) if self.cfg.get("cache_dir") else self.artifacts_dir / "cache"
 
     @property
     def synthetic(self) -> bool:
+        """True when the run's data is the synthetic demo corpus (notebook 01 recorded it)."""
         return bool(self.dataset.get("synthetic", False))
 
     def parameters_table(self) -> pd.DataFrame:
@@ -282,8 +284,8 @@ def emotion_examples(run: Run, manifest: pd.DataFrame, *, seed: int = 0) -> list
     -------
     list of (str, np.ndarray shape (n,), np.ndarray shape (n_mels, t))
     """
-    from .data import audio
     from . import features
+    from .data import audio
 
     cfg = run.cfg
     speech = manifest[manifest["vocal_channel"] == "speech"]
@@ -331,7 +333,10 @@ def load_features(run: Run):
 
 
 def extract_encoder(run: Run, manifest: pd.DataFrame):
-    """The pretrained encoder's statistics of every file (cached), saved for notebook 04; None when ``encoder`` is ``none``."""
+    """The pretrained encoder's statistics of every file (cached), saved for notebook 04.
+
+    None when the ``encoder`` parameter is ``none``.
+    """
     from .features import encoder as enc
 
     if run.cfg["encoder"] == "none":
@@ -340,7 +345,13 @@ def extract_encoder(run: Run, manifest: pd.DataFrame):
         if path.exists():
             path.unlink()  # a stale file of an earlier run must not be used
         return None
-    ef = enc.extract_encoder(manifest, settings=enc.encoder_settings(run.cfg), cache_dir=run.cache_dir, n_jobs=run.cfg["n_jobs"], progress=True)
+    ef = enc.extract_encoder(
+        manifest,
+        settings=enc.encoder_settings(run.cfg),
+        cache_dir=run.cache_dir,
+        n_jobs=run.cfg["n_jobs"],
+        progress=True,
+    )
     enc.save_encoder_features(ef, run.path("encoder_features"))
     return ef
 
@@ -357,11 +368,14 @@ def load_encoder(run: Run):
 def encoder_overview(ef) -> pd.DataFrame:
     """What the encoder group produced, one row per quantity."""
     frames = ef.index["n_encoder_frames"].to_numpy()
+    s = ef.settings
     rows = {
-        "encoder": f"{ef.settings['encoder']} ({ef.settings['compute_type']}), model.bin SHA-256 {ef.settings['model_sha256'][:16]}...",
+        "encoder": f"{s['encoder']} ({s['compute_type']}), model.bin SHA-256 {s['model_sha256'][:16]}...",
         "files": len(ef.index),
-        "encoder frames per file, 20 ms each (min / median / max)": f"{frames.min()} / {int(np.median(frames))} / {frames.max()}",
-        "pooled statistics per file": f"{ef.pooled.shape[1]} ({' + '.join(ef.settings['pool_stats'])} of 512 dimensions)",
+        "encoder frames per file, 20 ms each (min / median / max)": (
+            f"{frames.min()} / {int(np.median(frames))} / {frames.max()}"
+        ),
+        "pooled statistics per file": f"{ef.pooled.shape[1]} ({' + '.join(s['pool_stats'])} of 512 dimensions)",
         "extraction time s": ef.stats.get("seconds", "?"),
         "computed / from cache": f"{ef.stats.get('computed_files', '?')} / {ef.stats.get('cached_files', '?')}",
     }
@@ -444,7 +458,9 @@ def train_model(run: Run, prepared):
     info["classic"] = {k: v for k, v in classic_info.items() if k != "feature_names"}
     bundle_dir = run.path("bundle")
     settings = dict(prepared.settings)
-    settings["model"] = {k: cfg[k] for k in ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")}
+    settings["model"] = {
+        k: cfg[k] for k in ("model", "conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")
+    }
     settings["training"] = {k: v for k, v in info.items() if k not in ("history", "classic", "prediction_modes")}
     settings["training"]["parameters"] = {k: cfg[k] for k, s in config.PARAMS.items() if s.section == "train"}
     settings["classic"] = classic_info
@@ -456,8 +472,15 @@ def train_model(run: Run, prepared):
     mp = parts.fit_mode_parts(cfg, prepared, model=m, enc=load_encoder(run), fs=load_features(run))
     settings.update(mp["settings"])
     info["prediction_modes"] = mp["settings"]["prediction_modes"]
-    bundle.save_bundle(bundle_dir, m, settings=settings, classic=classic_model, classic_norm=classic_norm,
-                       parts=mp["files"], part_norms=mp["norms"])
+    bundle.save_bundle(
+        bundle_dir,
+        m,
+        settings=settings,
+        classic=classic_model,
+        classic_norm=classic_norm,
+        parts=mp["files"],
+        part_norms=mp["norms"],
+    )
     pd.DataFrame(info["history"]).rename_axis("epoch").to_csv(run.path("history"))
     info = dict(info, bundle_dir=str(bundle_dir))
     write_json(run.path("train_info"), {k: v for k, v in info.items() if k != "history"})
@@ -584,8 +607,13 @@ def _mode_metrics(y: np.ndarray, p_modes: dict[str, np.ndarray]) -> dict[str, di
     out = {}
     for mode, p in p_modes.items():
         m = ev.metrics(np.asarray(y), p.argmax(1))
-        out[mode] = {"accuracy": float(m["accuracy"]), "uar": float(m["uar"]), "macro_f1": float(m["macro_f1"]),
-                     "n": int(len(y)), "description": modes.DESCRIPTIONS[mode]}
+        out[mode] = {
+            "accuracy": float(m["accuracy"]),
+            "uar": float(m["uar"]),
+            "macro_f1": float(m["macro_f1"]),
+            "n": int(len(y)),
+            "description": modes.DESCRIPTIONS[mode],
+        }
     return out
 
 
@@ -595,8 +623,8 @@ def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=N
     ``path=None`` takes the first test file. Returns ``path``, ``emotion``, ``probabilities``,
     ``y`` (the waveform at the model's rate) and ``S`` (its log-mel, dB).
     """
-    from .data import audio
     from . import features
+    from .data import audio
 
     if path is None:
         if prepared is None or prepared.meta_test.empty:
@@ -604,13 +632,28 @@ def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=N
         path = prepared.meta_test["path"].iloc[0]
     df = bundle_obj.predict_paths([path])
     if df.empty or df.iloc[0].get("error"):
-        raise ArtifactMissingError(f"could not predict {path}: {df.iloc[0].get('error') if not df.empty else 'unreadable'}")
+        raise ArtifactMissingError(
+            f"could not predict {path}: {df.iloc[0].get('error') if not df.empty else 'unreadable'}"
+        )
     row = df.iloc[0]
     fset = bundle_obj.settings["features"]
     y = audio.load(path, sr=fset["sample_rate"])
     S = features.logmel(
-        y, sr=fset["sample_rate"], n_mels=fset["n_mels"], n_fft=fset["n_fft"], hop_length=fset["hop_length"],
-        fmin=fset["fmin"], fmax=fset["fmax"],
+        y,
+        sr=fset["sample_rate"],
+        n_mels=fset["n_mels"],
+        n_fft=fset["n_fft"],
+        hop_length=fset["hop_length"],
+        fmin=fset["fmin"],
+        fmax=fset["fmax"],
     )
     probs = {e: float(row[e]) for e in config.EMOTIONS}
-    return {"path": str(path), "emotion": row["emotion"], "probabilities": probs, "y": y, "S": S, "sr": fset["sample_rate"], "hop_length": fset["hop_length"]}
+    return {
+        "path": str(path),
+        "emotion": row["emotion"],
+        "probabilities": probs,
+        "y": y,
+        "S": S,
+        "sr": fset["sample_rate"],
+        "hop_length": fset["hop_length"],
+    }

@@ -118,7 +118,7 @@ def test_preprocess_reproduces_the_pipeline_by_hand(saved):
     expect = normalise.apply(np.stack([X0, X1], axis=-1), L0, b.norm_stats)
     np.testing.assert_array_equal(lengths, L0)
     assert lengths[0] < N_FRAMES  # the short clip is padded...
-    assert np.all(X[0, lengths[0]:] == 0)  # ...and its padding is zero after normalisation
+    assert np.all(X[0, lengths[0] :] == 0)  # ...and its padding is zero after normalisation
     np.testing.assert_allclose(X, expect, rtol=1e-6, atol=1e-6)
 
 
@@ -207,8 +207,9 @@ def test_save_checks_settings_against_the_model(tmp_path):
     with pytest.raises(ModelError, match="normalisation_stats"):
         save_bundle(tmp_path / "a", m, settings={k: v for k, v in s.items() if k != "normalisation_stats"})
     with pytest.raises(ModelError, match="features.*lacks hop_length"):
-        no_hop = {k: v for k, v in s["features"].items() if k != "hop_length"}
-        save_bundle(tmp_path / "a", m, settings=dict(s, features=no_hop))
+        save_bundle(
+            tmp_path / "a", m, settings=dict(s, features={k: v for k, v in s["features"].items() if k != "hop_length"})
+        )
     with pytest.raises(ModelError, match="inputs of shape"):
         save_bundle(tmp_path / "a", m, settings=dict(s, deltas=0))
     assert not (tmp_path / "a").exists()
@@ -245,17 +246,27 @@ def _with_classic(saved, tmp_path, *, weight: float, per_speaker: bool = False):
 
     _, m, paths = saved
     settings = _settings()
-    fs = features.extract(pd.DataFrame({"path": paths, "file_id": ["a", "b", "c"]}), settings=settings["features"],
-                          cache_dir=None, n_jobs=1, progress=False)
+    fs = features.extract(
+        pd.DataFrame({"path": paths, "file_id": ["a", "b", "c"]}),
+        settings=settings["features"],
+        cache_dir=None,
+        n_jobs=1,
+        progress=False,
+    )
     rng = np.random.default_rng(0)
     P = np.concatenate([fs.pooled + rng.normal(0, 0.05, fs.pooled.shape) * np.abs(fs.pooled) for _ in range(4)])
     y = np.tile([0, 1, 2], 4)
     actors = np.repeat([1, 2, 3, 4], 3)
     norm = normalise.fit_pooled(P, actors) if per_speaker else None
-    inputs = normalise.apply_pooled(P, norm, actors=list(actors)) if per_speaker else P
-    model = classic.fit(inputs, y, kind="logreg", C_logreg=1.0)
-    settings["classic"] = {"kind": "logreg", "fusion_weight": weight, "n_features": int(P.shape[1]),
-                           "normalisation": "per_speaker" if per_speaker else "none"}
+    model = classic.fit(
+        normalise.apply_pooled(P, norm, actors=list(actors)) if per_speaker else P, y, kind="logreg", C_logreg=1.0
+    )
+    settings["classic"] = {
+        "kind": "logreg",
+        "fusion_weight": weight,
+        "n_features": int(P.shape[1]),
+        "normalisation": "per_speaker" if per_speaker else "none",
+    }
     folder = save_bundle(tmp_path / f"b{weight}", m, settings=settings, classic=model, classic_norm=norm)
     return folder, m, model, fs.pooled, paths
 

@@ -7,12 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from ser_utils import config
-from ser_utils import features
-from ser_utils.prep import normalise
-from ser_utils.models.bundle import save_bundle
+from ser_utils import config, features
 from ser_utils.models.architectures import build_model
+from ser_utils.models.bundle import save_bundle
 from ser_utils.models.predict import collect_paths, main
+from ser_utils.prep import normalise
 
 SR = 16000
 N_FRAMES = 32
@@ -73,7 +72,11 @@ def test_folder_json_skips_corrupt_file(model_dir, audio_dir, capsys):
     cap = capsys.readouterr()
     assert rc == 0  # partial success
     rows = _json_lines(cap.out)
-    assert sorted(r["path"].rsplit("/", 1)[-1] for r in rows) == ["03-01-05-01-01-01-07.flac", "a_mono16k.wav", "stereo48k.WAV"]
+    assert sorted(r["path"].rsplit("/", 1)[-1] for r in rows) == [
+        "03-01-05-01-01-01-07.flac",
+        "a_mono16k.wav",
+        "stereo48k.WAV",
+    ]
     for r in rows:
         assert set(r) == {"path", "emotion", "mode", "probabilities"} and r["mode"] == "single_clip"
         assert list(r["probabilities"]) == list(config.EMOTIONS)
