@@ -61,14 +61,20 @@ for msg in problems:
 if not clips:
     st.stop()
 same = len(clips) > 1 and st.checkbox(
-    "These clips are all the same speaker: score them together (per-speaker mode)", value=True
+    "These clips are all the same speaker: score them together (per-speaker mode, "
+    f"from {info['min_speaker_clips']} clips)",
+    value=True,
 )
 with st.spinner("Scoring ..."):
-    result = core.predict(model, clips, per_speaker=same)
+    result = core.predict(model, clips, same_speaker=same)
 st.markdown(f"**Prediction mode: {result.mode_title}** ({result.mode_description}).")
+if result.note:
+    st.caption(f"Single clip: {result.note}.")
 
 for clip, r in zip(clips, result.clips):
     st.header(clip.name)
+    if result.mode == "mixed":
+        st.caption(f"Prediction mode: {core.MODES[r.mode][0]}.")
     if clip.truncated:
         st.warning(
             f"The file is {clip.full_duration_s / 60:.1f} minutes long: only its first "

@@ -8,9 +8,13 @@ The page (``./run_all.sh --app``) only lays out what these return:
   at the model's rate through :func:`ser_utils.data.audio.load`, or an :class:`InputError`
   whose message is meant for the page (empty, not audio, corrupt, a video without sound,
   silent, too short); a very long file is cut to its first :data:`MAX_SECONDS`, and says so;
-- :func:`predict` scores one clip (single-clip mode) or several clips of one speaker
-  together (per-speaker mode), and gives clips longer than :data:`LONG_SECONDS` an emotion
-  timeline over windows of :data:`WINDOW_SECONDS`;
+- :func:`predict` scores clips through the bundle's own prediction modes
+  (:meth:`Bundle.file_modes`, :meth:`Bundle.mode_probabilities`), so a clip gets exactly
+  what ``python -m ser_utils.predict`` gives it: several clips of one speaker are scored
+  together (per-speaker mode) only when there are at least the bundle's
+  ``min_speaker_clips`` of them, else each is a single clip and :func:`clip_modes` says
+  why; clips longer than :data:`LONG_SECONDS` also get an emotion timeline over windows of
+  :data:`WINDOW_SECONDS`;
 - :func:`probability_chart`, :func:`timeline_chart` draw them, one colour per emotion
   (:data:`ser_utils.evaluation.plots.EMOTION_COLORS`).
 """
@@ -31,6 +35,7 @@ from .data import audio
 from .errors import AudioError, SERError
 from .evaluation.plots import EMOTION_COLORS  # the project's one palette
 from .models import shipped
+from .models.modes import ONE_SPEAKER, speaker_of
 
 __all__ = [
     "EMOTION_COLORS",
@@ -45,6 +50,7 @@ __all__ = [
     "InputError",
     "LoadedModel",
     "Prediction",
+    "clip_modes",
     "load_model",
     "logmel_chart",
     "model_summary",
@@ -80,9 +86,11 @@ MODES: dict[str, tuple[str, str]] = {
             "as the model was evaluated on unseen actors"
         ),
     ),
+    "mixed": (
+        "per speaker for some clips, single clip for the others",
+        "each clip's mode is shown with it",
+    ),
 }
-#: The actor number given to an uploaded speaker in per-speaker mode (never a RAVDESS actor).
-_UPLOAD_SPEAKER = 0
 
 
 class InputError(SERError):
@@ -103,6 +111,9 @@ class Clip:
         Of the whole file.
     truncated : bool
         Only the first :data:`MAX_SECONDS` are in ``y``.
+    source : bytes
+        The file itself, kept for clips up to :data:`LONG_SECONDS` (scored whole, from the
+        very bytes ``python -m ser_utils.predict`` would read); empty for longer ones.
     """
 
     name: str
@@ -110,6 +121,7 @@ class Clip:
     sr: int
     full_duration_s: float
     truncated: bool
+    source: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def duration_s(self) -> float:
@@ -140,8 +152,9 @@ class LoadedModel:
 class ClipResult:
     """The verdict on one clip.
 
-    ``probabilities`` (label -> p, summing to 1) and, for long clips, ``timeline`` (one row
-    per window: ``start_s``, ``end_s``, ``emotion``, one column per label).
+    ``probabilities`` (label -> p, summing to 1), ``mode`` (``"per_speaker"`` or
+    ``"single_clip"``) and, for long clips, ``timeline`` (one row per window: ``start_s``,
+    ``end_s``, ``emotion``, one column per label).
     """
 
     name: str
@@ -149,14 +162,20 @@ class ClipResult:
     confidence: float
     probabilities: dict[str, float]
     timeline: pd.DataFrame | None
+    mode: str = "single_clip"
 
 
 @dataclass
 class Prediction:
-    """The verdicts on all clips of one request, in one mode (a key of :data:`MODES`)."""
+    """The verdicts on all clips of one request.
+
+    ``mode`` is a key of :data:`MODES` (``"mixed"`` when the clips got different modes);
+    ``note`` says why clips are single clips (None when none is).
+    """
 
     mode: str
     clips: list[ClipResult]
+    note: str | None = None
 
     @property
     def mode_title(self) -> str:
@@ -188,7 +207,8 @@ def model_summary(model: LoadedModel) -> dict[str, Any]:
     """What the page says about the model.
 
     A dict of ``name``, ``source``, ``trained_on``, ``recipe``, ``scores`` (mode ->
-    UAR/accuracy on unseen actors, when the bundle records them) and ``warning``.
+    UAR/accuracy on unseen actors, when the bundle records them), ``min_speaker_clips``
+    and ``warning``.
     """
     s = model.bundle.settings
     m = s.get("model") or {}
@@ -198,7 +218,12 @@ def model_summary(model: LoadedModel) -> dict[str, Any]:
         "shipped": "the model shipped with the project",
     }[model.choice.source]
     recipe = f"{m.get('model', '?')}"
-    if model.bundle.fusion_weight > 0:
+    if s.get("prediction_modes"):
+        weights = {k: s["prediction_modes"][k]["weights"] for k in ("per_speaker", "single_clip")}
+        recipe += "; " + "; ".join(
+            f"{MODES[k][0]}: " + " + ".join(f"{v:g} {part}" for part, v in w.items() if v) for k, w in weights.items()
+        )
+    elif model.bundle.fusion_weight > 0:
         recipe += (
             f" fused with {(s.get('classic') or {}).get('kind', 'a classic model')}"
             f" (weight {model.bundle.fusion_weight:g})"
@@ -217,6 +242,7 @@ def model_summary(model: LoadedModel) -> dict[str, Any]:
         "recipe": recipe,
         "scores": scores,
         "scores_on": (s.get("evaluation") or {}).get("test_actors"),
+        "min_speaker_clips": model.bundle.min_speaker_clips,
         "warning": shipped.DEMO_WARNING if model.synthetic else None,
     }
 
@@ -269,7 +295,9 @@ def read_clip(name: str, data: bytes, *, sr: int, max_seconds: float = MAX_SECON
         raise InputError(
             f"{name}: the clip is silent (its loudest sample is below {SILENCE_DB:g} dBFS); nothing to score."
         )
-    return Clip(name=name, y=y, sr=sr, full_duration_s=float(full), truncated=full > max_seconds + 1.0 / sr)
+    truncated = full > max_seconds + 1.0 / sr
+    keep = not truncated and len(y) <= LONG_SECONDS * sr
+    return Clip(name=name, y=y, sr=sr, full_duration_s=float(full), truncated=truncated, source=data if keep else b"")
 
 
 def read_clips(
@@ -299,33 +327,76 @@ def windows(n: int, sr: int, *, seconds: float = WINDOW_SECONDS) -> list[tuple[i
     return spans
 
 
-def _probabilities(model: LoadedModel, ys: list[np.ndarray], actors: list[int | None]) -> np.ndarray:
-    """The bundle's probabilities of waveforms at the model's rate, shape ``(len(ys), n_classes)``."""
+def _piece_file(folder: Path, k: int, clip: Clip, start: int, end: int) -> str:
+    """A file of one piece for the bundle: the upload itself when scored whole, else a WAV of the window."""
+    if clip.source and start == 0 and end == len(clip.y):
+        path = folder / f"clip{k:04d}{Path(clip.name).suffix.lower()[:8]}"
+        path.write_bytes(clip.source)  # the very file `python -m ser_utils.predict` would read
+        return str(path)
     import soundfile as sf
 
-    from .prep import normalise, prepare
+    path = folder / f"clip{k:04d}.wav"
+    sf.write(path, clip.y[start:end], clip.sr, subtype="FLOAT")
+    return str(path)
 
+
+def _probabilities(
+    model: LoadedModel, clips: list[Clip], pieces: list[tuple[int, int, int]], speakers: list[int | None],
+    piece_modes: list[str],
+) -> np.ndarray:
+    """The bundle's probabilities of pieces ``(clip, start, end)``, each in its mode; ``(len(pieces), n_classes)``.
+
+    The bundle's own prediction modes (:meth:`Bundle.analyse`, :meth:`Bundle.encoder_features`,
+    :meth:`Bundle.mode_probabilities`), as :meth:`Bundle.predict_paths` uses them.
+    """
     b = model.bundle
     with tempfile.TemporaryDirectory(prefix="ser-clips-") as d:
-        paths = []
-        for i, y in enumerate(ys):
-            paths.append(str(Path(d) / f"clip{i:04d}.wav"))
-            sf.write(paths[-1], y, model.sr, subtype="FLOAT")
-        mels, P, _, errors = b.analyse(paths)
-    if errors:
-        raise InputError(f"the audio could not be analysed: {errors[0][1]}")
-    X, lengths = prepare.make_inputs(mels, n_frames=b.n_frames, deltas=b.deltas, n_mels=int(b.features["n_mels"]))
-    stats = b.norm_stats
-    per_speaker = stats["method"] == "per_speaker" and actors[0] is not None
-    X = normalise.apply(X, np.asarray(lengths), stats, actors=actors if per_speaker else None)
-    probs = b.predict(X)
-    if b.fusion_weight > 0:
-        probs = b.fuse(probs, b.classic_probabilities(P, actors))
-    probs = np.clip(np.asarray(probs, np.float64), 0.0, None)
-    return probs / probs.sum(axis=1, keepdims=True)
+        paths = [_piece_file(Path(d), k, clips[i], s, e) for k, (i, s, e) in enumerate(pieces)]
+        mels, P, ok, errors = b.analyse(paths)
+        if errors:
+            bad = clips[pieces[paths.index(errors[0][0])][0]].name
+            raise InputError(f"{bad}: the audio could not be analysed: {errors[0][1].replace(errors[0][0], bad)}")
+        E = b.encoder_features(ok)
+    return np.asarray(b.mode_probabilities(mels, P, E, speakers, piece_modes), np.float64)
 
 
-def predict(model: LoadedModel, clips: list[Clip], *, per_speaker: bool = True) -> Prediction:
+def clip_modes(
+    model: LoadedModel, clips: list[Clip], *, same_speaker: bool
+) -> tuple[list[int | None], list[str], str | None]:
+    """Each clip's speaker and prediction mode, as ``python -m ser_utils.predict`` gives them, and why.
+
+    Parameters
+    ----------
+    model : LoadedModel
+    clips : list of Clip, length n
+    same_speaker : bool
+        The clips are of one speaker (``--same-speaker``); otherwise each clip's speaker is
+        the one its name gives (corpus file names), else unknown.
+
+    Returns
+    -------
+    speakers : list of int or None, length n
+    modes : list of str, length n
+        ``"per_speaker"`` only for a speaker the model was trained on or with at least the
+        bundle's ``min_speaker_clips`` clips (:meth:`Bundle.file_modes`).
+    note : str or None
+        Why clips are single clips (None when none is).
+    """
+    b = model.bundle
+    speakers = [ONE_SPEAKER if same_speaker else speaker_of(c.name) for c in clips]
+    fm = b.file_modes(speakers)
+    if "single_clip" not in fm:
+        return speakers, fm, None
+    n = b.min_speaker_clips
+    if same_speaker or len(clips) == 1:
+        note = f"per-speaker needs {n} clips of the speaker; you gave {len(clips)}"
+    else:
+        note = (f"clips not marked as one speaker are scored one by one (per-speaker needs {n} clips "
+                "of one speaker)")
+    return speakers, fm, note
+
+
+def predict(model: LoadedModel, clips: list[Clip], *, same_speaker: bool = True) -> Prediction:
     """Score clips: one, or several of one speaker together.
 
     Parameters
@@ -333,26 +404,27 @@ def predict(model: LoadedModel, clips: list[Clip], *, per_speaker: bool = True) 
     model : LoadedModel
     clips : list of Clip
         At the model's rate.
-    per_speaker : bool
-        With two clips or more: take them as one speaker (per-speaker mode). One clip is
-        always scored in single-clip mode.
+    same_speaker : bool
+        The clips are of one speaker: per-speaker mode when there are at least the
+        bundle's ``min_speaker_clips`` of them (:func:`clip_modes`), else single clip.
 
     Returns
     -------
     Prediction
-        ``mode`` and one :class:`ClipResult` per clip. A clip longer than
-        :data:`LONG_SECONDS` is scored window by window; its verdict is the windows'
+        ``mode`` and one :class:`ClipResult` per clip, probabilities as
+        ``python -m ser_utils.predict`` gives them for a clip up to :data:`LONG_SECONDS`
+        (``--same-speaker`` when ``same_speaker``). A longer clip is scored window by
+        window (each window in its clip's mode); its verdict is the windows'
         probabilities averaged, weighted by their length, and ``timeline`` lists them.
     """
     if not clips:
         raise InputError("nothing to score: upload a file or record one.")
-    mode = "per_speaker" if per_speaker and len(clips) > 1 else "single_clip"
+    speakers, fm, note = clip_modes(model, clips, same_speaker=same_speaker)
     pieces: list[tuple[int, int, int]] = []  # (clip, start, end)
     for i, c in enumerate(clips):
         spans = windows(len(c.y), c.sr) if c.duration_s > LONG_SECONDS else [(0, len(c.y))]
         pieces += [(i, s, e) for s, e in spans]
-    actor = _UPLOAD_SPEAKER if mode == "per_speaker" else None
-    probs = _probabilities(model, [clips[i].y[s:e] for i, s, e in pieces], [actor] * len(pieces))
+    probs = _probabilities(model, clips, pieces, [speakers[i] for i, _, _ in pieces], [fm[i] for i, _, _ in pieces])
     labels = model.bundle.labels
     results = []
     for i, c in enumerate(clips):
@@ -366,9 +438,9 @@ def predict(model: LoadedModel, clips: list[Clip], *, per_speaker: bool = True) 
             timeline.insert(0, "end_s", [pieces[k][2] / c.sr for k in rows])
             timeline.insert(0, "start_s", [pieces[k][1] / c.sr for k in rows])
         top = int(np.argmax(p))
-        results.append(ClipResult(name=c.name, emotion=labels[top], confidence=float(p[top]),
+        results.append(ClipResult(name=c.name, emotion=labels[top], confidence=float(p[top]), mode=fm[i],
                                   probabilities={lab: float(p[j]) for j, lab in enumerate(labels)}, timeline=timeline))
-    return Prediction(mode=mode, clips=results)
+    return Prediction(mode=fm[0] if len(set(fm)) == 1 else "mixed", clips=results, note=note)
 
 
 def _figure(width: float = 6.0, height: float = 2.6):

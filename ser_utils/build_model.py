@@ -42,17 +42,19 @@ __all__ = ["EVAL_TEST_ACTORS", "SHIPPED_NAME", "build", "main", "model_card", "s
 EVAL_TEST_ACTORS: tuple[int, ...] = (17, 18, 19, 20)
 
 def score_modes(bundle, paths: list[str], labels_true: list[str]) -> dict[str, dict[str, Any]]:
-    """Score files in both prediction modes through the bundle.
+    """Score files in both prediction modes through the bundle's own modes.
 
-    ``per_speaker``: all files in one call with their RAVDESS names, so each unseen actor
-    is standardised with the statistics of its own files (``Bundle.inputs``);
-    ``single_clip``: every file as if it came alone and unnamed (the training part's
-    global statistics), what one upload of a stranger gets.
+    Each mode is forced for every file (:meth:`Bundle.mode_probabilities`, what
+    ``python -m ser_utils.predict`` and the app use): ``per_speaker`` with all files in one
+    call, each file's speaker from its name (:func:`ser_utils.models.bundle.speaker_of`), so
+    each unseen actor is standardised with the statistics of all its files;
+    ``single_clip``: no statistics of any test speaker, what one upload of a stranger gets.
 
     Parameters
     ----------
     bundle : ser_utils.models.bundle.Bundle
     paths : list of str, length n
+        Corpus-named files (their names give their speakers).
     labels_true : list of str, length n
         Each file's true emotion.
 
@@ -61,26 +63,30 @@ def score_modes(bundle, paths: list[str], labels_true: list[str]) -> dict[str, d
     dict
         ``{"per_speaker": {...}, "single_clip": {...}}``, each with ``accuracy``, ``uar``,
         ``macro_f1``, ``n``, ``description``.
+
+    Raises
+    ------
+    DataError
+        A file cannot be read, or its name gives no speaker.
     """
     from .evaluation import metrics as ev
-    from .models.bundle import _actor_of
+    from .models.bundle import speaker_of
 
     mels, P, ok, errors = bundle.analyse(paths)
     if errors:
         raise DataError(f"{len(errors)} evaluation file(s) could not be read, e.g. {errors[0][1]}")
+    speakers = [speaker_of(p) for p in ok]
+    if None in speakers:
+        raise DataError(f"score_modes needs corpus file names (for their speakers), got {ok[speakers.index(None)]!r}")
     truth = [labels_true[paths.index(p)] for p in ok]
-    modes = {
-        "per_speaker": (ok, [_actor_of(p) for p in ok],
-                        "all clips of each unseen actor predicted together: features standardised per speaker"),
-        "single_clip": ([f"clip{i}.wav" for i in range(len(ok))], [None] * len(ok),
-                        "each clip alone, speaker unknown: the training part's global statistics"),
+    E = bundle.encoder_features(ok)
+    texts = {
+        "per_speaker": "all clips of each unseen actor predicted together: features standardised per speaker",
+        "single_clip": "each clip alone, speaker unknown: no statistics of the test speaker",
     }
     out: dict[str, dict[str, Any]] = {}
-    for mode, (names, actors, text) in modes.items():
-        X, _ = bundle.inputs(mels, names)
-        probs = bundle.predict(X)
-        if bundle.fusion_weight > 0:
-            probs = bundle.fuse(probs, bundle.classic_probabilities(P, actors))
+    for mode, text in texts.items():
+        probs = bundle.mode_probabilities(mels, P, E, speakers, [mode] * len(ok))
         pred = [bundle.labels[int(i)] for i in np.argmax(probs, axis=1)]
         m = ev.metrics(truth, pred, labels=bundle.labels)
         out[mode] = {"accuracy": float(m["accuracy"]), "uar": float(m["uar"]), "macro_f1": float(m["macro_f1"]),
@@ -155,6 +161,7 @@ def build(
     log("2/2 the shipped model: every actor, validation actors inside them, no test part")
     final = pipeline.Run(notebook="04_crnn_training", cfg=dict(run.cfg, test_actors=[]),
                          artifacts_dir=work / "final", dataset=run.dataset)
+    shutil.copytree(run.path("features").parent, final.path("features").parent, dirs_exist_ok=True)  # what it loads
     final_dir = _train(final, fs, log)
     settings = json.loads((final_dir / "bundle.json").read_text(encoding="utf-8"))
     evaluation = {

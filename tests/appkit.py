@@ -28,8 +28,12 @@ def wav_bytes(y: np.ndarray, sr: int = SR) -> bytes:
     return buf.getvalue()
 
 
-def tiny_bundle(folder: Path, *, synthetic: bool = False) -> Path:
-    """An untrained CRNN bundle at 16 kHz with per-speaker statistics of actors 1 and 2."""
+def tiny_bundle(folder: Path, *, synthetic: bool = False, min_speaker_clips: int | None = None) -> Path:
+    """An untrained CRNN bundle at 16 kHz with per-speaker statistics of actors 1 and 2.
+
+    Without ``min_speaker_clips`` it has no ``prediction_modes`` (as bundles saved before
+    them, the shipped one included); with it, the CRNN alone in both modes.
+    """
     from ser_utils import config, features
     from ser_utils.models.architectures import build_model
     from ser_utils.models.bundle import save_bundle
@@ -46,5 +50,10 @@ def tiny_bundle(folder: Path, *, synthetic: bool = False) -> Path:
         "data": {"synthetic": synthetic, "n_files": 4},
         "model": {"model": "crnn"},
     }
+    if min_speaker_clips is not None:
+        settings["prediction_modes"] = {
+            "min_speaker_clips": min_speaker_clips,
+            **{mode: {"weights": {"crnn": 1.0}} for mode in ("per_speaker", "single_clip")},
+        }
     m = build_model("crnn", input_shape=(N_FRAMES, 16, 1), conv_filters=[4, 8], lstm_units=[8], dense_units=8)
     return save_bundle(folder, m, settings=settings)

@@ -26,6 +26,17 @@ def model(bundle_dir):
     return core.load_model(bundle_dir)
 
 
+@pytest.fixture(scope="module")
+def bundle3_dir(tmp_path_factory):
+    """A bundle whose prediction modes need 3 clips of a new speaker."""
+    return tiny_bundle(tmp_path_factory.mktemp("app3") / "bundle", min_speaker_clips=3)
+
+
+@pytest.fixture(scope="module")
+def model3(bundle3_dir):
+    return core.load_model(bundle3_dir)
+
+
 # --- bad input: one plain message each ------------------------------------------------------------
 
 def _video_without_sound(tmp_path) -> bytes:
@@ -78,23 +89,66 @@ def _clip(seconds: float, name: str = "c.wav", seed: int = 0) -> core.Clip:
     return core.read_clip(name, wav_bytes(voice(seconds, seed=seed, f0=140 + 20 * seed)), sr=SR)
 
 
+def _probs(prediction: core.Prediction) -> np.ndarray:
+    return np.array([list(r.probabilities.values()) for r in prediction.clips])
+
+
 def test_one_clip_is_single_clip_mode_with_probabilities_summing_to_one(model):
-    p = core.predict(model, [_clip(2.0)], per_speaker=True)
+    p = core.predict(model, [_clip(2.0)], same_speaker=True)
     assert p.mode == "single_clip" and p.mode_title == "single clip"
+    assert p.note == "per-speaker needs 8 clips of the speaker; you gave 1"
     r = p.clips[0]
     assert list(r.probabilities) == model.bundle.labels and len(r.probabilities) == 8
     assert sum(r.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
     assert r.emotion == max(r.probabilities, key=r.probabilities.get) and r.timeline is None
 
 
-def test_several_clips_of_one_speaker_are_standardised_together(model):
-    clips = [_clip(2.0, f"c{i}.wav", seed=i) for i in range(3)]
-    together = core.predict(model, clips, per_speaker=True)
-    alone = core.predict(model, clips, per_speaker=False)
-    assert together.mode == "per_speaker" and alone.mode == "single_clip"
-    a = np.array([list(r.probabilities.values()) for r in together.clips])
-    b = np.array([list(r.probabilities.values()) for r in alone.clips])
-    assert np.allclose(a.sum(axis=1), 1) and not np.allclose(a, b, atol=1e-4)  # the statistics differ
+def test_the_app_gives_what_predict_paths_gives_for_the_same_file(model, tmp_path):
+    path = encode(tmp_path / "me.m4a", voice(2.5, sr=48000, seed=4), 48000, "m4a")
+    clip = core.read_clip("me.m4a", path.read_bytes(), sr=SR)
+    row = model.bundle.predict_paths([str(path)]).iloc[0]
+    got = core.predict(model, [clip], same_speaker=False)
+    assert got.clips[0].mode == row["mode"] == "single_clip"
+    np.testing.assert_allclose(_probs(got)[0], row[model.bundle.labels].to_numpy(float), rtol=0, atol=1e-7)
+
+
+def test_a_clip_named_for_a_training_actor_gets_its_statistics_as_the_command_does(model, tmp_path):
+    name = "03-01-05-01-01-01-01.wav"  # actor 1: the bundle stores its statistics
+    (tmp_path / name).write_bytes(wav_bytes(voice(2.0, seed=5)))
+    clip = core.read_clip(name, (tmp_path / name).read_bytes(), sr=SR)
+    row = model.bundle.predict_paths([str(tmp_path / name)]).iloc[0]
+    got = core.predict(model, [clip], same_speaker=False)
+    assert got.mode == row["mode"] == "per_speaker" and got.note is None
+    np.testing.assert_allclose(_probs(got)[0], row[model.bundle.labels].to_numpy(float), rtol=0, atol=1e-7)
+
+
+def test_two_clips_of_a_new_speaker_stay_single_clips_below_min_speaker_clips(model):
+    assert model.bundle.min_speaker_clips == 8  # an old bundle: no prediction_modes, the measured default
+    clips = [_clip(2.0, f"c{i}.wav", seed=i) for i in range(2)]
+    together = core.predict(model, clips, same_speaker=True)
+    assert together.mode == "single_clip" and [r.mode for r in together.clips] == ["single_clip"] * 2
+    assert together.note == "per-speaker needs 8 clips of the speaker; you gave 2"
+    alone = [core.predict(model, [c], same_speaker=False) for c in clips]
+    np.testing.assert_allclose(_probs(together), np.vstack([_probs(p) for p in alone]), rtol=0, atol=1e-7)
+
+
+def test_enough_clips_of_one_speaker_are_standardised_together_as_the_command_does(model3, tmp_path):
+    assert model3.bundle.min_speaker_clips == 3  # read from the bundle
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"c{i}.wav")
+        paths[-1].write_bytes(wav_bytes(voice(2.0, seed=i, f0=140 + 20 * i)))
+    clips = [core.read_clip(p.name, p.read_bytes(), sr=SR) for p in paths]
+    together = core.predict(model3, clips, same_speaker=True)
+    assert together.mode == "per_speaker" and together.note is None
+    df = model3.bundle.predict_paths([str(p) for p in paths], speaker="cli")  # --same-speaker
+    assert list(df["mode"]) == ["per_speaker"] * 3
+    np.testing.assert_allclose(_probs(together), df[model3.bundle.labels].to_numpy(float), rtol=0, atol=1e-7)
+    two = core.predict(model3, clips[:2], same_speaker=True)
+    assert two.mode == "single_clip" and two.note == "per-speaker needs 3 clips of the speaker; you gave 2"
+    apart = core.predict(model3, clips, same_speaker=False)
+    assert apart.mode == "single_clip" and "not marked as one speaker" in apart.note
+    assert np.allclose(_probs(together).sum(axis=1), 1) and not np.allclose(_probs(together), _probs(apart), atol=1e-4)
 
 
 def test_a_long_clip_gets_a_timeline_and_the_verdict_averages_it(model):
@@ -231,14 +285,28 @@ def test_a_long_clip_gets_the_timeline_and_a_very_long_one_says_it_was_cut(page,
     assert any("only its first" in w.value for w in page.warning)
 
 
-def test_two_clips_of_one_speaker_use_per_speaker_mode(page):
+def test_two_clips_of_one_speaker_stay_single_clips_and_the_page_says_why(page):
     page.file_uploader[0].set_value([(f"c{i}.wav", wav_bytes(voice(2.0, seed=i)), "audio/wav") for i in range(2)])
     page.run()
     assert not page.exception and len(page.metric) == 2
     assert page.checkbox[0].value is True
-    assert any("Prediction mode: per speaker" in md.value for md in page.markdown)
-    page.checkbox[0].uncheck().run()
     assert any("Prediction mode: single clip" in md.value for md in page.markdown)
+    assert any("per-speaker needs 8 clips of the speaker; you gave 2" in c.value for c in page.caption)
+
+
+def test_enough_clips_of_one_speaker_use_per_speaker_mode_on_the_page(bundle3_dir, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SER_MODEL_DIR", str(bundle3_dir))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.file_uploader[0].set_value([(f"c{i}.wav", wav_bytes(voice(2.0, seed=i)), "audio/wav") for i in range(3)])
+    at.run()
+    assert not at.exception and len(at.metric) == 3
+    assert any("Prediction mode: per speaker" in md.value for md in at.markdown)
+    assert not any("per-speaker needs" in c.value for c in at.caption)
+    at.checkbox[0].uncheck().run()
+    assert any("Prediction mode: single clip" in md.value for md in at.markdown)
 
 
 def test_predict_command_skips_silence_with_a_reason(tmp_path, bundle_dir, capsys, write_wav):
@@ -249,3 +317,10 @@ def test_predict_command_skips_silence_with_a_reason(tmp_path, bundle_dir, capsy
     assert main([str(quiet), str(speech), "--model", str(bundle_dir), "--json"]) == 0
     out, err = capsys.readouterr()
     assert "quiet.wav: silent" in err and out.count('"emotion"') == 1
+
+
+def test_clips_of_different_modes_say_so_each(model):
+    known = core.read_clip("03-01-05-01-01-01-01.wav", wav_bytes(voice(2.0, seed=5)), sr=SR)  # training actor 1
+    p = core.predict(model, [known, _clip(2.0, "mine.wav")], same_speaker=False)
+    assert p.mode == "mixed" and [r.mode for r in p.clips] == ["per_speaker", "single_clip"]
+    assert "per speaker for some clips" in p.mode_title and "not marked as one speaker" in p.note

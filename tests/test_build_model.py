@@ -11,8 +11,6 @@ from ser_utils import build_model
 from ser_utils.data import synth
 from ser_utils.errors import DataError
 
-pytestmark = pytest.mark.slow
-
 TINY = {
     "epochs": 1,
     "frame_features": ["rms"],
@@ -40,6 +38,7 @@ def corpus(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_build_trains_scores_both_modes_and_writes_the_card(corpus, tmp_path):
     out = tmp_path / "models" / "ravdess-actors-01-20"
     ev = build_model.build(
@@ -51,15 +50,20 @@ def test_build_trains_scores_both_modes_and_writes_the_card(corpus, tmp_path):
     assert settings["data"]["synthetic"] is False and settings["evaluation"] == ev
     card = (out / "MODEL_CARD.md").read_text()
     assert "CC BY-NC-SA 4.0" in card and f"{ev['prediction_modes']['single_clip']['uar']:.3f}" in card
+    from ser_utils.models.bundle import PART_FILES
+
     assert {p.name for p in out.iterdir()} <= {
         "bundle.json",
         "model.keras",
         "classic.skops",
         "classic_norm.npz",
         "MODEL_CARD.md",
+        *PART_FILES.values(),  # the prediction modes' extra parts
     }
+    assert set(settings["prediction_modes"]) >= {"min_speaker_clips", "per_speaker", "single_clip"}
 
 
+@pytest.mark.slow
 def test_build_refuses_the_demo_corpus(tmp_path, corpus):
     demo = tmp_path / "demo"
     shutil.copytree(corpus, demo)
@@ -67,3 +71,36 @@ def test_build_refuses_the_demo_corpus(tmp_path, corpus):
     with pytest.raises(DataError, match="real RAVDESS"):
         build_model.build(demo, out_dir=tmp_path / "out", work_dir=tmp_path / "work", test_actors=(5,), overrides=TINY)
     assert not (tmp_path / "out").exists()
+
+
+def test_score_modes_forces_each_mode_through_the_bundles_own_modes(tmp_path, monkeypatch):
+    import soundfile as sf
+    from appkit import SR, tiny_bundle, voice
+
+    from ser_utils.models.bundle import load_bundle
+
+    b = load_bundle(tiny_bundle(tmp_path / "b", min_speaker_clips=8))
+    paths, truth = [], []
+    for i, (actor, emo) in enumerate([(5, "01"), (5, "05"), (1001, None), (5, "03")]):
+        name = f"03-01-{emo}-01-01-0{i % 2 + 1}-{actor:02d}.wav" if emo else f"{actor}_DFA_ANG_XX.wav"
+        sf.write(tmp_path / name, voice(1.5, seed=i, f0=120 + 30 * i), SR)
+        paths.append(str(tmp_path / name))
+        truth.append("angry" if emo is None else {"01": "neutral", "05": "angry", "03": "happy"}[emo])
+    calls = []
+    real = b.mode_probabilities
+
+    def spy(mels, P, E, speakers, file_modes):
+        calls.append((list(speakers), list(file_modes)))
+        return real(mels, P, E, speakers, file_modes)
+
+    monkeypatch.setattr(b, "mode_probabilities", spy)
+    scores = build_model.score_modes(b, paths, truth)
+    # every file in one call per mode, each mode forced (3 files of actor 5 are fewer than 8, yet per speaker)
+    assert calls == [([5, 5, 1001, 5], ["per_speaker"] * 4), ([5, 5, 1001, 5], ["single_clip"] * 4)]
+    monkeypatch.undo()
+    single = b.predict_paths(paths, mode="single_clip")
+    acc = float((single["emotion"] == truth).mean())
+    assert scores["single_clip"]["accuracy"] == pytest.approx(acc) and scores["single_clip"]["n"] == 4
+    with pytest.raises(DataError, match="corpus file names"):
+        sf.write(tmp_path / "mine.wav", voice(1.5), SR)
+        build_model.score_modes(b, [str(tmp_path / "mine.wav")], ["angry"])

@@ -342,3 +342,13 @@ def test_fuse_is_the_weighted_sum_and_bundle_uses_it():
         fuse(a, b[:1], weight=0.5)
     bundle = Bundle(folder=Path("x"), model=None, settings={"classic": {"fusion_weight": 0.25}}, classic=object())
     np.testing.assert_array_equal(bundle.fuse(a, b), out)
+
+
+def test_speaker_of_reads_every_corpus_name_and_none_for_others(tmp_path):
+    from ser_utils.models.bundle import speaker_of
+
+    assert speaker_of("Actor_12/03-01-05-02-01-01-12.wav") == 12
+    assert speaker_of("AudioWAV/1001_DFA_ANG_XX.wav") == 1001
+    assert speaker_of("OAF_back_angry.wav") == 2001 and speaker_of("YAF_dog_ps.wav") == 2002
+    assert speaker_of("DC_a01.wav") == 3001 and speaker_of(tmp_path / "KL" / "h05.wav") == 3004
+    assert speaker_of("hello.wav") is None and speaker_of("a01.wav") is None and speaker_of("notes.txt") is None

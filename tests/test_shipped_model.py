@@ -46,3 +46,20 @@ def test_predict_uses_the_shipped_model_without_training(shared_data, tmp_path, 
     p = [np.array(list(r["probabilities"].values())) for r in rows]
     assert all(abs(v.sum() - 1) < 1e-3 for v in p)
     assert np.abs(p[0] - p[1]).max() < 0.15  # the AAC copy of a clip scores like the clip
+
+
+@pytest.mark.shared
+def test_the_app_gives_what_the_command_gives_with_the_shipped_model(shared_data):
+    from ser_utils import app
+
+    model = app.load_model(FOLDER)  # an old bundle: no prediction_modes, no encoder parts
+    flac = shared_data / "ravdess-22k" / "speech" / "Actor_03" / "03-01-05-02-01-01-03.flac"  # a training actor
+    crema = min((shared_data / "cross-corpus-samples" / "crema-d").rglob("*.wav"))  # a new speaker, one clip
+    clips = [app.read_clip(p.name, p.read_bytes(), sr=model.sr) for p in (flac, crema)]
+    got = app.predict(model, clips, same_speaker=False)
+    df = model.bundle.predict_paths([str(flac), str(crema)])
+    assert [r.mode for r in got.clips] == list(df["mode"]) == ["per_speaker", "single_clip"]
+    probs = np.array([list(r.probabilities.values()) for r in got.clips])
+    np.testing.assert_allclose(probs, df[model.bundle.labels].to_numpy(float), rtol=0, atol=1e-6)
+    together = app.predict(model, clips, same_speaker=True)  # two clips declared one new speaker: too few
+    assert together.mode == "single_clip" and together.note == "per-speaker needs 8 clips of the speaker; you gave 2"

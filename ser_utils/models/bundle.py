@@ -20,11 +20,12 @@ and every channel cropped/padded to ``n_frames`` (:func:`ser_utils.prep.prepare.
 the very function that made the training inputs: ``features.add_deltas`` then
 ``features.fix_length``) → :func:`ser_utils.prep.normalise.apply`.
 
-Normalisation of new files (``per_speaker`` bundles): files with RAVDESS names are grouped
-by actor; an actor seen in training uses its stored statistics, any other actor is
-standardised with statistics of *its files in the same call* (so predict all of a new
-speaker's files together for the same treatment as in evaluation; a single file is then
-standardised by itself). Files whose names are not RAVDESS names fall back to the global
+Normalisation of new files (``per_speaker`` bundles): files with corpus names (RAVDESS,
+CREMA-D, TESS, SAVEE: :func:`ser_utils.data.corpora.read_name`) are grouped by speaker;
+an actor seen in training uses its stored statistics, any other speaker is standardised
+with statistics of *its files in the same call* (so predict all of a new speaker's files
+together; with fewer than ``min_speaker_clips`` of them they are single clips, see
+:mod:`ser_utils.models.modes`). Files whose names are no corpus's fall back to the global
 statistics of the training part stored in the bundle. ``global`` and ``per_utterance``
 bundles need no actor information.
 
@@ -47,16 +48,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .. import __version__, features
 from ..config import EMOTIONS
-from ..data.ravdess import parse_filename
-from ..errors import FilenameError, ModelError, SERError
-from .. import features
+from ..errors import ModelError, SERError
 from ..files import to_json, write_text
 from ..prep import normalise, prepare
-from . import classic as classic_mod, modes, recipe
+from . import classic as classic_mod
+from . import modes, recipe
 from .architectures import AttentiveStatsPooling  # noqa: F401  (registers the custom layer for loading)
 from .backend import keras, tf
+from .modes import ONE_SPEAKER, speaker_of
 from .settings import (  # noqa: F401  (re-exported: the bundle's names)
     CLASSIC_FILE,
     CLASSIC_NORM_FILE,
@@ -89,6 +90,8 @@ __all__ = [
     "load_bundle",
     "read_settings",
     "fuse",
+    "speaker_of",
+    "ONE_SPEAKER",
 ]
 
 def save_bundle(
@@ -116,9 +119,10 @@ def save_bundle(
         :data:`REQUIRED_FEATURE_KEYS`), ``n_frames`` (int), ``deltas`` (0/1/2, top level
         or in ``features``), ``normalisation_stats`` (the dict from
         :func:`ser_utils.prep.normalise.fit`; ``norm_stats`` is accepted too), so the
-        ``settings`` of :func:`ser_utils.prep.prepare.prepare_datasets` are complete as they are. Optional: ``labels`` (default
-        :data:`ser_utils.config.EMOTIONS`), ``model`` (name and parameters), ``training``
-        (from :func:`ser_utils.models.train.fit`, history included if you like), and anything
+        ``settings`` of :func:`ser_utils.prep.prepare.prepare_datasets` are complete as they
+        are. Optional: ``labels`` (default :data:`ser_utils.config.EMOTIONS`), ``model``
+        (name and parameters), ``training`` (from :func:`ser_utils.models.train.fit`,
+        history included if you like), and anything
         else JSON-able (kept as is). With ``classic``: ``classic`` (a dict with at least
         ``fusion_weight`` in [0, 1], ``n_features`` and ``normalisation``, ``"per_speaker"``
         or ``"none"``).
@@ -185,7 +189,9 @@ def _settings_text(model, settings: dict[str, Any], *, classic: Any, classic_nor
         )
     labels = list(settings.get("labels", EMOTIONS))
     if int(model.output_shape[-1]) != len(labels):
-        raise ModelError(f"save_bundle: the model has {model.output_shape[-1]} outputs but there are {len(labels)} labels")
+        raise ModelError(
+            f"save_bundle: the model has {model.output_shape[-1]} outputs but there are {len(labels)} labels"
+        )
     doc = dict(settings)
     doc["labels"] = labels
     doc["deltas"] = int(_deltas(settings))
@@ -256,7 +262,7 @@ def fuse(p_crnn: np.ndarray, p_classic: np.ndarray | None, *, weight: float) -> 
     return ((1.0 - w) * a + w * b).astype(np.float32)
 
 
-def load_bundle(folder: str | os.PathLike) -> "Bundle":
+def load_bundle(folder: str | os.PathLike) -> Bundle:
     """Load a bundle saved by :func:`save_bundle`.
 
     Raises
@@ -273,14 +279,18 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # zip/HDF5/config errors of many kinds
-        raise ModelError(f"model bundle {folder}: {MODEL_FILE} could not be loaded ({type(exc).__name__}: {exc})") from None
+        raise ModelError(
+            f"model bundle {folder}: {MODEL_FILE} could not be loaded ({type(exc).__name__}: {exc})"
+        ) from None
     n_ch = int(_deltas(settings)) + 1
     expected = (int(settings["n_frames"]), int(settings["features"]["n_mels"]), n_ch)
     got = tuple(model.input_shape[1:])
     if len(got) != 3 or any(g is not None and g != e for g, e in zip(got, expected)):
         raise ModelError(f"model bundle {folder}: the model takes {got} but {SETTINGS_FILE} describes {expected}")
     if int(model.output_shape[-1]) != len(settings["labels"]):
-        raise ModelError(f"model bundle {folder}: {model.output_shape[-1]} outputs but {len(settings['labels'])} labels")
+        raise ModelError(
+            f"model bundle {folder}: {model.output_shape[-1]} outputs but {len(settings['labels'])} labels"
+        )
     classic = classic_norm = None
     if settings.get("classic") is not None:
         _check_classic_settings(settings["classic"], f"model bundle {folder}")
@@ -290,7 +300,9 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
                 with np.load(folder / CLASSIC_NORM_FILE, allow_pickle=False) as z:
                     classic_norm = {k: z[k] for k in z.files}
             except (OSError, ValueError) as exc:
-                raise ModelError(f"model bundle {folder}: {CLASSIC_NORM_FILE} is missing or unreadable ({exc})") from None
+                raise ModelError(
+                    f"model bundle {folder}: {CLASSIC_NORM_FILE} is missing or unreadable ({exc})"
+                ) from None
     parts: dict[str, Any] = {}
     for name in settings.get("parts", []) + settings.get("part_norms", []):
         if name not in PART_FILES:
@@ -304,20 +316,15 @@ def load_bundle(folder: str | os.PathLike) -> "Bundle":
                     parts[name] = {k: z[k] for k in z.files}
             except (OSError, ValueError) as exc:
                 raise ModelError(f"model bundle {folder}: {path.name} is missing or unreadable ({exc})") from None
-    return Bundle(folder=folder, model=model, settings=settings, classic=classic, classic_norm=classic_norm, parts=parts)
+    return Bundle(
+        folder=folder, model=model, settings=settings, classic=classic, classic_norm=classic_norm, parts=parts
+    )
 
 
 #: ``min_speaker_clips`` of bundles saved before the prediction modes (``benchmarks/min_clips.py``).
 DEFAULT_MIN_SPEAKER_CLIPS = 8
-#: The speaker id of files declared to be one speaker (``speaker=``): never a training actor.
-_SPEAKER_ID = -1
-
-
-def _actor_of(path: str) -> int | None:
-    try:
-        return int(parse_filename(Path(path).name).actor)
-    except (FilenameError, ValueError, AttributeError):
-        return None
+_SPEAKER_ID = ONE_SPEAKER
+_actor_of = speaker_of
 
 
 @dataclass
@@ -355,14 +362,17 @@ class Bundle:
 
     @property
     def n_frames(self) -> int:
+        """Frames of every model input (cropped or padded to it)."""
         return int(self.settings["n_frames"])
 
     @property
     def deltas(self) -> int:
+        """Delta order of the inputs (0, 1 or 2: ``deltas + 1`` channels)."""
         return int(_deltas(self.settings))
 
     @property
     def norm_stats(self) -> dict[str, Any]:
+        """The CRNN inputs' normalisation statistics (:func:`ser_utils.prep.normalise.fit`'s dict)."""
         return _norm_stats(self.settings)  # type: ignore[return-value]
 
     @property
@@ -376,7 +386,10 @@ class Bundle:
         """One file → its log-mel ``(n_mels, t)`` and pooled vector ``(d,)``, by ``features.extract`` itself."""
         fs = features.extract(
             pd.DataFrame({"path": [path], "file_id": [Path(path).stem]}),
-            settings={**{k: v for k, v in self.settings["features"].items() if k in features.SETTING_KEYS}, "deltas": self.deltas},
+            settings={
+                **{k: v for k, v in self.settings["features"].items() if k in features.SETTING_KEYS},
+                "deltas": self.deltas,
+            },
             cache_dir=None,
             n_jobs=1,
             progress=False,
@@ -432,7 +445,7 @@ class Bundle:
         ----------
         logmels : list of np.ndarray, each (n_mels, t_i)
         paths : list of str, optional
-            Name the files, for their actors (RAVDESS names) when ``actors`` is not given.
+            Name the files, for their speakers (corpus names) when ``actors`` is not given.
         actors : list of int or None, optional
             Each file's speaker for ``per_speaker`` bundles; None entries (and files whose
             names carry no actor) get the training part's global statistics.
@@ -452,7 +465,7 @@ class Bundle:
         stats = self.norm_stats
         if stats["method"] == "per_speaker":
             if actors is None:
-                actors = [_actor_of(p) for p in paths] if paths is not None else [None] * len(logmels)
+                actors = [speaker_of(p) for p in paths] if paths is not None else [None] * len(logmels)
             named = np.array([a is not None for a in actors])
             Xn = np.empty(X.shape, dtype=np.float32)
             if named.any():
@@ -481,6 +494,15 @@ class Bundle:
         return {"min_speaker_clips": DEFAULT_MIN_SPEAKER_CLIPS, **{m: {"weights": weights} for m in modes.MODES}}
 
     @property
+    def min_speaker_clips(self) -> int:
+        """Clips of a new speaker needed in one call for per-speaker mode."""
+        return int(self.prediction_modes["min_speaker_clips"])
+
+    def file_modes(self, speakers: list[int | None], *, mode: str = "auto") -> list[str]:
+        """:func:`ser_utils.models.modes.file_modes` with this bundle's known speakers and :attr:`min_speaker_clips`."""
+        return modes.file_modes(speakers, known=self.known_speakers, min_clips=self.min_speaker_clips, mode=mode)
+
+    @property
     def known_speakers(self) -> list[int]:
         """Actors whose per-speaker statistics the bundle stores (its training actors)."""
         stats = self.norm_stats
@@ -507,9 +529,14 @@ class Bundle:
         return ef.pooled
 
     def mode_probabilities(
-        self, logmels: list[np.ndarray], P: np.ndarray, E: np.ndarray | None, speakers: list[int | None], file_modes: list[str]
+        self,
+        logmels: list[np.ndarray],
+        P: np.ndarray,
+        E: np.ndarray | None,
+        speakers: list[int | None],
+        file_modes: list[str],
     ) -> np.ndarray:
-        """The bundle's probabilities ``(n, n_classes)``, each file in its mode (:func:`ser_utils.models.modes.file_modes`).
+        """The bundle's probabilities ``(n, n_classes)``, each file in its mode (:meth:`file_modes`).
 
         Parameters
         ----------
@@ -539,8 +566,12 @@ class Bundle:
                 got["crnn"] = self.predict(X)
             if w.get("classic", 0) > 0:
                 single = self.parts.get("classic_single_clip")
-                got["classic"] = (classic_mod.probabilities(single, np.asarray(P, np.float64)[rows], n_classes=len(self.labels))
-                                  if mode == "single_clip" and single is not None else self.classic_probabilities(np.asarray(P)[rows], actors))
+                if mode == "single_clip" and single is not None:
+                    got["classic"] = classic_mod.probabilities(
+                        single, np.asarray(P, np.float64)[rows], n_classes=len(self.labels)
+                    )
+                else:
+                    got["classic"] = self.classic_probabilities(np.asarray(P)[rows], actors)
             if w.get("encoder", 0) > 0:
                 if E is None:
                     raise ModelError("the bundle's encoder part needs encoder features (Bundle.encoder_features)")
@@ -604,7 +635,12 @@ class Bundle:
         return np.asarray(self.model.predict(X, batch_size=batch_size, verbose=0), dtype=np.float32)
 
     def predict_paths(
-        self, paths: list[str | os.PathLike] | tuple, *, batch_size: int = 32, mode: str = "auto", speaker: str | None = None
+        self,
+        paths: list[str | os.PathLike] | tuple,
+        *,
+        batch_size: int = 32,
+        mode: str = "auto",
+        speaker: str | None = None,
     ):
         """Predict the emotion of audio files; unreadable files are reported, not raised.
 
@@ -620,7 +656,7 @@ class Bundle:
             ``single_clip`` forces single-clip mode for every file; ``auto`` and
             ``per_speaker`` use per-speaker mode wherever it is possible.
         speaker : str, optional
-            All files are of this one speaker (otherwise the actor of RAVDESS names; files
+            All files are of this one speaker (otherwise the speaker of corpus names; files
             with other names have no known speaker).
 
         Returns
@@ -637,10 +673,11 @@ class Bundle:
             paths = [paths]
         paths = [os.fspath(p) for p in paths]
         mels, P, ok, errors = self.analyse(paths)
-        speakers: list[int | None] = [_SPEAKER_ID if speaker is not None else _actor_of(p) for p in ok]
-        pm = self.prediction_modes
-        fm = modes.file_modes(speakers, known=self.known_speakers, min_clips=int(pm["min_speaker_clips"]), mode=mode)
-        probs = self.mode_probabilities(mels, P, self.encoder_features(ok), speakers, fm) if ok else np.zeros((0, len(self.labels)))
+        speakers: list[int | None] = [ONE_SPEAKER if speaker is not None else speaker_of(p) for p in ok]
+        fm = self.file_modes(speakers, mode=mode)
+        probs = np.zeros((0, len(self.labels)))
+        if ok:
+            probs = self.mode_probabilities(mels, P, self.encoder_features(ok), speakers, fm)
         mode_of = dict(zip(ok, fm))
         labels = self.labels
         by_path = {p: probs[i] for i, p in enumerate(ok)}

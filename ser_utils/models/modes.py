@@ -21,15 +21,17 @@ training actors only), never on the test part.
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from ..data.corpora import read_name
+from ..errors import FilenameError, ModelError
 
-__all__ = ["MODES", "file_modes", "choose_weights", "fuse_parts", "uar", "DESCRIPTIONS"]
+__all__ = ["MODES", "ONE_SPEAKER", "file_modes", "speaker_of", "choose_weights", "fuse_parts", "uar", "DESCRIPTIONS"]
 
 MODES: tuple[str, ...] = ("per_speaker", "single_clip")
 
@@ -38,6 +40,17 @@ DESCRIPTIONS: dict[str, str] = {
     "per_speaker": "several clips of one speaker standardised together (that speaker's own statistics)",
     "single_clip": "each clip on its own: no statistics of the test speaker (global statistics of training)",
 }
+
+#: The speaker id of files declared to be one speaker (``--same-speaker``): never a training actor.
+ONE_SPEAKER = -1
+
+
+def speaker_of(path: str | os.PathLike) -> int | None:
+    """The speaker (``actor`` number) a corpus file name gives (:func:`ser_utils.data.corpora.read_name`), else None."""
+    try:
+        return int(read_name(path)["actor"])
+    except (FilenameError, ValueError, KeyError, TypeError):
+        return None
 
 
 def file_modes(
