@@ -148,6 +148,7 @@ def build(
             "the shipped model must be trained on real RAVDESS, not the synthetic demo corpus: give --data-dir"
         )
     fs = pipeline.extract_features(run, scan.manifest)
+    pipeline.extract_encoder(run, scan.manifest)  # the encoder heads' inputs (nothing when encoder is none)
     log(f"1/2 evaluation run: actors {list(test_actors)} held out")
     eval_bundle_dir = _train(run, fs, log)
     from .models.bundle import load_bundle
