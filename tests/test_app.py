@@ -195,6 +195,14 @@ def test_find_model_prefers_given_then_newest_artifact_then_shipped(tmp_path, bu
         shipped.find_model(tmp_path / "nope")
 
 
+def test_a_demo_corpus_bundle_under_artifacts_never_replaces_the_shipped_model(tmp_path, bundle_dir, monkeypatch):
+    monkeypatch.setattr(shipped, "shipped_dir", lambda: bundle_dir)
+    arts = tmp_path / "artifacts"
+    demo = tiny_bundle(arts / "04_crnn_training" / "bundle", synthetic=True)
+    assert shipped.find_model(artifacts_dir=arts) == shipped.ModelChoice(bundle_dir, "shipped")
+    assert shipped.find_model(demo, artifacts_dir=arts) == shipped.ModelChoice(demo, "given")  # asked for: used
+
+
 def test_a_demo_corpus_bundle_is_flagged(tmp_path):
     from ser_utils.files import write_json
 

@@ -51,16 +51,30 @@ def shipped_dir() -> Path:
 def newest_bundle(artifacts_dir: str | os.PathLike | None = None) -> Path | None:
     """The bundle folder under ``artifacts_dir`` whose ``bundle.json`` is newest (None when there is none).
 
-    Folders whose name starts with a dot (``.build-model``: the shipped model's work) are skipped.
+    Folders whose name starts with a dot (``.build-model``: the shipped model's work) are skipped,
+    and so are bundles trained on the synthetic demo corpus: the first ``./run_all.sh`` of a fresh
+    clone makes one, and it must not take the real shipped model's place unless it is asked for
+    (``--model DIR``, where it is flagged).
     """
     root = Path(artifacts_dir) if artifacts_dir is not None else default_artifacts_dir()
     if not root.is_dir():
         return None
     found = [
         p for p in root.rglob(SETTINGS_FILE)
-        if not any(part.startswith(".") for part in p.relative_to(root).parts) and (p.parent / "model.keras").is_file()
+        if not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and (p.parent / "model.keras").is_file()
+        and not _synthetic(p)
     ]
     return max(found, key=lambda p: p.stat().st_mtime).parent if found else None
+
+
+def _synthetic(settings_file: Path) -> bool:
+    """True when the bundle of ``settings_file`` says (or its run says) it learnt the demo corpus."""
+    try:
+        settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(training_data(settings_file.parent, settings if isinstance(settings, dict) else {})["synthetic"])
 
 
 def find_model(
