@@ -558,3 +558,13 @@ def test_front_page_escapes_what_the_run_wrote(tmp_path):
 def test_front_page_without_metrics(tmp_path):
     text = _index(tmp_path, None)
     assert "No scores" in text and "<img" not in text and "Title of 01_eda" in text
+
+
+def test_the_front_page_names_the_per_mode_fusion_weights_when_the_bundle_has_them():
+    from ser_utils.reporting.summary import _model_text
+
+    m = {"model": "crnn + svm+logreg", "fusion_weight": 0.6}
+    assert _model_text(m).endswith("weighted 0.4 / 0.6")
+    m["prediction_modes_weights"] = {"per_speaker": {"crnn": 0.7, "classic": 0.3}, "single_clip": {"classic": 1.0}}
+    text = _model_text(m)
+    assert "per speaker: crnn 0.7, classic 0.3" in text and "single clip: classic 1" in text and "0.4 / 0.6" not in text

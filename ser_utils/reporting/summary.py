@@ -125,6 +125,13 @@ def _model_text(metrics: Mapping[str, Any]) -> str | None:
     model = metrics.get("model")
     if not model:
         return None
+    modes = metrics.get("prediction_modes_weights")
+    if isinstance(modes, Mapping) and modes:
+        parts = "; ".join(
+            f"{mode.replace('_', ' ')}: " + ", ".join(f"{k} {float(v):g}" for k, v in w.items())
+            for mode, w in modes.items() if isinstance(w, Mapping)
+        )
+        return f"{model}: fused probabilities, weights chosen on the validation actors ({parts})"
     w = metrics.get("fusion_weight")
     if isinstance(w, (int, float)) and w > 0:
         return f"{model}: probabilities of the CRNN and the classic model, weighted {1 - float(w):g} / {float(w):g}"
