@@ -131,8 +131,31 @@ def _nested_C(X: np.ndarray, y: np.ndarray, actors: np.ndarray, grid: list[float
     return grid[int(np.argmax(scores))]
 
 
+def _frame_head(F: list, y: np.ndarray, actors: np.ndarray, te: np.ndarray, mode: str, cfg) -> tuple[np.ndarray, dict]:
+    """The Keras frame head's test probabilities: trained on the training actors, early stopping on 2 of them."""
+    import pandas as pd
+
+    from ser_utils.models import frame_head
+
+    tr_actors = sorted(set(actors[~te].tolist()))
+    inner = split_mod.speaker_folds(pd.DataFrame({"actor": tr_actors}), n_folds=len(tr_actors) // 2, seed=cfg["seed"])
+    va = np.isin(actors, inner[0]) & ~te
+    fit_rows = ~te & ~va
+    if mode == "per_speaker":  # every actor standardised with its own frames (test actors: unlabelled)
+        Z = frame_head.standardise(F, frame_head.fit_stats(F, actors.tolist()), actors=actors.tolist())
+    else:  # statistics of the training frames only
+        idx = np.flatnonzero(~te)
+        st = frame_head.fit_stats([F[i] for i in idx], actors[idx].tolist())
+        Z = frame_head.standardise(F, st, actors=[None] * len(F))
+    pick = lambda m: [Z[i] for i in np.flatnonzero(m)]  # noqa: E731
+    model, info = frame_head.fit(pick(fit_rows), y[fit_rows], val_frames=pick(va), y_val=y[va], cfg=cfg)
+    p = frame_head.probabilities(model, pick(te), max_frames=cfg["frame_head_max_frames"])
+    p_va = frame_head.probabilities(model, pick(va), max_frames=cfg["frame_head_max_frames"])
+    return p, {**info, "val_actors": inner[0], "val": evaluate.metrics(y[va], p_va.argmax(1))}
+
+
 def _score_fold(
-    E: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray, te: np.ndarray, args, cfg
+    E: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray, te: np.ndarray, args, cfg, F=None
 ) -> dict[str, dict]:
     """Every scorer on one split (train = ~te), in both modes."""
     out: dict[str, dict] = {}
@@ -169,6 +192,16 @@ def _score_fold(
         for w in args.fuse:
             p = (1 - w) * p_enc[C0] + w * p_hand
             out[f"enc logreg C={C0:g} + handcrafted, w={w:g} [{mode}]"] = evaluate.metrics(y[te], p.argmax(1))
+        if F is not None:
+            t0 = time.perf_counter()
+            p_fr, info = _frame_head(F, y, actors, te, mode, cfg)
+            out[f"frame head [{mode}]"] = {**evaluate.metrics(y[te], p_fr.argmax(1)), "best_epoch": info["best_epoch"]}
+            out[f"frame head, its validation actors [{mode}]"] = info.pop("val")
+            print(f"    frame head [{mode}]: {info}, {time.perf_counter() - t0:.0f} s", flush=True)
+            out[f"frame head + handcrafted [{mode}]"] = evaluate.metrics(y[te], (p_fr + p_hand).argmax(1))
+            out[f"frame head + enc logreg + handcrafted [{mode}]"] = evaluate.metrics(
+                y[te], (p_fr + p_enc[C0] + p_hand).argmax(1)
+            )
     return out
 
 
@@ -222,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         default=[0.5],
         help="weights of the handcrafted classic model averaged with the encoder logreg",
     )
+    ap.add_argument("--frame-head", action="store_true", help="also the Keras head over the encoder frames")
+    ap.add_argument("--frame-head-set", nargs="*", default=[], metavar="KEY=VALUE", help="frame_head_* overrides")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache-dir", type=Path, default=None, help="default: a fresh temp folder (a cold run)")
     ap.add_argument("--features-cache", type=Path, default=DEFAULT_CACHE, help="cache of the handcrafted features")
@@ -232,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t_start = time.perf_counter()
     machine = _machine()
-    cfg = config.resolve("full")
+    cfg = config.resolve("full", **dict(kv.split("=", 1) for kv in args.frame_head_set))
     name = args.name or f"whisper-base encoder heads (stats {'+'.join(args.stats)})"
     print(f"experiment: {name}\ndata: {args.data_dir}; machine: {machine}", flush=True)
     manifest = corpus.scan(args.data_dir, vocal_channels=tuple(cfg["vocal_channels"]), n_jobs=2).manifest
@@ -258,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):  # 10x faster than threads fighting over 2 busy cores
-            scores = _score_fold(E, H, y, actors, te, args, cfg)
+            scores = _score_fold(E, H, y, actors, te, args, cfg, F=ef.frames if args.frame_head else None)
         print(label, flush=True)
         for k, v in scores.items():
             print(f"  {k:<58} {_fmt(v)}" + (f"  (C={v['C']:g})" if "C" in v else ""), flush=True)
@@ -272,7 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {
         "name": name,
         "profile": "full",
-        "overrides": {"encoder_pool_stats": args.stats},
+        "overrides": {
+            "encoder_pool_stats": args.stats,
+            **({k: cfg[k] for k in cfg if k.startswith("frame_head")} if args.frame_head else {}),
+        },
         "protocol": args.split,
         "folds": [r["label"] for r in runs],
         "n_folds": args.folds if args.split == "speaker" else 1,

@@ -321,6 +321,21 @@ PARAMS: dict[str, Param] = {
         "per-speaker prediction needs at least this many clips of a new speaker in one call; fewer: single clip",
         low=2,
     ),
+    "frame_head": _p(
+        "classic",
+        False,
+        "bool",
+        "also train the small Keras head over the encoder frame sequence (attentive statistics pooling) as a part",
+    ),
+    "frame_head_units": _p("classic", 128, "int", "frame head: units of the per-frame projection (0 = none)", low=0),
+    "frame_head_dropout": _p("classic", 0.3, "float", "frame head: dropout rate", low=0.0, high=0.9),
+    "frame_head_l2": _p("classic", 0.0, "float", "frame head: L2 penalty of the output layer", low=0.0),
+    "frame_head_epochs": _p("classic", 60, "int", "frame head: most epochs (early stopping on validation loss)", low=1),
+    "frame_head_patience": _p("classic", 8, "int", "frame head: epochs without validation improvement", low=1),
+    "frame_head_lr": _p("classic", 1e-3, "float", "frame head: Adam learning rate", low=1e-6),
+    "frame_head_max_frames": _p(
+        "classic", 150, "int", "frame head: longer clips keep their central frames (frame_pool * 20 ms each)", low=1
+    ),
     # --- evaluation -----------------------------------------------------------------
     "predict_file": _p(
         "evaluate",
@@ -431,6 +446,14 @@ NOTEBOOK_PARAMS: dict[str, tuple[str, ...]] = {
         "fusion_weight",
         "encoder_C",
         "min_speaker_clips",
+        "frame_head",
+        "frame_head_units",
+        "frame_head_dropout",
+        "frame_head_l2",
+        "frame_head_epochs",
+        "frame_head_patience",
+        "frame_head_lr",
+        "frame_head_max_frames",
     ),
     "05_evaluation": ("predict_file",),
     "06_cross_corpus": ("cross_corpus_dirs", "cross_corpus_max_files", "min_duration_s", "seed", "n_jobs", "cache_dir"),
@@ -520,8 +543,11 @@ PROFILES: dict[str, dict[str, Any]] = {
         "model": "attn_crnn",
         "conv_filters": [16, 32],
         "lstm_units": [64],
-        # 60 (early stopping usually ends at 40-60): CRNN UAR 0.660 vs 0.634 with 30 epochs
-        "epochs": 60,
+        # 40: the CRNN is one part of four now (fusion weight 0.3-0.4 on the validation
+        # actors), and 40 epochs keep a cold run of 2452 files within 10 minutes on 2 cores
+        # (60 epochs: 9.0 min for 2035 files, 7.5 of them in notebook 04; the run stopped at 50,
+        # best 40). CRNN alone, 5 folds (session 2): 0.660 with 60 epochs, 0.634 with 30.
+        "epochs": 40,
         # pooled (with every pool_stats statistic) for the classic model fused with the CRNN;
         # ~30 s more extraction on 2 cores
         "frame_features": [

@@ -356,13 +356,27 @@ def extract_encoder(run: Run, manifest: pd.DataFrame):
     return ef
 
 
-def load_encoder(run: Run):
-    """The encoder statistics notebook 02 saved, or None when that run used no encoder."""
+def load_encoder(run: Run, *, frames: bool = False, fs=None):
+    """The encoder statistics notebook 02 saved, or None when that run used no encoder.
+
+    With ``frames`` (the frame head needs them) the frame sequences are read back from the
+    feature cache (a cache hit: notebook 02 computed them), for the files of ``fs`` (the
+    feature set of :func:`load_features`), in its order.
+    """
     from .features import encoder as enc
 
     if run.cfg["encoder"] == "none" or not run.path("encoder_features").exists():
         return None
-    return enc.load_encoder_features(run.path("encoder_features"))
+    if not frames:
+        return enc.load_encoder_features(run.path("encoder_features"))
+    fs = load_features(run) if fs is None else fs
+    return enc.extract_encoder(
+        fs.index[["path", "file_id"]],
+        settings=enc.encoder_settings(run.cfg),
+        cache_dir=run.cache_dir,
+        n_jobs=run.cfg["n_jobs"],
+        progress=False,
+    )
 
 
 def encoder_overview(ef) -> pd.DataFrame:
@@ -469,7 +483,9 @@ def train_model(run: Run, prepared):
     # the prediction modes: encoder heads, a single-clip classic model, fusion weights on validation actors
     from .models import parts
 
-    mp = parts.fit_mode_parts(cfg, prepared, model=m, enc=load_encoder(run), fs=load_features(run))
+    fs = load_features(run)
+    enc = load_encoder(run, frames=bool(cfg["frame_head"]), fs=fs)
+    mp = parts.fit_mode_parts(cfg, prepared, model=m, enc=enc, fs=fs)
     settings.update(mp["settings"])
     info["prediction_modes"] = mp["settings"]["prediction_modes"]
     bundle.save_bundle(

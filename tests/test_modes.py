@@ -80,6 +80,9 @@ def _cfg(**kw):
                 min_speaker_clips=3,
                 pool_stats=["mean", "std"],
                 classic_model="logreg",
+                frame_head=True,
+                frame_head_units=8,
+                frame_head_epochs=3,
             ),
             **kw,
         },
@@ -124,10 +127,15 @@ def corpus(tmp_path_factory):
     lab = fs.index["label"].to_numpy()
     act = fs.index["actor"].to_numpy()
     E = np.eye(8)[lab] @ rng.normal(size=(8, 32)) + 0.3 * act[:, None] + rng.normal(scale=0.5, size=(len(lab), 32))
+    # and frame sequences of 3-7 frames of 16 values that carry it too
+    F = [
+        (np.eye(8, 16)[lab[i]] + 0.1 * act[i] + rng.normal(scale=0.5, size=(3 + i % 5, 16))).astype(np.float16)
+        for i in range(len(lab))
+    ]
     enc = EncoderFeatures(
         E.astype(np.float32),
         [f"e{i}" for i in range(32)],
-        [],
+        F,
         fs.index[["file_id"]].copy(),
         {"encoder": "whisper-base", "model_sha256": "0" * 64, "compute_type": "int8", "pool_stats": ["mean", "std"]},
     )
@@ -154,6 +162,7 @@ def test_fusion_weights_and_heads_never_see_the_test_part(corpus):
     is_test = corpus.enc.index["file_id"].isin(test_ids).to_numpy()
     enc2.pooled = corpus.enc.pooled.copy()
     enc2.pooled[is_test] = rng.normal(size=(is_test.sum(), 32))
+    enc2.frames = [rng.normal(size=f.shape).astype(f.dtype) if t else f for f, t in zip(corpus.enc.frames, is_test)]
     fs2 = copy.copy(corpus.fs)
     fs2.logmels = [
         S if fid not in test_ids else rng.normal(size=S.shape).astype(np.float32)
@@ -163,8 +172,13 @@ def test_fusion_weights_and_heads_never_see_the_test_part(corpus):
     assert a["settings"] == b["settings"]
     assert set(a["files"]) == set(b["files"]) and a["files"]
     dims = {"encoder_per_speaker": 32, "encoder_single_clip": 32, "classic_single_clip": p.P_train.shape[1]}
-    for k, v in _probe(a["files"], dims).items():
-        np.testing.assert_array_equal(v, _probe(b["files"], dims)[k])
+    sk = {k: v for k, v in a["files"].items() if not k.startswith("frame_")}
+    for k, v in _probe(sk, dims).items():
+        np.testing.assert_array_equal(v, _probe({j: b["files"][j] for j in sk}, dims)[k])
+    # the frame heads (Keras) learnt the same weights
+    for k in [k for k in a["files"] if k.startswith("frame_")]:
+        for w1, w2 in zip(a["files"][k].get_weights(), b["files"][k].get_weights(), strict=True):
+            np.testing.assert_array_equal(w1, w2)
     for k in a["norms"]:
         for s in a["norms"][k]:
             np.testing.assert_array_equal(a["norms"][k][s], b["norms"][k][s])
@@ -181,8 +195,20 @@ def saved(corpus, tmp_path_factory):
     p = corpus.prepared
     mp = parts.fit_mode_parts(corpus.cfg, p, model=corpus.model, enc=corpus.enc, fs=corpus.fs, log=None)
     # every part in both modes, whatever the validation chose, so that each is exercised
-    mp["settings"]["prediction_modes"]["per_speaker"]["weights"] = {"crnn": 0.3, "classic": 0.3, "encoder": 0.4}
-    mp["settings"]["prediction_modes"]["single_clip"]["weights"] = {"crnn": 0.2, "classic": 0.4, "encoder": 0.4}
+    pm = mp["settings"]["prediction_modes"]
+    pm["per_speaker"]["weights"] = {"crnn": 0.3, "classic": 0.2, "encoder": 0.3, "frame": 0.2}
+    pm["single_clip"]["weights"] = {"crnn": 0.2, "classic": 0.3, "encoder": 0.3, "frame": 0.2}
+    heads, _, fnorm = parts._fit_frame_heads(
+        corpus.cfg,
+        corpus.enc,
+        p.split_df["file_id"][p.split_df["part"] == "train"].to_numpy(),
+        p.meta_val["file_id"].to_numpy(),
+        p.split_df["actor"][p.split_df["part"] == "train"].to_numpy(),
+        p.meta_val["actor"].to_numpy(),
+        np.asarray(p.y_train_pooled),
+        np.asarray(p.y_val),
+        None,
+    )
     E_all = np.asarray(corpus.enc.pooled, np.float64)
     sd = p.split_df
     fit_ids = sd["file_id"][sd["part"] != "test"].to_numpy()
@@ -193,6 +219,8 @@ def saved(corpus, tmp_path_factory):
         "encoder_per_speaker": parts._fit_head(Eps, y_fit, corpus.cfg),
         "encoder_single_clip": parts._fit_head(E_all[rows], y_fit, corpus.cfg),
         "classic_single_clip": parts._fit_classic(np.asarray(corpus.fs.pooled)[rows], y_fit, corpus.cfg),
+        "frame_per_speaker": heads["per_speaker"],
+        "frame_single_clip": heads["single_clip"],
     }
     cmodel, cnorm, cinfo = recipe.fit_classic(corpus.cfg, p)
     settings = {**p.settings, **mp["settings"], "classic": cinfo, "model": {"model": "attn_crnn"}}
@@ -203,7 +231,7 @@ def saved(corpus, tmp_path_factory):
         classic=cmodel,
         classic_norm=cnorm,
         parts=files,
-        part_norms={"encoder_norm": enorm},
+        part_norms={"encoder_norm": enorm, "frame_norm": fnorm},
     )
     mem = B.Bundle(
         folder=folder,
@@ -211,7 +239,7 @@ def saved(corpus, tmp_path_factory):
         settings=B.read_settings(folder),
         classic=cmodel,
         classic_norm=cnorm,
-        parts={**files, "encoder_norm": enorm},
+        parts={**files, "encoder_norm": enorm, "frame_norm": fnorm},
     )
     return SimpleNamespace(folder=folder, mem=mem, loaded=B.load_bundle(folder))
 
@@ -221,9 +249,14 @@ def _test_inputs(corpus):
     r = parts.rows_by_id(corpus.fs.index["file_id"], ids)
     mels = [corpus.fs.logmels[i] for i in r]
     P = np.asarray(corpus.fs.pooled)[r]
-    E = np.asarray(corpus.enc.pooled)[parts.rows_by_id(corpus.enc.index["file_id"], ids)]
+    er = parts.rows_by_id(corpus.enc.index["file_id"], ids)
+    E = SimpleNamespace(pooled=np.asarray(corpus.enc.pooled)[er], frames=[corpus.enc.frames[i] for i in er])
     actors = [int(a) for a in corpus.prepared.meta_test["actor"]]
     return mels, P, E, actors
+
+
+def _one(E, i: int):
+    return SimpleNamespace(pooled=E.pooled[i : i + 1], frames=E.frames[i : i + 1])
 
 
 def test_saved_and_loaded_bundle_predicts_the_same_in_both_modes(corpus, saved):
@@ -248,7 +281,7 @@ def test_single_clip_of_a_file_does_not_depend_on_the_other_files_of_the_call(co
     b = saved.loaded
     together = b.mode_probabilities(mels, P, E, actors, ["single_clip"] * len(actors))
     for i in (0, 5, len(actors) - 1):
-        alone = b.mode_probabilities([mels[i]], P[i : i + 1], E[i : i + 1], [actors[i]], ["single_clip"])
+        alone = b.mode_probabilities([mels[i]], P[i : i + 1], _one(E, i), [actors[i]], ["single_clip"])
         assert np.abs(alone[0] - together[i]).max() <= 1e-6
 
 
@@ -281,3 +314,22 @@ def test_predict_paths_gives_a_lone_unseen_file_single_clip_mode(corpus, tmp_pat
         among[list(EMOTIONS)].to_numpy(float)[0], forced[list(EMOTIONS)].to_numpy(float)[0], atol=1e-6
     )
     assert b.prediction_modes["min_speaker_clips"] == 3
+
+
+def test_a_bundle_missing_its_frame_head_is_refused_by_name(saved, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(saved.folder, broken)
+    (broken / "frame_single_clip.keras").unlink()
+    with pytest.raises(ModelError, match="frame_single_clip.keras is missing"):
+        B.load_bundle(broken)
+    (broken / "frame_single_clip.keras").write_bytes(b"not a keras file")
+    with pytest.raises(ModelError, match="frame_single_clip.keras could not be loaded"):
+        B.load_bundle(broken)
+
+
+def test_the_frame_head_needs_frames_and_says_so(corpus, saved):
+    mels, P, E, actors = _test_inputs(corpus)
+    with pytest.raises(ModelError, match="frame"):
+        saved.loaded.mode_probabilities(mels, P, E.pooled, actors, ["single_clip"] * len(actors))

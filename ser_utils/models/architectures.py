@@ -34,7 +34,7 @@ from typing import Any
 from ..errors import ModelError
 from .backend import keras
 
-__all__ = ["MODELS", "AttentiveStatsPooling", "build_model", "import_keras", "model_params"]
+__all__ = ["MODELS", "AttentiveStatsPooling", "build_frame_head", "build_model", "import_keras", "model_params"]
 
 _PARAM_NAMES = ("conv_filters", "lstm_units", "dense_units", "dropout", "attention_heads")
 
@@ -82,6 +82,7 @@ class AttentiveStatsPooling(keras.layers.Layer):
 
     def __init__(self, units: int = 64, stats: bool = True, eps: float = 1e-5, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.units = int(units)
         self.stats = bool(stats)
         self.eps = float(eps)
@@ -93,13 +94,16 @@ class AttentiveStatsPooling(keras.layers.Layer):
         self.hidden.build(input_shape)
         self.score.build(tuple(input_shape[:-1]) + (self.units,))
 
-    def call(self, h):
+    def call(self, h, mask=None):
         """The pooled vectors.
 
         Parameters
         ----------
         h : tensor, shape (n, t, d)
             Frame vectors.
+        mask : tensor, shape (n, t), optional
+            True for real frames (Keras passes it from a ``Masking`` layer); padded frames
+            get zero weight.
 
         Returns
         -------
@@ -108,6 +112,8 @@ class AttentiveStatsPooling(keras.layers.Layer):
         """
         ops = keras.ops
         s = self.score(self.hidden(h))  # (n, t, 1)
+        if mask is not None:
+            s = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), s, ops.full_like(s, -1e9))
         w = ops.softmax(s, axis=1)
         mean = ops.sum(w * h, axis=1)
         if not self.stats:
@@ -115,6 +121,10 @@ class AttentiveStatsPooling(keras.layers.Layer):
         var = ops.sum(w * ops.square(h), axis=1) - ops.square(mean)
         std = ops.sqrt(ops.maximum(var, self.eps))
         return ops.concatenate([mean, std], axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        """No mask after pooling over time."""
+        return None
 
     def compute_output_shape(self, input_shape):
         """The output shape for ``input_shape`` ``(n, t, d)``: ``(n, 2 * d)``, or ``(n, d)`` with ``stats=False``."""
@@ -366,3 +376,62 @@ def build_model(
     inputs = keras.Input(shape=shape, name="logmel")
     outputs = _head(arch.build(inputs, parts), parts, dense_dropout=arch.dense_dropout)
     return keras.Model(inputs, outputs, name=name)
+
+
+def build_frame_head(
+    *,
+    dim: int = 512,
+    n_classes: int = 8,
+    units: int = 128,
+    attention_units: int = 64,
+    dropout: float = 0.3,
+    l2: float = 0.0,
+    seed: int = 42,
+):
+    """Build (uncompiled) the small head over a sequence of pretrained encoder frames.
+
+    ``Masking`` (all-zero frames are padding), a per-frame Dense(``units``, ReLU) with
+    dropout (none with ``units=0``), :class:`AttentiveStatsPooling` over the real frames,
+    dropout and a softmax layer (L2 penalty ``l2`` on its weights).
+
+    Parameters
+    ----------
+    dim : int
+        Size of each frame vector (512 for Whisper-base).
+    n_classes : int
+        Output classes.
+    units : int
+        Units of the per-frame projection; 0 = none (attention over the frames themselves).
+    attention_units : int
+        Hidden units of the attention scorer.
+    dropout : float
+        Dropout rate in [0, 1), after the projection and after the pooling.
+    l2 : float
+        L2 penalty of the output layer's weights (>= 0).
+    seed : int
+        Seeds the initial weights.
+
+    Returns
+    -------
+    model : keras.Model
+        Input ``(None, t, dim)`` (``t`` variable; zero rows after a clip's last frame are
+        padding), output ``(None, n_classes)`` probabilities.
+    """
+    for name, v in (("dim", dim), ("n_classes", n_classes), ("units", units + 1), ("attention_units", attention_units)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ModelError(f"{name} must be a {'non-negative' if name == 'units' else 'positive'} integer, got {v!r}")
+    if not 0 <= float(dropout) < 1:
+        raise ModelError(f"dropout must be in [0, 1), got {dropout!r}")
+    if not float(l2) >= 0:
+        raise ModelError(f"l2 must be >= 0, got {l2!r}")
+    keras.utils.set_random_seed(int(seed))
+    inputs = keras.Input(shape=(None, dim), name="encoder_frames")
+    x = layers.Masking(0.0, name="padding")(inputs)
+    if units:
+        x = layers.Dense(units, activation="relu", name="frame_projection")(x)
+        x = layers.Dropout(dropout, name="frame_dropout")(x)
+    x = AttentiveStatsPooling(attention_units, name="attentive_stats_pooling")(x)
+    x = layers.Dropout(dropout, name="pooled_dropout")(x)
+    reg = keras.regularizers.L2(float(l2)) if l2 else None
+    outputs = layers.Dense(n_classes, activation="softmax", kernel_regularizer=reg, name="emotion")(x)
+    return keras.Model(inputs, outputs, name="frame_head")

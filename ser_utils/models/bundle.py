@@ -78,6 +78,9 @@ PART_FILES: dict[str, str] = {
     "encoder_single_clip": "encoder_single_clip.skops",
     "classic_single_clip": "classic_single_clip.skops",
     "encoder_norm": "encoder_norm.npz",
+    "frame_per_speaker": "frame_per_speaker.keras",
+    "frame_single_clip": "frame_single_clip.keras",
+    "frame_norm": "frame_norm.npz",
 }
 
 __all__ = [
@@ -165,7 +168,10 @@ def save_bundle(
             if classic_norm is not None:
                 np.savez(tmp / CLASSIC_NORM_FILE, **{k: np.asarray(v) for k, v in classic_norm.items()})
         for name, part in parts.items():
-            classic_mod.save(part, tmp / PART_FILES[name])
+            if PART_FILES[name].endswith(".keras"):
+                part.save(tmp / PART_FILES[name])
+            else:
+                classic_mod.save(part, tmp / PART_FILES[name])
         for name, norm in part_norms.items():
             np.savez(tmp / PART_FILES[name], **{k: np.asarray(v) for k, v in norm.items()})
         write_text(tmp / SETTINGS_FILE, text)
@@ -262,6 +268,17 @@ def fuse(p_crnn: np.ndarray, p_classic: np.ndarray | None, *, weight: float) -> 
     return ((1.0 - w) * a + w * b).astype(np.float32)
 
 
+def _load_keras(path: Path, folder: Path) -> Any:
+    if not path.is_file():
+        raise ModelError(f"model bundle {folder} is incomplete: {path.name} is missing")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as exc:  # zip/HDF5/config errors of many kinds
+        raise ModelError(
+            f"model bundle {folder}: {path.name} could not be loaded ({type(exc).__name__}: {exc})"
+        ) from None
+
+
 def load_bundle(folder: str | os.PathLike) -> Bundle:
     """Load a bundle saved by :func:`save_bundle`.
 
@@ -273,15 +290,7 @@ def load_bundle(folder: str | os.PathLike) -> Bundle:
     """
     folder = Path(folder)
     settings = read_settings(folder)
-    path = folder / MODEL_FILE
-    if not path.is_file():
-        raise ModelError(f"model bundle {folder} is incomplete: {MODEL_FILE} is missing")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as exc:  # zip/HDF5/config errors of many kinds
-        raise ModelError(
-            f"model bundle {folder}: {MODEL_FILE} could not be loaded ({type(exc).__name__}: {exc})"
-        ) from None
+    model = _load_keras(folder / MODEL_FILE, folder)
     n_ch = int(_deltas(settings)) + 1
     expected = (int(settings["n_frames"]), int(settings["features"]["n_mels"]), n_ch)
     got = tuple(model.input_shape[1:])
@@ -310,6 +319,8 @@ def load_bundle(folder: str | os.PathLike) -> Bundle:
         path = folder / PART_FILES[name]
         if path.suffix == ".skops":
             parts[name] = classic_mod.load(path)
+        elif path.suffix == ".keras":
+            parts[name] = _load_keras(path, folder)
         else:
             try:
                 with np.load(path, allow_pickle=False) as z:
@@ -511,10 +522,16 @@ class Bundle:
         a = stats.get("actors", {})
         return [int(k) for k in (a.keys() if isinstance(a, dict) else np.asarray(a))]
 
-    def encoder_features(self, paths: list[str]) -> np.ndarray | None:
-        """The encoder statistics ``(n, d)`` of audio files, as in training; None when no part uses them."""
+    def encoder_features(self, paths: list[str]) -> Any:
+        """The encoder features of audio files, as in training; None when no part uses them.
+
+        Returns
+        -------
+        ser_utils.features.encoder.EncoderFeatures or None
+            ``pooled`` ``(n, d)`` and ``frames`` (each ``(t_i, 512)``), rows in the order of ``paths``.
+        """
         info = self.settings.get("encoder")
-        if not info or not any(k.startswith("encoder_") for k in self.parts) or not paths:
+        if not info or not any(k.startswith(("encoder_", "frame_")) for k in self.parts) or not paths:
             return None
         from ..features import encoder as enc
 
@@ -523,10 +540,14 @@ class Bundle:
                              f"but this version of ser_utils loads {enc.MODEL_BIN_SHA256}")
         ef = enc.extract_encoder(
             pd.DataFrame({"path": list(paths), "file_id": [Path(p).stem for p in paths]}),
-            settings={"compute_type": info["compute_type"], "pool_stats": info["pool_stats"]},
+            settings={
+                "compute_type": info["compute_type"],
+                "pool_stats": info["pool_stats"],
+                "frame_pool": info.get("frame_pool", 4),
+            },
             cache_dir=None, n_jobs=1, progress=False, summary=False,
         )
-        return ef.pooled
+        return ef
 
     def mode_probabilities(
         self,
@@ -543,15 +564,18 @@ class Bundle:
         logmels : list of np.ndarray, each (n_mels, t_i)
         P : np.ndarray, shape (n, d)
             Raw pooled vectors.
-        E : np.ndarray, shape (n, d_enc), or None
-            Raw encoder statistics (None: the bundle has no encoder part).
+        E : EncoderFeatures, np.ndarray of shape (n, d_enc), or None
+            The files' encoder features (:meth:`encoder_features`), or just their raw pooled
+            statistics (then no frame part can be used); None: the bundle has no encoder part.
         speakers : list of int or None, length n
         file_modes : list of str, length n
             ``"per_speaker"`` rows are standardised per speaker (among the rows of that mode
             in this call); ``"single_clip"`` rows use no statistics of their speaker.
         """
-        from .parts import encoder_probabilities
+        from .parts import encoder_probabilities, frame_probabilities
 
+        frames = getattr(E, "frames", None)
+        E = getattr(E, "pooled", E)
         n = len(logmels)
         out = np.zeros((n, len(self.labels)), np.float32)
         for mode in modes.MODES:
@@ -577,6 +601,16 @@ class Bundle:
                     raise ModelError("the bundle's encoder part needs encoder features (Bundle.encoder_features)")
                 norm = self.parts.get("encoder_norm") if mode == "per_speaker" else None
                 got["encoder"] = encoder_probabilities(self.parts[f"encoder_{mode}"], norm, np.asarray(E)[rows], actors)
+            if w.get("frame", 0) > 0:
+                if not frames:
+                    raise ModelError("the bundle's frame head needs encoder frames (Bundle.encoder_features)")
+                got["frame"] = frame_probabilities(
+                    self.parts[f"frame_{mode}"],
+                    self.parts["frame_norm"],
+                    [frames[i] for i in rows],
+                    actors,
+                    max_frames=self.settings.get("frame_head", {}).get("frame_head_max_frames"),
+                )
             out[rows] = modes.fuse_parts(got, w)
         return out
 

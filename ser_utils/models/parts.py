@@ -9,7 +9,11 @@ of :mod:`ser_utils.models.modes`,
   for the per-speaker mode, raw for the single-clip mode;
 - ``classic``: the classic model on the handcrafted pooled vectors (the per-speaker one is
   :func:`ser_utils.models.recipe.fit_classic`'s; the single-clip one is fitted on raw vectors);
-- ``crnn``: the trained CRNN (per-speaker or global normalisation of its input).
+- ``crnn``: the trained CRNN (per-speaker or global normalisation of its input);
+- ``frame`` (with ``frame_head``): the small Keras head over the encoder frame sequence
+  (:mod:`ser_utils.models.frame_head`), frames standardised per speaker or with the
+  training frames' global statistics; trained on the training actors with early stopping
+  on the validation actors (like the CRNN), and kept as trained.
 
 The fusion weights of each mode are chosen (:func:`ser_utils.models.modes.choose_weights`)
 on the **validation** actors with heads fitted on the training actors only; the heads kept
@@ -27,9 +31,9 @@ import numpy as np
 from ..config import EMOTIONS
 from ..errors import ModelError
 from ..prep import normalise, prepare
-from . import classic, modes
+from . import classic, frame_head, modes
 
-__all__ = ["rows_by_id", "fit_mode_parts", "encoder_probabilities"]
+__all__ = ["rows_by_id", "fit_mode_parts", "encoder_probabilities", "frame_probabilities"]
 
 
 def rows_by_id(file_ids: Any, wanted: Any) -> np.ndarray:
@@ -73,6 +77,41 @@ def encoder_probabilities(head: Any, norm: dict | None, E: np.ndarray, actors: l
     if norm is not None and len(E):
         E = normalise.apply_pooled(E, norm, actors=actors)
     return classic.probabilities(head, E, n_classes=len(EMOTIONS))
+
+
+def frame_probabilities(
+    head: Any, norm: dict, frames: list[np.ndarray], actors: list[int | None], *, max_frames: int | None
+) -> np.ndarray:
+    """The frame head's probabilities ``(n, 8)`` of raw encoder frames, each ``(t_i, 512)``.
+
+    Frames of a known speaker use its stored statistics, of a new speaker its own frames',
+    and of ``None`` (single clip) the training frames' global statistics.
+    """
+    if not len(frames):
+        return np.zeros((0, len(EMOTIONS)))
+    Z = frame_head.standardise(frames, norm, actors=actors)
+    return frame_head.probabilities(head, Z, max_frames=max_frames)
+
+
+def _fit_frame_heads(cfg: dict, enc, tr_ids, va_ids, a_tr, a_va, y_tr, y_va, log) -> tuple[dict, dict, dict]:
+    """Both modes' frame heads (training actors; early stopping on the validation actors)."""
+    ids = enc.index["file_id"]
+    F_tr = [enc.frames[i] for i in rows_by_id(ids, tr_ids)]
+    F_va = [enc.frames[i] for i in rows_by_id(ids, va_ids)]
+    if not F_tr or not len(F_tr[0]):
+        raise ModelError("the frame head needs the encoder frames (run notebook 02 with the encoder on)")
+    norm = frame_head.fit_stats(F_tr, [int(a) for a in a_tr])
+    heads, val = {}, {}
+    for mode in modes.MODES:
+        act_tr = [int(a) for a in a_tr] if mode == "per_speaker" else [None] * len(F_tr)
+        act_va = [int(a) for a in a_va] if mode == "per_speaker" else [None] * len(F_va)
+        Z_tr = frame_head.standardise(F_tr, norm, actors=act_tr)
+        Z_va = frame_head.standardise(F_va, norm, actors=act_va)
+        heads[mode], info = frame_head.fit(Z_tr, y_tr, val_frames=Z_va, y_val=y_va, cfg=cfg)
+        val[mode] = frame_head.probabilities(heads[mode], Z_va, max_frames=cfg["frame_head_max_frames"])
+        if log:
+            log(f"frame head [{mode}]: {info['epochs']} epochs, best {info['best_epoch']}")
+    return heads, val, norm
 
 
 def _crnn_global(model: Any, prepared, logmels: list[np.ndarray]) -> np.ndarray:
@@ -136,6 +175,11 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
         )
         val["single_clip"]["encoder"] = classic.probabilities(_fit_head(E_tr, y_tr, cfg), E_va, n_classes=len(EMOTIONS))
         E_all = np.concatenate([E_tr, E_va])
+    frame_heads: dict[str, Any] = {}
+    if cfg.get("frame_head") and enc is not None:
+        frame_heads, val_fr, fnorm = _fit_frame_heads(cfg, enc, tr_ids, va_ids, a_tr, a_va, y_tr, y_va, log)
+        for m in modes.MODES:
+            val[m]["frame"] = val_fr[m]
     weights = {m: modes.choose_weights(val[m], y_va, step=0.1) for m in modes.MODES}
     val_uar = {m: round(modes.uar(y_va, modes.fuse_parts(val[m], weights[m]).argmax(1)), 4) for m in modes.MODES}
 
@@ -150,6 +194,10 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
             norms["encoder_norm"] = enorm_all
         if weights["single_clip"].get("encoder", 0) > 0:
             files["encoder_single_clip"] = _fit_head(E_all, y_all, cfg)
+    for m, head in frame_heads.items():
+        if weights[m].get("frame", 0) > 0:
+            files[f"frame_{m}"] = head
+            norms["frame_norm"] = fnorm
     settings = {
         "prediction_modes": {
             "min_speaker_clips": int(cfg["min_speaker_clips"]),
@@ -167,7 +215,10 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
             **{k: enc.settings[k] for k in ("encoder", "model_sha256", "compute_type", "pool_stats")},
             "C": cfg["encoder_C"],
             "n_features": int(enc.pooled.shape[1]),
+            "frame_pool": int(enc.settings.get("frame_pool", 4)),
         }
+        if frame_heads:
+            settings["frame_head"] = {k: cfg[k] for k in frame_head.HEAD_KEYS}
     if log:
         log(
             f"fusion weights chosen on validation actors {sorted(set(int(a) for a in a_va))}: "
