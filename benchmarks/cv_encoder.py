@@ -154,6 +154,22 @@ def _frame_head(F: list, y: np.ndarray, actors: np.ndarray, te: np.ndarray, mode
     return p, {**info, "val_actors": inner[0], "val": evaluate.metrics(y[va], p_va.argmax(1))}
 
 
+def _nap(X: np.ndarray, actors: np.ndarray, tr: np.ndarray, k: int) -> np.ndarray:
+    """Nuisance attribute projection: remove the ``k`` main directions of the training speakers' means.
+
+    Statistics of the training rows only (global standardisation, then the actors' mean
+    vectors and their principal directions); every row is projected the same way, so a single
+    clip needs nothing of its speaker.
+    """
+    mu, sd = X[tr].mean(0), X[tr].std(0) + 1e-8
+    Z = (X - mu) / sd
+    a_tr = actors[tr]
+    M = np.stack([Z[tr][a_tr == a].mean(0) for a in np.unique(a_tr)])
+    _, _, Vt = np.linalg.svd(M - M.mean(0), full_matrices=False)
+    V = Vt[:k].T
+    return Z - (Z @ V) @ V.T
+
+
 def _score_fold(
     E: np.ndarray, H: np.ndarray, y: np.ndarray, actors: np.ndarray, te: np.ndarray, args, cfg, F=None
 ) -> dict[str, dict]:
@@ -192,6 +208,22 @@ def _score_fold(
         for w in args.fuse:
             p = (1 - w) * p_enc[C0] + w * p_hand
             out[f"enc logreg C={C0:g} + handcrafted, w={w:g} [{mode}]"] = evaluate.metrics(y[te], p.argmax(1))
+        for k in args.nap if mode == "single_clip" else []:
+            En, Hn = _nap(E, actors, tr, k), _nap(H, actors, tr, k)
+            pe = _probs(_logreg(En[tr], y[tr], C0, cfg["seed"]), En[te])
+            hn = classic.fit(
+                Hn[tr],
+                y[tr],
+                kind=cfg["classic_model"],
+                C_svm=cfg["classic_C"],
+                C_logreg=cfg["classic_logreg_C"],
+                gamma=cfg["classic_gamma"],
+                seed=cfg["seed"],
+            )
+            ph = classic.probabilities(hn, Hn[te], n_classes=N_CLASSES)
+            out[f"NAP k={k}: enc logreg [{mode}]"] = evaluate.metrics(y[te], pe.argmax(1))
+            out[f"NAP k={k}: handcrafted [{mode}]"] = evaluate.metrics(y[te], ph.argmax(1))
+            out[f"NAP k={k}: enc logreg + handcrafted, w=0.5 [{mode}]"] = evaluate.metrics(y[te], (pe + ph).argmax(1))
         if F is not None:
             t0 = time.perf_counter()
             p_fr, info = _frame_head(F, y, actors, te, mode, cfg)
@@ -256,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
         help="weights of the handcrafted classic model averaged with the encoder logreg",
     )
     ap.add_argument("--frame-head", action="store_true", help="also the Keras head over the encoder frames")
+    ap.add_argument(
+        "--nap", type=int, nargs="*", default=[], help="single clip: also with nuisance attribute projection, k dims"
+    )
     ap.add_argument("--frame-head-set", nargs="*", default=[], metavar="KEY=VALUE", help="frame_head_* overrides")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache-dir", type=Path, default=None, help="default: a fresh temp folder (a cold run)")

@@ -194,6 +194,27 @@ def _fmt(m: dict[str, Any]) -> str:
     return f"| {m['uar']:.3f} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['n']} |"
 
 
+def _parts_text(settings: dict[str, Any]) -> str:
+    """The card's lines on the encoder and on each prediction mode's fusion weights."""
+    enc, pm = settings.get("encoder"), settings.get("prediction_modes")
+    lines = []
+    if enc:
+        lines.append(
+            f"- Pretrained encoder: {enc['encoder']} (OpenAI Whisper base, MIT licence; CTranslate2, "
+            f"{enc['compute_type']}; `model.bin` SHA-256 `{enc['model_sha256']}`, checked before loading), "
+            f"frozen; a logistic regression (C {enc.get('C')}) on the {' + '.join(enc['pool_stats'])} of its "
+            f"frames ({enc.get('n_features')} values) per prediction mode."
+        )
+    if settings.get("frame_head"):
+        lines.append(f"- A small Keras head over the encoder frame sequence: {settings['frame_head']}.")
+    if pm:
+        for mode in ("per_speaker", "single_clip"):
+            w = ", ".join(f"{k} {v:g}" for k, v in pm[mode]["weights"].items() if v)
+            lines.append(f"- {mode.replace('_', '-')} mode: {w} (validation UAR {pm[mode]['val_uar']:.3f}).")
+        lines.append(f"- Fusion weights chosen on {pm['chosen_on']}.")
+    return "\n".join(lines)
+
+
 def model_card(settings: dict[str, Any]) -> str:
     """The ``MODEL_CARD.md`` text of a shipped bundle's ``bundle.json`` contents."""
     ev = settings["evaluation"]
@@ -204,6 +225,7 @@ def model_card(settings: dict[str, Any]) -> str:
     cl = settings.get("classic", {})
     tr = settings.get("training", {})
     actors = data["actors"]
+    fused_with = " and the encoder heads" if settings.get("encoder") else f" with weight {cl.get('fusion_weight')}"
     return f"""# Model card: {SHIPPED_NAME}
 
 The project's `full` recipe trained on real RAVDESS speech and song, actors
@@ -215,7 +237,8 @@ The project's `full` recipe trained on real RAVDESS speech and song, actors
 - {model.get('model')} (convolutions {model.get('conv_filters')}, LSTM {model.get('lstm_units')}) on
   {settings['features']['n_mels']}-band log-mels at {settings['features']['sample_rate']} Hz,
   silence-trimmed, fixed to {settings['n_frames']} frames; fused with a classic model
-  ({cl.get('kind')}, on {cl.get('n_features')} pooled features) with weight {cl.get('fusion_weight')}.
+  ({cl.get('kind')}, on {cl.get('n_features')} pooled handcrafted features){fused_with}.
+{_parts_text(settings)}
 - Normalisation: {settings.get('normalisation')} ({settings.get('normalisation_description', '')}).
 - Labels: {', '.join(settings['labels'])}.
 - Trained for {tr.get('epochs_run', '?')} epochs (best {tr.get('best_epoch', '?')}); training actors
@@ -237,9 +260,9 @@ their own validation actors).
 
 Chance UAR is 0.125 (eight classes). The shipped model itself was trained on those actors
 too, so these are the scores of its recipe, not of these weights on new actors. Built
-{ev.get('built', '?')} in {ev['build_time_s'] / 60:.0f} minutes (both trainings) on a 2-core CPU
-shared with other jobs. The SVM's support vectors are stored as float32 (half the size;
-probabilities move by about 1e-8).
+{ev.get('built', '?')} in {ev['build_time_s'] / 60:.0f} minutes (both trainings) on a 2-core CPU.
+The SVMs' support vectors are stored as float32 (half the size; probabilities move by about
+1e-8).
 
 ## Intended use and limits
 - For trying the model on your own recordings (the app, `python -m ser_utils.predict`) and

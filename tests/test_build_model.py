@@ -50,6 +50,8 @@ def test_build_trains_scores_both_modes_and_writes_the_card(corpus, tmp_path):
     assert settings["data"]["synthetic"] is False and settings["evaluation"] == ev
     card = (out / "MODEL_CARD.md").read_text()
     assert "CC BY-NC-SA 4.0" in card and f"{ev['prediction_modes']['single_clip']['uar']:.3f}" in card
+    # each mode's fusion weights, and where they were chosen
+    assert "per-speaker mode: " in card and "single-clip mode: " in card and "validation actors" in card
     from ser_utils.models.bundle import PART_FILES
 
     assert {p.name for p in out.iterdir()} <= {
