@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from ser_utils import build_model
@@ -106,3 +107,26 @@ def test_score_modes_forces_each_mode_through_the_bundles_own_modes(tmp_path, mo
     with pytest.raises(DataError, match="corpus file names"):
         sf.write(tmp_path / "mine.wav", voice(1.5), SR)
         build_model.score_modes(b, [str(tmp_path / "mine.wav")], ["angry"])
+
+
+def test_compact_stores_the_lightest_parts_support_vectors_as_float16_until_small_enough(tmp_path):
+    from ser_utils.models import classic
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(160, 40)), np.arange(160) % 8
+    m = classic.fit(X, y, kind="svm", C_svm=1.0, gamma=1.0, seed=0)
+    for name in ("classic.skops", "classic_single_clip.skops"):
+        classic.save(m, tmp_path / name)
+    settings = {
+        "prediction_modes": {"per_speaker": {"weights": {"classic": 0.6}}, "single_clip": {"weights": {"classic": 0.2}}}
+    }
+    size = build_model._bytes(tmp_path)
+    assert build_model.compact(tmp_path, settings, limit=size + 1) == []
+    # one file's halving is enough: the single-clip part (weight 0.2) goes first
+    assert build_model.compact(tmp_path, settings, limit=size - 100) == ["classic_single_clip.skops"]
+    assert build_model._bytes(tmp_path) < size - 100
+    p0 = classic.probabilities(m, X, n_classes=8)
+    p1 = classic.probabilities(classic.load(tmp_path / "classic_single_clip.skops"), X, n_classes=8)
+    assert 0 < np.abs(p0 - p1).max() < 0.1
+    settings["compacted"] = ["classic_single_clip.skops"]
+    assert build_model.compact(tmp_path, settings, limit=1) == ["classic_single_clip.skops", "classic.skops"]
