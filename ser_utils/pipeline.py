@@ -359,23 +359,22 @@ def extract_encoder(run: Run, manifest: pd.DataFrame):
 def load_encoder(run: Run, *, frames: bool = False, fs=None):
     """The encoder statistics notebook 02 saved, or None when that run used no encoder.
 
+    Notebook 02 removes the file when it runs without an encoder, so its presence decides.
     With ``frames`` (the frame head needs them) the frame sequences are read back from the
-    feature cache (a cache hit: notebook 02 computed them), for the files of ``fs`` (the
-    feature set of :func:`load_features`), in its order.
+    feature cache with the saved settings (a cache hit: notebook 02 computed them), for the
+    files of ``fs`` (the feature set of :func:`load_features`), in its order.
     """
     from .features import encoder as enc
 
-    if run.cfg["encoder"] == "none" or not run.path("encoder_features").exists():
+    if not run.path("encoder_features").exists():
         return None
+    saved = enc.load_encoder_features(run.path("encoder_features"))
     if not frames:
-        return enc.load_encoder_features(run.path("encoder_features"))
+        return saved
     fs = load_features(run) if fs is None else fs
+    cols = [c for c in ("path", "file_id", "sha1") if c in fs.index.columns]
     return enc.extract_encoder(
-        fs.index[["path", "file_id"]],
-        settings=enc.encoder_settings(run.cfg),
-        cache_dir=run.cache_dir,
-        n_jobs=run.cfg["n_jobs"],
-        progress=False,
+        fs.index[cols], settings=saved.settings, cache_dir=run.cache_dir, n_jobs=run.cfg["n_jobs"], progress=False
     )
 
 

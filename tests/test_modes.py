@@ -198,16 +198,13 @@ def saved(corpus, tmp_path_factory):
     pm = mp["settings"]["prediction_modes"]
     pm["per_speaker"]["weights"] = {"crnn": 0.3, "classic": 0.2, "encoder": 0.3, "frame": 0.2}
     pm["single_clip"]["weights"] = {"crnn": 0.2, "classic": 0.3, "encoder": 0.3, "frame": 0.2}
+    is_tr = (p.split_df["part"] == "train").to_numpy()
     heads, _, fnorm = parts._fit_frame_heads(
         corpus.cfg,
         corpus.enc,
-        p.split_df["file_id"][p.split_df["part"] == "train"].to_numpy(),
-        p.meta_val["file_id"].to_numpy(),
-        p.split_df["actor"][p.split_df["part"] == "train"].to_numpy(),
-        p.meta_val["actor"].to_numpy(),
-        np.asarray(p.y_train_pooled),
-        np.asarray(p.y_val),
-        None,
+        train=(p.split_df["file_id"][is_tr].to_numpy(), p.split_df["actor"][is_tr].to_numpy(), p.y_train_pooled),
+        val=(p.meta_val["file_id"].to_numpy(), p.meta_val["actor"].to_numpy(), p.y_val),
+        log=None,
     )
     E_all = np.asarray(corpus.enc.pooled, np.float64)
     sd = p.split_df

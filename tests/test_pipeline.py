@@ -153,6 +153,27 @@ def test_feature_overview_shows_the_real_time_and_cache_counts(steps):
     assert seconds == steps["fs"].stats["seconds"] and seconds > 0
 
 
+def test_the_encoder_step_and_its_frames_read_back_from_the_cache(steps):
+    """Notebook 02 with the encoder on; notebook 04 reads the statistics, and the frames from the cache."""
+    r2 = pipeline.start("02_features", artifacts_dir=steps["adir"], encoder="whisper-base", **FAST)
+    ef = pipeline.extract_encoder(r2, pipeline.load_manifest(r2))
+    r4 = pipeline.start("04_crnn_training", artifacts_dir=steps["adir"], frame_head=True)
+    plain = pipeline.load_encoder(r4)
+    np.testing.assert_array_equal(plain.pooled, ef.pooled)
+    assert plain.frames == [] and ef.frames and ef.frames[0].shape[1] == 512
+    fs = pipeline.load_features(r4)
+    back = pipeline.load_encoder(r4, frames=True, fs=fs)
+    assert back.stats["computed_files"] == 0  # a cache hit
+    assert list(back.index["file_id"]) == list(fs.index["file_id"])
+    pos = {f: i for i, f in enumerate(ef.index["file_id"])}
+    for f, fr in zip(back.index["file_id"], back.frames):
+        np.testing.assert_array_equal(fr, ef.frames[pos[f]])
+    # a run without the encoder removes the file: notebook 04 then has none
+    r2.cfg["encoder"] = "none"
+    assert pipeline.extract_encoder(r2, pipeline.load_manifest(r2)) is None
+    assert pipeline.load_encoder(r4) is None
+
+
 # --- 03: prepare -------------------------------------------------------------------------------
 
 

@@ -93,25 +93,32 @@ def frame_probabilities(
     return frame_head.probabilities(head, Z, max_frames=max_frames)
 
 
-def _fit_frame_heads(cfg: dict, enc, tr_ids, va_ids, a_tr, a_va, y_tr, y_va, log) -> tuple[dict, dict, dict]:
-    """Both modes' frame heads (training actors; early stopping on the validation actors)."""
+def _fit_frame_heads(
+    cfg: dict, enc, *, train: tuple, val: tuple, log=print
+) -> tuple[dict[str, Any], dict[str, np.ndarray], dict]:
+    """Both modes' frame heads (training actors; early stopping on the validation actors).
+
+    ``train`` and ``val`` are ``(file_ids, actors, labels)`` of each part. Returns the heads and
+    their validation probabilities by mode, and the frame statistics of the training files.
+    """
+    (tr_ids, a_tr, y_tr), (va_ids, a_va, y_va) = train, val
     ids = enc.index["file_id"]
     F_tr = [enc.frames[i] for i in rows_by_id(ids, tr_ids)]
     F_va = [enc.frames[i] for i in rows_by_id(ids, va_ids)]
     if not F_tr or not len(F_tr[0]):
         raise ModelError("the frame head needs the encoder frames (run notebook 02 with the encoder on)")
     norm = frame_head.fit_stats(F_tr, [int(a) for a in a_tr])
-    heads, val = {}, {}
+    heads, probs = {}, {}
     for mode in modes.MODES:
         act_tr = [int(a) for a in a_tr] if mode == "per_speaker" else [None] * len(F_tr)
         act_va = [int(a) for a in a_va] if mode == "per_speaker" else [None] * len(F_va)
         Z_tr = frame_head.standardise(F_tr, norm, actors=act_tr)
         Z_va = frame_head.standardise(F_va, norm, actors=act_va)
         heads[mode], info = frame_head.fit(Z_tr, y_tr, val_frames=Z_va, y_val=y_va, cfg=cfg)
-        val[mode] = frame_head.probabilities(heads[mode], Z_va, max_frames=cfg["frame_head_max_frames"])
+        probs[mode] = frame_head.probabilities(heads[mode], Z_va, max_frames=cfg["frame_head_max_frames"])
         if log:
             log(f"frame head [{mode}]: {info['epochs']} epochs, best {info['best_epoch']}")
-    return heads, val, norm
+    return heads, probs, norm
 
 
 def _crnn_global(model: Any, prepared, logmels: list[np.ndarray]) -> np.ndarray:
@@ -177,7 +184,9 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
         E_all = np.concatenate([E_tr, E_va])
     frame_heads: dict[str, Any] = {}
     if cfg.get("frame_head") and enc is not None:
-        frame_heads, val_fr, fnorm = _fit_frame_heads(cfg, enc, tr_ids, va_ids, a_tr, a_va, y_tr, y_va, log)
+        frame_heads, val_fr, fnorm = _fit_frame_heads(
+            cfg, enc, train=(tr_ids, a_tr, y_tr), val=(va_ids, a_va, y_va), log=log
+        )
         for m in modes.MODES:
             val[m]["frame"] = val_fr[m]
     weights = {m: modes.choose_weights(val[m], y_va, step=0.1) for m in modes.MODES}
