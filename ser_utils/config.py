@@ -534,8 +534,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Issue 11 adds the Whisper-base encoder (int8) with a logistic regression on its
     # mean + std statistics (encoder_C 0.01), per mode: per-speaker (>= min_speaker_clips
     # clips of a speaker) and single clip; the parts' fusion weights are chosen on the
-    # validation actors. Heads alone, 5 folds: encoder + handcrafted UAR 0.818 per-speaker,
-    # 0.732 single clip (docs/experiments.md, benchmarks/cv_encoder.py).
+    # validation actors. The whole product, 5 folds by actor (benchmarks/cv_product.py): UAR
+    # 0.803 +/- 0.043 per-speaker, 0.734 +/- 0.045 single clip (docs/experiments.md, session 4).
     "full": {
         "encoder": "whisper-base",
         "n_mels": 64,
