@@ -538,7 +538,7 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         p_classic = recipe.classic_probabilities(cmodel, cnorm, prepared.P_test, test_actors)
     kind = str(classic_info.get("kind", run.cfg["classic_model"]))
     w = bundle_obj.fusion_weight
-    p_modes = _mode_probabilities(run, prepared, bundle_obj)
+    p_modes, extra = _mode_probabilities(run, prepared, bundle_obj)
     has_modes = "prediction_modes" in bundle_obj.settings
     scored = scoring.score(
         prepared.y_test,
@@ -553,6 +553,8 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         classic_kind=kind,
         classic_per_speaker=classic_info.get("normalisation") == "per_speaker",
         fusion_weight=w,
+        extra=extra,
+        bundle_name=_bundle_name(bundle_obj) if has_modes else None,
     )
     scored["pred_df"].to_csv(run.path("predictions"), index=False)
     # What notebooks 03 and 04 actually did (not this notebook's own defaults).
@@ -596,22 +598,58 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
     }
 
 
-def _mode_probabilities(run: Run, prepared, bundle_obj) -> dict[str, np.ndarray]:
-    """The bundle's probabilities of the test part in each prediction mode, ``{mode: (n, 8)}``."""
+def _test_encoder_features(run: Run, bundle_obj, fs, ids) -> Any:
+    """The test files' encoder features for the bundle (``pooled``, and ``frames`` when a frame head needs them)."""
+    from types import SimpleNamespace
+
+    from .models import parts
+
+    if not bundle_obj.settings.get("encoder"):
+        return None
+    needs_frames = any(k.startswith("frame_") for k in bundle_obj.parts)
+    ef = load_encoder(run, frames=needs_frames, fs=fs)
+    if ef is None:
+        return None
+    rows = parts.rows_by_id(ef.index["file_id"], ids)
+    return SimpleNamespace(pooled=np.asarray(ef.pooled)[rows], frames=[ef.frames[i] for i in rows] if ef.frames else [])
+
+
+def _bundle_name(bundle_obj) -> tuple[str, str]:
+    """The comparison's row name and the short label of a bundle with prediction modes."""
+    pm = bundle_obj.prediction_modes
+    used = {k for m in ("per_speaker", "single_clip") for k, v in pm[m]["weights"].items() if v}
+    label = " + ".join(k for k in ("crnn", "classic", "encoder", "frame") if k in used)
+    return f"the bundle, per-speaker mode ({label}; weights chosen on validation actors)", label
+
+
+def _mode_probabilities(run: Run, prepared, bundle_obj) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The bundle's probabilities of the test part in each prediction mode, ``{mode: (n, 8)}``.
+
+    And its encoder parts alone (per-speaker mode), ``{row name: (n, 8)}``, for the comparison.
+    """
     from .models import modes, parts
 
     fs = load_features(run)
     ids = prepared.meta_test["file_id"].to_numpy()
     mels = [fs.logmels[i] for i in parts.rows_by_id(fs.index["file_id"], ids)]
-    ef = load_encoder(run) if bundle_obj.settings.get("encoder") else None
-    E = None if ef is None else np.asarray(ef.pooled)[parts.rows_by_id(ef.index["file_id"], ids)]
+    E = _test_encoder_features(run, bundle_obj, fs, ids)
     actors = [int(a) for a in prepared.meta_test["actor"]]
     min_clips = int(bundle_obj.prediction_modes["min_speaker_clips"])
     out = {}
     for mode in modes.MODES:
         fm = modes.file_modes(actors, known=bundle_obj.known_speakers, min_clips=min_clips, mode=mode)
         out[mode] = bundle_obj.mode_probabilities(mels, prepared.P_test, E, actors, fm)
-    return out
+    extra = {}
+    if E is not None and "encoder_per_speaker" in bundle_obj.parts:
+        extra["Whisper-base head alone"] = parts.encoder_probabilities(
+            bundle_obj.parts["encoder_per_speaker"], bundle_obj.parts.get("encoder_norm"), E.pooled, actors
+        )
+    if E is not None and "frame_per_speaker" in bundle_obj.parts and E.frames:
+        extra["frame head alone"] = parts.frame_probabilities(
+            bundle_obj.parts["frame_per_speaker"], bundle_obj.parts["frame_norm"], E.frames, actors,
+            max_frames=bundle_obj.settings.get("frame_head", {}).get("frame_head_max_frames"),
+        )
+    return out, extra
 
 
 def _mode_metrics(y: np.ndarray, p_modes: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:

@@ -67,6 +67,18 @@ def test_rows_parts_and_majority_baseline():
     assert s["comparison"]["accuracy"].tolist() == pytest.approx([0.75, 0.5, 0.5, 0.5])
 
 
+def test_a_bundle_with_modes_is_named_and_its_other_parts_are_rows_too():
+    P_ENC = np.eye(3)[[0, 0, 1, 1]] * 0.8 + 0.1  # argmax 0, 0, 1, 1: right, right, right, wrong
+    s = _score(extra={"Whisper-base head alone": P_ENC}, bundle_name=("the bundle, per-speaker mode", "crnn + encoder"))
+    names = list(s["rows"])
+    assert names[0] == s["headline"] == "the bundle, per-speaker mode" and s["model_label"] == "crnn + encoder"
+    assert names[-2:] == ["Whisper-base head alone", "majority class"]
+    assert s["baselines"]["Whisper-base head alone"]["accuracy"] == pytest.approx(0.75)
+    assert s["metrics"]["accuracy"] == pytest.approx(3 / 4)  # still the bundle's own numbers
+    with pytest.raises(DataError, match="Whisper"):
+        _score(extra={"Whisper-base head alone": P_ENC[:2]})
+
+
 def test_without_fusion_the_bundle_is_the_crnn():
     s = _score(p_bundle=P_CRNN, fusion_weight=0.0, classic_per_speaker=False)
     assert list(s["rows"]) == ["CRNN (attn_crnn): the bundle", "SVM on pooled features", "majority class"]

@@ -68,8 +68,14 @@ def comparison_rows(
     classic_per_speaker: bool,
     fusion_weight: float,
     labels: Sequence[str] = EMOTIONS,
+    extra: Mapping[str, np.ndarray] | None = None,
+    bundle_name: tuple[str, str] | None = None,
 ) -> tuple[str, str, dict[str, dict[str, Any]]]:
     """The bundle, its parts and the majority baseline, each with its metrics.
+
+    ``extra`` (row name -> probabilities ``(n, n_classes)``) adds more parts alone before the
+    majority row; ``bundle_name`` = ``(headline, model_label)`` names a bundle whose parts are
+    more than the CRNN and the classic model (its prediction modes).
 
     Returns
     -------
@@ -97,6 +103,11 @@ def comparison_rows(
         model_label = model_name
         headline = f"CRNN ({model_name}): the bundle"
         rows = {headline: m, classic_name: m_classic}
+    if bundle_name is not None:
+        rows = {bundle_name[0]: rows.pop(headline), **rows}
+        headline, model_label = bundle_name
+    for name, p in (extra or {}).items():
+        rows[name] = evaluate.metrics(y_true, np.asarray(p).argmax(axis=1), labels=labels)
     rows["majority class"] = evaluate.majority_baseline(y_fit, y_true, labels=labels)
     return headline, model_label, rows
 
@@ -176,6 +187,8 @@ def score(
     classic_per_speaker: bool,
     fusion_weight: float,
     labels: Sequence[str] = EMOTIONS,
+    extra: Mapping[str, Any] | None = None,
+    bundle_name: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Score the bundle on the test part.
 
@@ -196,6 +209,8 @@ def score(
         The classic part's weight in ``p_bundle``.
     labels : sequence of str
         Class names in column order (default :data:`ser_utils.config.EMOTIONS`).
+    extra, bundle_name
+        More parts scored alone, and the bundle's row name and label (:func:`comparison_rows`).
 
     Returns
     -------
@@ -217,6 +232,7 @@ def score(
     headline, model_label, rows = comparison_rows(
         y_true, p_bundle=p_bundle, p_crnn=p_crnn, p_classic=p_classic, y_fit=np.asarray(y_fit), model_name=model_name,
         classic_kind=classic_kind, classic_per_speaker=classic_per_speaker, fusion_weight=fusion_weight, labels=labels,
+        extra={name: _probs(name, p, n, k) for name, p in (extra or {}).items()}, bundle_name=bundle_name,
     )
     pred_df = predictions_table(meta, y_true, p_bundle, labels=labels)
     y_pred = pred_df["y_pred"].to_numpy()

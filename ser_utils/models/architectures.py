@@ -382,10 +382,10 @@ def build_frame_head(
     *,
     dim: int = 512,
     n_classes: int = 8,
-    units: int = 128,
+    units: int = 64,
     attention_units: int = 64,
-    dropout: float = 0.3,
-    l2: float = 0.0,
+    dropout: float = 0.5,
+    l2: float = 0.01,
     seed: int = 42,
 ):
     """Build (uncompiled) the small head over a sequence of pretrained encoder frames.
