@@ -154,19 +154,6 @@ def _frame_head(F: list, y: np.ndarray, actors: np.ndarray, te: np.ndarray, mode
     return p, {**info, "val_actors": inner[0], "val": evaluate.metrics(y[va], p_va.argmax(1))}
 
 
-def _hand(X: np.ndarray, y: np.ndarray, cfg: dict):
-    """The profile's classic model (``classic_*``) fitted on handcrafted vectors."""
-    return classic.fit(
-        X,
-        y,
-        kind=cfg["classic_model"],
-        C_svm=cfg["classic_C"],
-        C_logreg=cfg["classic_logreg_C"],
-        gamma=cfg["classic_gamma"],
-        seed=cfg["seed"],
-    )
-
-
 def _nap(X: np.ndarray, actors: np.ndarray, tr: np.ndarray, k: int) -> np.ndarray:
     """Nuisance attribute projection: remove the ``k`` main directions of the training speakers' means.
 
@@ -206,7 +193,7 @@ def _score_fold(
             out[f"enc svm C={args.svm_C:g} g={args.svm_gamma:g} [{mode}]"] = evaluate.metrics(
                 y[te], classic.probabilities(sv, Em[te], n_classes=N_CLASSES).argmax(1)
             )
-        hm = _hand(Hm[tr], y[tr], cfg)
+        hm = classic.fit_configured(Hm[tr], y[tr], cfg)
         p_hand = classic.probabilities(hm, Hm[te], n_classes=N_CLASSES)
         out[f"handcrafted {cfg['classic_model']} [{mode}]"] = evaluate.metrics(y[te], p_hand.argmax(1))
         C0 = args.logreg_C[len(args.logreg_C) // 2]
@@ -216,7 +203,7 @@ def _score_fold(
         for k in args.nap if mode == "single_clip" else []:
             En, Hn = _nap(E, actors, tr, k), _nap(H, actors, tr, k)
             pe = _probs(_logreg(En[tr], y[tr], C0, cfg["seed"]), En[te])
-            hn = _hand(Hn[tr], y[tr], cfg)
+            hn = classic.fit_configured(Hn[tr], y[tr], cfg)
             ph = classic.probabilities(hn, Hn[te], n_classes=N_CLASSES)
             out[f"NAP k={k}: enc logreg [{mode}]"] = evaluate.metrics(y[te], pe.argmax(1))
             out[f"NAP k={k}: handcrafted [{mode}]"] = evaluate.metrics(y[te], ph.argmax(1))

@@ -17,7 +17,7 @@ from ser_utils.data.ravdess import make_filename, parse_filename
 from ser_utils.errors import ModelError
 from ser_utils.features.encoder import EncoderFeatures
 from ser_utils.models import bundle as B
-from ser_utils.models import modes, parts, recipe
+from ser_utils.models import classic, modes, parts, recipe
 from ser_utils.models.architectures import build_model
 from ser_utils.prep.prepare import prepare_datasets
 
@@ -215,7 +215,7 @@ def saved(corpus, tmp_path_factory):
     files = {
         "encoder_per_speaker": parts._fit_head(Eps, y_fit, corpus.cfg),
         "encoder_single_clip": parts._fit_head(E_all[rows], y_fit, corpus.cfg),
-        "classic_single_clip": parts._fit_classic(np.asarray(corpus.fs.pooled)[rows], y_fit, corpus.cfg),
+        "classic_single_clip": classic.fit_configured(np.asarray(corpus.fs.pooled)[rows], y_fit, corpus.cfg),
         "frame_per_speaker": heads["per_speaker"],
         "frame_single_clip": heads["single_clip"],
     }

@@ -157,6 +157,27 @@ def probabilities(model, P: Any, *, n_classes: int) -> np.ndarray:
     return out
 
 
+def fit_configured(P: Any, y: Any, cfg: dict[str, Any]):
+    """:func:`fit` with a configuration's ``classic_model``, ``classic_C``, ``classic_logreg_C``, ``classic_gamma``, ``seed``.
+
+    Parameters
+    ----------
+    P : array, shape (n, d)
+    y : array of int, shape (n,)
+    cfg : dict
+        From :func:`ser_utils.config.resolve`.
+    """
+    return fit(
+        P,
+        y,
+        kind=cfg["classic_model"],
+        C_svm=cfg["classic_C"],
+        C_logreg=cfg["classic_logreg_C"],
+        gamma=cfg["classic_gamma"],
+        seed=cfg["seed"],
+    )
+
+
 def _svms(obj, seen: set[int] | None = None) -> list:
     """Every fitted SVC inside a (nested) scikit-learn model: pipelines, voting, calibration."""
     from sklearn.base import BaseEstimator

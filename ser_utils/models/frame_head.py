@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import config
 from ..config import EMOTIONS
 from ..errors import ModelError
 from ..prep import normalise
@@ -28,16 +29,8 @@ from .backend import keras
 
 __all__ = ["fit_stats", "standardise", "pad", "fit", "probabilities", "HEAD_KEYS"]
 
-#: Configuration keys of the head (``config.PARAMS``).
-HEAD_KEYS = (
-    "frame_head_units",
-    "frame_head_dropout",
-    "frame_head_l2",
-    "frame_head_epochs",
-    "frame_head_patience",
-    "frame_head_lr",
-    "frame_head_max_frames",
-)
+#: Configuration keys of the head (those of ``config.PARAMS`` named ``frame_head_*``).
+HEAD_KEYS = tuple(k for k in config.PARAMS if k.startswith("frame_head_"))
 
 
 def _stack(frames: Sequence[np.ndarray], actors: Sequence[int | None]) -> tuple[np.ndarray, list[int | None]]:

@@ -51,18 +51,6 @@ def _fit_head(X: np.ndarray, y: np.ndarray, cfg: dict) -> Any:
     return classic.fit(X, y, kind="logreg", C_logreg=cfg["encoder_C"], seed=cfg["seed"])
 
 
-def _fit_classic(X: np.ndarray, y: np.ndarray, cfg: dict) -> Any:
-    return classic.fit(
-        X,
-        y,
-        kind=cfg["classic_model"],
-        C_svm=cfg["classic_C"],
-        C_logreg=cfg["classic_logreg_C"],
-        gamma=cfg["classic_gamma"],
-        seed=cfg["seed"],
-    )
-
-
 def _per_speaker(X: np.ndarray, actors: np.ndarray, norm: dict | None = None) -> tuple[np.ndarray, dict]:
     norm = normalise.fit_pooled(X, actors) if norm is None else norm
     return normalise.apply_pooled(X, norm, actors=[int(a) for a in actors]), norm
@@ -165,9 +153,9 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
     Ptr_ps, pnorm = _per_speaker(P_tr, a_tr)
     Pva_ps = normalise.apply_pooled(P_va, pnorm, actors=[int(a) for a in a_va])
     val["per_speaker"]["classic"] = classic.probabilities(
-        _fit_classic(Ptr_ps, y_tr, cfg), Pva_ps, n_classes=len(EMOTIONS)
+        classic.fit_configured(Ptr_ps, y_tr, cfg), Pva_ps, n_classes=len(EMOTIONS)
     )
-    val["single_clip"]["classic"] = classic.probabilities(_fit_classic(P_tr, y_tr, cfg), P_va, n_classes=len(EMOTIONS))
+    val["single_clip"]["classic"] = classic.probabilities(classic.fit_configured(P_tr, y_tr, cfg), P_va, n_classes=len(EMOTIONS))
     files: dict[str, Any] = {}
     norms: dict[str, dict] = {}
     E_all = None
@@ -195,7 +183,7 @@ def fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log=print) -> di
     # the kept heads learn from training + validation files, as the classic part does
     y_all, a_all, P_all = np.concatenate([y_tr, y_va]), np.concatenate([a_tr, a_va]), np.concatenate([P_tr, P_va])
     if weights["single_clip"].get("classic", 0) > 0:
-        files["classic_single_clip"] = _fit_classic(P_all, y_all, cfg)
+        files["classic_single_clip"] = classic.fit_configured(P_all, y_all, cfg)
     if E_all is not None:
         E_ps, enorm_all = _per_speaker(E_all, a_all)
         if weights["per_speaker"].get("encoder", 0) > 0:

@@ -102,10 +102,7 @@ def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarra
         norm = normalise.fit_pooled(P, actors)
         P = normalise.apply_pooled(P, norm, actors=list(actors))
     t0 = time.perf_counter()
-    model = classic.fit(
-        P, y, kind=cfg["classic_model"], C_svm=cfg["classic_C"], C_logreg=cfg["classic_logreg_C"],
-        gamma=cfg["classic_gamma"], seed=cfg["seed"],
-    )
+    model = classic.fit_configured(P, y, cfg)
     info = {
         "kind": cfg["classic_model"],
         "C": cfg["classic_C"],
