@@ -24,8 +24,8 @@ from .notebooks import NOTEBOOK_PARAMS, START_PARAMS, check_notebook_files, note
 from .params import PARAMS, Param
 from .paths import ARTIFACTS, artifact_path, default_artifacts_dir, default_data_dir, project_root
 from .profiles import PROFILES
+from .table import main as main  # `python -m ser_utils.config` (config.main(argv) in tests)
 from .validate import check, parse_value, resolve
-from .table import main
 
 __all__ = [
     "EMOTIONS",

@@ -1,4 +1,4 @@
-"""A profile plus overrides to a complete, validated configuration: :func:`resolve`, :func:`check`, :func:`parse_value`."""
+"""A profile plus overrides to a complete, validated configuration (:func:`resolve`, :func:`check`)."""
 
 from __future__ import annotations
 
