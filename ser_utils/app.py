@@ -567,16 +567,20 @@ def probability_chart(probabilities: dict[str, float]):
 
 
 def timeline_chart(timeline: pd.DataFrame):
-    """Each emotion's probability over the windows (stacked areas in its colour); a matplotlib Figure."""
+    """Each emotion's probability over the windows (stacked areas in its colour); a matplotlib Figure.
+
+    Each window's area spans the window, from its ``start_s`` to its ``end_s``.
+    """
     labels = [c for c in timeline.columns if c not in ("start_s", "end_s", "emotion")]
     fig, ax = _figure(7.0, 2.8)
-    mid = ((timeline["start_s"] + timeline["end_s"]) / 2).to_numpy()
+    edges = np.append(timeline["start_s"].to_numpy(float), float(timeline["end_s"].iloc[-1]))
+    P = timeline[labels].to_numpy(float)
     ax.stackplot(
-        mid,
-        timeline[labels].to_numpy().T,
+        edges,
+        np.vstack([P, P[-1:]]).T,  # the last window's values again at its end
         labels=labels,
         colors=[EMOTION_COLORS.get(e, "#444444") for e in labels],
-        step="mid",
+        step="post",
     )
     ax.set_xlim(float(timeline["start_s"].iloc[0]), float(timeline["end_s"].iloc[-1]))
     ax.set_ylim(0, 1)

@@ -205,7 +205,10 @@ def test_charts_use_one_colour_per_emotion(model):
     assert core.EMOTION_COLORS is EMOTION_COLORS  # the project's one palette
     want = [tuple(np.round(to_rgba(EMOTION_COLORS[e]), 3)) for e in r.probabilities]
     assert [tuple(np.round(b.get_facecolor(), 3)) for b in fig.axes[0].patches] == want and len(colours) == 8
-    assert len(core.timeline_chart(r.timeline).axes[0].collections) == 8
+    areas = core.timeline_chart(r.timeline).axes[0].collections
+    assert len(areas) == 8
+    xs = np.concatenate([path.vertices[:, 0] for a in areas for path in a.get_paths()])
+    assert xs.min() == pytest.approx(0.0) and xs.max() == pytest.approx(10.0)  # the windows' whole span, no gaps
 
 
 # --- which model ----------------------------------------------------------------------------------------
