@@ -93,11 +93,23 @@ for clip, r in zip(clips, result.clips):
         delta_arrow="off",
         border=True,
     )
-    a.dataframe({"emotion": list(r.probabilities), "probability": [round(p, 4) for p in r.probabilities.values()]},
-                hide_index=True)
+    table = core.probability_table(r.probabilities)  # text in the page (an HTML table), not a canvas grid
+    a.table(
+        core.styled_table(
+            table,
+            caption="The verdict, in bold, is the most probable emotion.",
+            bold_row=list(table["emotion"]).index(r.emotion),
+        ),
+        hide_index=True,
+        alt=f"Probability of each emotion in {clip.name}",
+    )
     b.pyplot(core.probability_chart(r.probabilities))
     if r.timeline is not None:
         st.subheader("Emotion over time")
         st.caption(f"Windows of {core.WINDOW_SECONDS:g} s; the verdict above averages them.")
         st.pyplot(core.timeline_chart(r.timeline))
-        st.dataframe(r.timeline.round(3), hide_index=True)
+        st.table(
+            core.styled_table(core.timeline_table(r.timeline), caption="emotion: each window's most probable one."),
+            hide_index=True,
+            alt=f"Probability of each emotion in each window of {clip.name}",
+        )

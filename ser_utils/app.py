@@ -16,7 +16,10 @@ The page (``./run_all.sh --app``) only lays out what these return:
   why; clips longer than :data:`LONG_SECONDS` also get an emotion timeline over windows of
   :data:`WINDOW_SECONDS`;
 - :func:`probability_chart`, :func:`timeline_chart` draw them, one colour per emotion
-  (:data:`ser_utils.evaluation.plots.EMOTION_COLORS`).
+  (:data:`ser_utils.evaluation.plots.EMOTION_COLORS`);
+- :func:`probability_table`, :func:`timeline_table` give the same numbers as text (percentages),
+  for an HTML table (``st.table``, styled by :func:`styled_table`) that screen readers read and
+  copy-paste copies: never a canvas grid (``st.dataframe``).
 """
 
 from __future__ import annotations
@@ -55,10 +58,14 @@ __all__ = [
     "logmel_chart",
     "model_summary",
     "predict",
+    "percent",
     "probability_chart",
+    "probability_table",
     "read_clip",
     "read_clips",
+    "styled_table",
     "timeline_chart",
+    "timeline_table",
     "waveform_chart",
     "windows",
 ]
@@ -450,9 +457,104 @@ def _figure(width: float = 6.0, height: float = 2.6):
     return fig, fig.add_subplot()
 
 
+def _label_order(labels) -> list[str]:
+    """``labels`` in the project's emotion order (:data:`ser_utils.config.EMOTIONS`), others after."""
+    labels = list(labels)
+    return [e for e in EMOTIONS if e in labels] + [e for e in labels if e not in EMOTIONS]
+
+
+def percent(p: float, *, digits: int = 1) -> str:
+    """A probability as the page writes it in its tables: ``0.1234`` -> ``"12.3%"``."""
+    return f"{p:.{digits}%}"
+
+
+def probability_table(probabilities: dict[str, float], *, digits: int = 1) -> pd.DataFrame:
+    """The probabilities as text, in the chart's order (:func:`probability_chart`).
+
+    Parameters
+    ----------
+    probabilities : dict of str to float, length n_classes
+        Label -> probability (summing to 1).
+    digits : int
+        Decimals of the percentages.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n_classes, 2)
+        Columns ``emotion`` and ``probability`` (:func:`percent` strings).
+    """
+    labels = _label_order(probabilities)
+    return pd.DataFrame({"emotion": labels, "probability": [percent(probabilities[e], digits=digits) for e in labels]})
+
+
+def timeline_table(timeline: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
+    """The timeline (:attr:`ClipResult.timeline`) as text.
+
+    Parameters
+    ----------
+    timeline : pandas.DataFrame, shape (n_windows, 3 + n_classes)
+        ``start_s``, ``end_s``, ``emotion`` and one probability column per label.
+    digits : int
+        Decimals of the percentages.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n_windows, 2 + n_classes)
+        ``window`` (``"0.0-3.0 s"``), ``emotion`` (the window's top one) and one column of
+        :func:`percent` strings per label, in the chart's order.
+    """
+    labels = _label_order(c for c in timeline.columns if c not in ("start_s", "end_s", "emotion"))
+    out = pd.DataFrame(
+        {
+            "window": [f"{s:.1f}-{e:.1f} s" for s, e in zip(timeline["start_s"], timeline["end_s"])],
+            "emotion": list(timeline["emotion"]),
+        }
+    )
+    for e in labels:
+        out[e] = [percent(float(p), digits=digits) for p in timeline[e]]
+    return out
+
+
+def styled_table(table: pd.DataFrame, *, caption: str, bold_row: int | None = None):
+    """``table`` for ``st.table``: emotions marked by their colour, numbers right-aligned, a caption.
+
+    One row (the verdict) can be set in bold.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With an ``emotion`` column (:func:`probability_table`, :func:`timeline_table`).
+    caption : str
+        Shown under the table.
+    bold_row : int or None
+        The position of a row to set in bold (the verdict).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        The same cells; its ``data`` is ``table``.
+    """
+    if "emotion" not in table.columns:
+        raise SERError(f"styled_table needs an 'emotion' column; got {list(table.columns)}")
+    sty = table.style.set_caption(caption).map(
+        lambda e: f"border-left: 0.5rem solid {EMOTION_COLORS.get(e, '#444444')}", subset=["emotion"]
+    )
+    numbers = [c for c in table.columns if c not in ("emotion", "window")]
+    if numbers:
+        right = "text-align: right !important"  # over the page's own left alignment of text cells
+        sty = sty.map(lambda _: right, subset=numbers).set_table_styles(
+            [{"selector": f"th.col{list(table.columns).index(c)}", "props": right} for c in numbers], overwrite=False
+        )
+    if bold_row is not None:
+        sty = sty.apply(
+            lambda row: ["font-weight: bold" if row.name == table.index[bold_row] else "" for _ in row], axis=1
+        )
+    return sty
+
+
 def probability_chart(probabilities: dict[str, float]):
     """Horizontal bars, one per emotion in label order, in its colour; returns a matplotlib Figure."""
-    labels = [e for e in EMOTIONS if e in probabilities] + [e for e in probabilities if e not in EMOTIONS]
+    labels = _label_order(probabilities)
     fig, ax = _figure(6.0, 2.8)
     vals = [probabilities[e] for e in labels]
     ax.barh(labels, vals, color=[EMOTION_COLORS.get(e, "#444444") for e in labels])
@@ -465,16 +567,20 @@ def probability_chart(probabilities: dict[str, float]):
 
 
 def timeline_chart(timeline: pd.DataFrame):
-    """Each emotion's probability over the windows (stacked areas in its colour); a matplotlib Figure."""
+    """Each emotion's probability over the windows (stacked areas in its colour); a matplotlib Figure.
+
+    Each window's area spans the window, from its ``start_s`` to its ``end_s``.
+    """
     labels = [c for c in timeline.columns if c not in ("start_s", "end_s", "emotion")]
     fig, ax = _figure(7.0, 2.8)
-    mid = ((timeline["start_s"] + timeline["end_s"]) / 2).to_numpy()
+    edges = np.append(timeline["start_s"].to_numpy(float), float(timeline["end_s"].iloc[-1]))
+    P = timeline[labels].to_numpy(float)
     ax.stackplot(
-        mid,
-        timeline[labels].to_numpy().T,
+        edges,
+        np.vstack([P, P[-1:]]).T,  # the last window's values again at its end
         labels=labels,
         colors=[EMOTION_COLORS.get(e, "#444444") for e in labels],
-        step="mid",
+        step="post",
     )
     ax.set_xlim(float(timeline["start_s"].iloc[0]), float(timeline["end_s"].iloc[-1]))
     ax.set_ylim(0, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import numpy as np
@@ -11,6 +12,8 @@ from appkit import SR, tiny_bundle, voice, wav_bytes
 from media import encode
 
 from ser_utils import app as core
+from ser_utils.config import EMOTIONS
+from ser_utils.errors import SERError
 from ser_utils.models import shipped
 
 APP = os.path.join(os.path.dirname(__file__), "..", "app", "streamlit_app.py")
@@ -161,6 +164,36 @@ def test_a_long_clip_gets_a_timeline_and_the_verdict_averages_it(model):
     assert np.allclose((t[labels].to_numpy() * w[:, None]).sum(0) / w.sum(), list(r.probabilities.values()), atol=1e-6)
 
 
+def test_the_tables_write_the_numbers_as_percentages_in_the_charts_order(model):
+    r = core.predict(model, [_clip(10.0)]).clips[0]
+    table = core.probability_table(r.probabilities)
+    assert list(table["emotion"]) == list(EMOTIONS) and table.shape == (8, 2)
+    assert [float(t[:-1]) for t in table["probability"]] == [round(100 * r.probabilities[e], 1) for e in EMOTIONS]
+    assert core.percent(0.12345) == "12.3%" and core.percent(1.0) == "100.0%" and core.percent(0.0004) == "0.0%"
+    t = core.timeline_table(r.timeline)
+    assert list(t.columns) == ["window", "emotion", *EMOTIONS] and list(t["window"])[0] == "0.0-3.0 s"
+    assert list(t["emotion"]) == list(r.timeline["emotion"])
+    assert t.loc[1, "calm"] == core.percent(r.timeline.loc[1, "calm"])
+
+
+def test_the_styled_table_keeps_the_cells_and_marks_the_colours_and_the_verdict():
+    from ser_utils.evaluation.plots import EMOTION_COLORS
+
+    table = core.probability_table({"calm": 0.7, "angry": 0.2, "neutral": 0.1})
+    assert list(table["emotion"]) == ["neutral", "calm", "angry"]
+    sty = core.styled_table(table, caption="Probabilities", bold_row=1)
+    assert sty.caption == "Probabilities"
+    rules = {(i, j): "; ".join(f"{k}: {v}" for k, v in props) for (i, j), props in sty._compute().ctx.items()}
+    assert [rules[(i, 0)].split("; ")[0] for i in range(3)] == [
+        f"border-left: 0.5rem solid {EMOTION_COLORS[e]}" for e in table["emotion"]
+    ]
+    assert sorted(k for k, v in rules.items() if "font-weight: bold" in v) == [(1, 0), (1, 1)]  # the verdict's row
+    assert all(("text-align: right" in rules[(i, j)]) == (j == 1) for i in range(3) for j in range(2))  # numbers
+    assert core.styled_table(table, caption="x").data is table
+    with pytest.raises(SERError, match="'emotion' column"):
+        core.styled_table(table.rename(columns={"emotion": "label"}), caption="x")
+
+
 def test_charts_use_one_colour_per_emotion(model):
     r = core.predict(model, [_clip(10.0)]).clips[0]
     fig = core.probability_chart(r.probabilities)
@@ -172,7 +205,10 @@ def test_charts_use_one_colour_per_emotion(model):
     assert core.EMOTION_COLORS is EMOTION_COLORS  # the project's one palette
     want = [tuple(np.round(to_rgba(EMOTION_COLORS[e]), 3)) for e in r.probabilities]
     assert [tuple(np.round(b.get_facecolor(), 3)) for b in fig.axes[0].patches] == want and len(colours) == 8
-    assert len(core.timeline_chart(r.timeline).axes[0].collections) == 8
+    areas = core.timeline_chart(r.timeline).axes[0].collections
+    assert len(areas) == 8
+    xs = np.concatenate([path.vertices[:, 0] for a in areas for path in a.get_paths()])
+    assert xs.min() == pytest.approx(0.0) and xs.max() == pytest.approx(10.0)  # the windows' whole span, no gaps
 
 
 # --- which model ----------------------------------------------------------------------------------------
@@ -241,11 +277,20 @@ def page(bundle_dir, monkeypatch):
     return at
 
 
+def _percent(text: str) -> float:
+    """``"12.3%"`` -> 0.123; anything else fails."""
+    assert re.fullmatch(r"\d{1,3}\.\d%", text), text
+    return float(text[:-1]) / 100
+
+
 def _verdict(at) -> tuple[str, dict[str, float]]:
+    """The verdict and the probabilities as the page writes them: text in a table, never a canvas grid."""
     assert not at.exception, at.exception
+    assert not at.dataframe  # st.dataframe draws on a canvas: no text for screen readers or copy-paste
     (m,) = [m for m in at.metric if m.label == "Predicted emotion"]
-    table = at.dataframe[0].value
-    return m.value, dict(zip(table["emotion"], table["probability"]))
+    table = at.table[0].value
+    assert list(table.columns) == ["emotion", "probability"]
+    return m.value, {e: _percent(p) for e, p in zip(table["emotion"], table["probability"])}
 
 
 def test_the_page_says_which_model_and_waits_for_input(page):
@@ -254,11 +299,15 @@ def test_the_page_says_which_model_and_waits_for_input(page):
     assert not page.metric and page.info
 
 
-def test_an_upload_gets_a_verdict_and_eight_probabilities(page):
+def test_an_upload_gets_a_verdict_and_eight_probabilities_as_text(page):
     page.file_uploader[0].set_value(("hello.wav", wav_bytes(voice(2.5)), "audio/wav"))
     page.run()
     emotion, probs = _verdict(page)
-    assert len(probs) == 8 and sum(probs.values()) == pytest.approx(1.0, abs=1e-3) and emotion in probs
+    assert sorted(probs) == sorted(EMOTIONS) and all(0 <= p <= 1 for p in probs.values())
+    assert sum(probs.values()) == pytest.approx(1.0, abs=8 * 0.0005 + 1e-9)  # eight roundings to 0.1 %
+    assert probs[emotion] == max(probs.values())
+    assert list(probs) == list(EMOTIONS)  # the chart's order
+    assert page.table[0].proto.alt == "Probability of each emotion in hello.wav"
     assert any("Prediction mode: single clip" in md.value for md in page.markdown)
 
 
@@ -266,7 +315,7 @@ def test_a_recording_gets_a_verdict(page):
     page.audio_input[0].set_value(("recording.wav", wav_bytes(voice(2.0, seed=3)), "audio/wav"))
     page.run()
     emotion, probs = _verdict(page)
-    assert len(probs) == 8 and sum(probs.values()) == pytest.approx(1.0, abs=1e-3) and emotion in probs
+    assert len(probs) == 8 and sum(probs.values()) == pytest.approx(1.0, abs=0.004) and emotion in probs
 
 
 def test_each_bad_input_shows_its_message_and_no_exception(page, tmp_path):
@@ -289,7 +338,11 @@ def test_a_long_clip_gets_the_timeline_and_a_very_long_one_says_it_was_cut(page,
     page.run()
     _verdict(page)
     assert [s.value for s in page.subheader] == ["Emotion over time"]
-    assert len(page.dataframe[1].value) == 3  # 9 s: three windows of 3 s
+    windows = page.table[1].value  # as text too
+    assert list(windows["window"]) == ["0.0-3.0 s", "3.0-6.0 s", "6.0-9.0 s"]  # 9 s: three windows of 3 s
+    for _, row in windows.iterrows():
+        p = {e: _percent(row[e]) for e in EMOTIONS}
+        assert sum(p.values()) == pytest.approx(1.0, abs=0.004) and p[row["emotion"]] == max(p.values())
     assert any("only its first" in w.value for w in page.warning)
 
 
