@@ -387,6 +387,31 @@ def test_parallel_matches_sequential(tmp_path, monkeypatch):
     np.testing.assert_array_equal(a.pooled, c.pooled)
 
 
+def test_first_chunk_computed_here_before_workers(tmp_path, monkeypatch):
+    """numba's on-disk cache is compiled by this process first, so no two workers race to write it."""
+    import joblib
+
+    monkeypatch.setattr(extraction, "_MIN_FILES_PER_WORKER", 1)
+    handed: list = []
+
+    class Recording:
+        def __init__(self, **kw):
+            pass
+
+        def __call__(self, tasks):
+            tasks = list(tasks)
+            handed.extend(args[0] for _, args, _ in tasks)
+            return [fn(*args, **kw) for fn, args, kw in tasks]
+
+    monkeypatch.setattr(joblib, "Parallel", Recording)
+    m = _manifest(tmp_path / "audio", n=6)
+    s = _settings(frame_features=["f0"])
+    fs = F.extract(m, settings=s, cache_dir=tmp_path / "c", n_jobs=2, progress=False)
+    assert fs.stats["computed_files"] == 6
+    handed_files = sum(len(c) for c in handed)
+    assert 1 <= handed_files < 6  # the workers got every chunk but the first one
+
+
 def test_duplicate_content_computed_once(tmp_path):
     m = _manifest(tmp_path / "audio", n=3)
     dup = m.iloc[[0]].assign(file_id="copy")

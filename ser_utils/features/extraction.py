@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import math
 import os
 import time
@@ -288,8 +289,16 @@ def _results(jobs: list[_Job], ctx: dict, n_workers: int) -> Iterable[list[dict]
 
     size = max(1, min(32, math.ceil(len(jobs) / (n_workers * 8))))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    # numba (behind librosa's yin, localmin, ...) caches what it compiles on disk, and two
+    # processes compiling the same kernel at once can leave a cache index that points at the
+    # other's code: every later run then dies with a segfault. The first chunk is computed
+    # here, so the kernels are compiled and cached once before any worker starts.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # as in the workers: the same bytes
+        first = _compute_chunk(chunks[0], ctx)
     par = joblib.Parallel(n_jobs=n_workers, backend="loky", return_as="generator_unordered")
-    return par(joblib.delayed(_compute_chunk)(c, ctx) for c in chunks)
+    return itertools.chain([first], par(joblib.delayed(_compute_chunk)(c, ctx) for c in chunks[1:]))
 
 
 def _run(plan: _Plan, ctx: dict, *, n_jobs: int, show: bool, total: int) -> tuple[int, int]:
