@@ -12,7 +12,7 @@ from ser_utils.config import EMOTIONS
 from ser_utils.data import audio
 from ser_utils.data import corpus as data
 from ser_utils.data.corpora import CORPUS_EMOTIONS, read_name
-from ser_utils.errors import FilenameError
+from ser_utils.errors import DataError, FilenameError
 from ser_utils.prep.split import check_disjoint, make_split
 
 SR = 16000
@@ -166,6 +166,45 @@ def test_every_file_of_every_layout_is_accounted_for(mixed):
     assert pairs["actor"].is_unique and pairs["speaker"].is_unique
     unparseable = res.skipped.loc[res.skipped["reason"] == "unparseable_name", "detail"]
     assert unparseable.str.contains("expected|looks like").all()
+
+
+def test_the_account_counts_every_file_per_corpus(mixed):
+    from ser_utils.data import account
+
+    root, expect = mixed
+    res = data.scan(root, n_jobs=1)
+    acc = account.scan_account(res.manifest, res.skipped)
+    # each corpus's files, names that say nothing (Info.txt, a misspelt name) included, are its folder's
+    assert {c: a["n_in"] for c, a in acc["per_corpus"].items()} == {
+        c: _n_files(root / c) for c in ("crema-d", "ravdess", "savee", "tess")
+    }
+    assert acc["n_in"] == _n_files(root) == acc["n_used"] + acc["n_skipped"]
+    for c, a in acc["per_corpus"].items():
+        assert a["n_in"] == a["n_used"] + a["n_skipped"] == a["n_used"] + sum(a["skipped_by_reason"].values())
+        want = [r for rel, r in expect.items() if rel.startswith(c + "/") and r is not None]
+        assert a["skipped_by_reason"] == {r: want.count(r) for r in data.SKIP_REASONS if r in want}
+    table = account.account_frame(acc)
+    assert list(table.index) == ["crema-d", "ravdess", "savee", "tess", "total"]
+    assert table.loc["total", "files in"] == len(expect) and table.loc["savee", "skipped: unparseable_name"] == 2
+    named = account.skipped_table(res.skipped, res.manifest).set_index("path")
+    assert named.loc[str(root / "savee/AudioData/Info.txt"), "corpus"] == "savee"
+    assert named.loc[str(root / "crema-d/AudioWAV/1200_DFA_ANG_XX.wav"), "corpus"] == "crema-d"
+
+
+def test_a_skipped_file_counts_with_its_nearest_neighbours():
+    import pandas as pd
+
+    from ser_utils.data import account
+
+    tess = ["/a/tess/OAF_x/OAF_back_angry.wav", "/a/tess/OAF_x/OAF_bar_angry.wav"]
+    savee = ["/a/savee/DC/a01.wav", "/a/savee/DC/a02.wav", "/a/savee/DC/a03.wav"]
+    m = pd.DataFrame({"path": tess + savee, "corpus": ["tess"] * 2 + ["savee"] * 3})
+    got = account.attribute_corpus(["/a/tess/readme.txt", "/a/readme.txt", "/a/tess/OAF_y/DC_a04.wav"], m)
+    assert got == ["tess", "savee", "savee"]  # nearest folder; else the majority above; a corpus's name wins
+    assert account.attribute_corpus(["/b/notes.txt"], m.iloc[:0]) == [account.UNKNOWN_CORPUS]
+    skipped = pd.DataFrame({"path": [m["path"][0]], "reason": ["silent"], "corpus": ["tess"]})
+    with pytest.raises(DataError, match="both used and skipped"):
+        account.account(m, skipped)
 
 
 def test_aiff_named_wav_loads_with_the_audio_functions(mixed):

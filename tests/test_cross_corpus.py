@@ -177,3 +177,126 @@ def test_bundles_with_named_modes_predict_through_them():
         [1001, 1001, 1002],
         modes.file_modes([1001, 1001, 1002], known=[1, 2], min_clips=2, mode="per_speaker"),
     )
+
+
+# --------------------------------------------------------------------------- every file accounted for
+
+
+class _ExtractBundle:
+    """A bundle whose features are really extracted (16 log-mels) and whose probabilities are fixed."""
+
+    n_frames = 20
+    deltas = 0
+    fusion_weight = 0.0
+
+    def __init__(self, labels=LABELS):
+        from ser_utils import config, features
+
+        self.labels = list(labels)
+        self.settings = {"features": features.feature_settings(config.resolve("demo", n_mels=16))}
+        X = np.random.default_rng(0).standard_normal((4, 20, 16, 1)).astype(np.float32)
+        self.norm_stats = normalise.fit(X, np.full(4, 20), method="global")
+
+    def predict(self, X):
+        p = np.random.default_rng(len(X)).random((len(X), len(self.labels)))
+        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _on_disk(root) -> int:
+    import os
+
+    return sum(len(files) for _, _, files in os.walk(root))
+
+
+def _check_account(results, root) -> None:
+    """in == used + skipped for each corpus, the reasons add up, and the entry says the same."""
+    entry = cc.metrics_entry(results)
+    for r in results:
+        a = r.account
+        assert a["n_in"] == a["n_used"] + a["n_skipped"] == r.n_files + len(r.skipped)
+        assert sum(a["skipped_by_reason"].values()) == a["n_skipped"]
+        assert r.n_files == a["n_used"] == len(r.predictions)
+        files = entry[r.name]["files"]
+        keys = ("n_in", "n_used", "n_skipped")
+        assert {k: files[k] for k in keys} == {k: a[k] for k in keys}
+        assert len(files["skipped_files"]) + files["n_not_listed"] == a["n_skipped"]
+    table = cc.account_table(results)
+    assert (table["files in"] == table["used"] + table["skipped"]).all()
+    assert sum(r.account["n_in"] for r in results) == _on_disk(root)
+
+
+@pytest.mark.shared
+def test_every_file_of_the_shared_samples_is_counted_per_corpus(shared_data, tmp_path):
+    root = shared_data / "cross-corpus-samples"
+    if not root.is_dir():
+        pytest.skip(f"{root} is absent")
+    b = _ExtractBundle()
+    results, _ = cc.evaluate_dirs(b, [root], cache_dir=tmp_path / "cache", n_jobs=2)
+    _check_account(results, root)
+    assert _on_disk(root) == 172
+    # per corpus, against the files in each corpus's own folder
+    assert {r.name: r.account["n_in"] for r in results} == {c: _on_disk(root / c) for c in ("crema-d", "savee", "tess")}
+    assert all(r.account["n_used"] == r.account["n_in"] for r in results)  # the samples hold no odd file
+    # a sample of 50: every other file is counted as not sampled, with the same totals
+    sampled, _ = cc.evaluate_dirs(b, [root], max_files=50, cache_dir=tmp_path / "cache", n_jobs=2)
+    _check_account(sampled, root)
+    assert sum(r.n_files for r in sampled) == 50
+    assert sum(r.account["skipped_by_reason"].get("not_sampled", 0) for r in sampled) == 172 - 50
+    assert cc.skipped_files_table(sampled).empty and len(cc.skipped_files_table(sampled, not_sampled=True)) == 122
+
+
+def test_odd_files_are_skipped_with_reasons_in_the_account(tmp_path, write_wav, monkeypatch):
+    import os
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "other"
+    crema = root / "crema-d" / "AudioWAV"
+    for a in (1001, 1002):
+        for e in ("ANG", "HAP", "NEU", "SAD"):
+            write_wav(crema / f"{a}_IEO_{e}_HI.wav", 0.2 * rng.standard_normal(12000), 16000)
+    (crema / "1001_DFA_ANG_XX.wav").write_text("this is a text file, not audio\n" * 20)  # not audio
+    (crema / "1001_DFA_DIS_XX.wav").write_bytes(b"")  # empty
+    write_wav(crema / "1001_DFA_FEA_XX.wav", 0.2 * rng.standard_normal(3200), 16000)  # 0.2 s: too short
+    (crema / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # no corpus's name: counted with crema-d
+    os.symlink(crema / "missing.wav", crema / "1001_DFA_HAP_XX.wav")  # a link to nothing
+    for w, e in (("back", "angry"), ("bar", "angry"), ("base", "happy")):
+        write_wav(root / "tess" / f"OAF_{e}" / f"OAF_{w}_{e}.wav", 0.2 * rng.standard_normal(16000), 24414)
+    tess = root / "tess" / "OAF_angry"
+    (tess / "OAF_copy_angry.wav").write_bytes((tess / "OAF_back_angry.wav").read_bytes())  # duplicate
+    (root / "tess" / "README.txt").write_text("about TESS\n")
+
+    real = cc.analyse
+    fails = str(crema / "1002_IEO_NEU_HI.wav")
+
+    def analyse(bundle, manifest, **kw):  # the bundle cannot read one file
+        mels, pooled, ok, failed = real(bundle, manifest[manifest["path"] != fails], **kw)
+        return mels, pooled, ok, failed + ([(fails, "cannot decode it")] if fails in set(manifest["path"]) else [])
+
+    monkeypatch.setattr(cc, "analyse", analyse)
+    b = _ExtractBundle(labels=[e for e in LABELS if e != "sad"])  # sad: an emotion the bundle lacks
+    results, _ = cc.evaluate_dirs(b, [root], cache_dir=tmp_path / "cache", n_jobs=1)
+    _check_account(results, root)
+    by = {r.name: r for r in results}
+    assert set(by) == {"crema-d", "tess"}
+    assert by["crema-d"].account == {
+        "n_in": 13,
+        "n_used": 5,
+        "n_skipped": 8,
+        "skipped_by_reason": {
+            "unparseable_name": 1, "not_audio": 1, "corrupt": 1, "empty": 1, "too_short": 1,
+            "emotion_not_shared": 2, "analysis_failed": 1,
+        },
+    }
+    assert by["tess"].account == {"n_in": 5, "n_used": 3, "n_skipped": 2,
+                                  "skipped_by_reason": {"unparseable_name": 1, "duplicate": 1}}
+    table = cc.skipped_files_table(results).set_index("path")
+    assert table.loc["crema-d/AudioWAV/1001_DFA_ANG_XX.wav", "reason"] == "not_audio"
+    assert table.loc["crema-d/AudioWAV/1001_DFA_DIS_XX.wav", "reason"] == "empty"
+    assert table.loc["crema-d/AudioWAV/1001_DFA_FEA_XX.wav", "reason"] == "too_short"
+    assert table.loc["crema-d/AudioWAV/1001_DFA_HAP_XX.wav", "reason"] == "corrupt"
+    assert table.loc["crema-d/AudioWAV/.DS_Store", "corpus"] == "crema-d"
+    assert table.loc["crema-d/AudioWAV/1002_IEO_NEU_HI.wav", "detail"] == "cannot decode it"
+    assert table.loc["tess/README.txt", "corpus"] == "tess"
+    assert table.loc["tess/OAF_angry/OAF_copy_angry.wav", "reason"] == "duplicate"
+    listed = {f["path"]: f["reason"] for f in cc.metrics_entry(results)["crema-d"]["files"]["skipped_files"]}
+    assert listed["crema-d/AudioWAV/1001_DFA_DIS_XX.wav"] == "empty" and len(listed) == 8

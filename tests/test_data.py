@@ -240,6 +240,22 @@ def test_overlapping_roots_count_each_file_once(tmp_path, write_wav):
 # --------------------------------------------------------------------------- errors and helpers
 
 
+def test_links_and_special_files_are_skipped_never_lost(tmp_path, write_wav):
+    root = tmp_path / "r"
+    a = write_wav(root / "Actor_01" / _name(1, 1), _tone(), SR)
+    os.symlink(a, root / "Actor_01" / _name(1, 2))  # the same file under another name
+    os.symlink(root / "gone.wav", root / "Actor_01" / _name(1, 3))  # a link to nothing
+    os.mkfifo(root / "Actor_01" / _name(1, 4))  # a FIFO: reading it would block
+    os.symlink(root / "Actor_01", root / "again")  # the same folder again: its files count once
+    res = data.scan(root, n_jobs=1)
+    _check_invariants(res, _n_files(root))  # os.walk lists links and the FIFO as files
+    assert len(res.manifest) == 1
+    why = dict(zip(res.skipped["path"].map(os.path.basename), res.skipped["reason"]))
+    assert why == {_name(1, 2): "duplicate", _name(1, 3): "corrupt", _name(1, 4): "not_audio"}
+    detail = dict(zip(res.skipped["reason"], res.skipped["detail"]))
+    assert "link" in detail["duplicate"] and str(a) in detail["duplicate"] and "does not exist" in detail["corrupt"]
+
+
 def test_missing_root_raises(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         data.scan(tmp_path / "nope")

@@ -537,6 +537,56 @@ def test_front_page_shows_both_prediction_modes_and_the_other_corpora(tmp_path):
     assert "<details>" in text[: text.index('id="summary-parameters"')] and 'class="ser-override"' in params
 
 
+def test_front_page_counts_the_files_of_each_other_corpus(tmp_path):
+    files = {"folder": "/data/CREMA-D", "n_in": 7442, "n_used": 7437, "n_skipped": 5,
+             "skipped_by_reason": {"unparseable_name": 1, "silent": 1, "duplicate": 3},
+             "skipped_files": [{"path": "AudioWAV/1040_ITH_SAD_X.wav", "reason": "unparseable_name", "detail": "x"},
+                               {"path": "AudioWAV/1076_MTI_SAD_XX.wav", "reason": "silent", "detail": "x"}],
+             "n_not_listed": 3}
+    cross = {"crema-d": {"n_files": 7437, "classes": ["sad", "angry"], "chance_uar": 0.5, "n_speakers": 91,
+                         "single_clip": {"uar": 0.55, "accuracy": 0.5}, "files": files},
+             "tess": {"n_files": 0, "classes": [], "chance_uar": None, "n_speakers": 0}}  # all skipped, no account
+    text = _index(tmp_path, _fake_metrics(cross_corpus=cross))
+    section = text[text.index("Files of the other corpora") :]
+    row = section[section.index("<td>crema-d</td>") : section.index("</tr>", section.index("<td>crema-d</td>"))]
+    for cell in ("/data/CREMA-D", ">7442<", ">7437<", ">5<", "1 unparseable name, 1 silent, 3 duplicate",
+                 "AudioWAV/1040_ITH_SAD_X.wav (unparseable name)", "and 3 more"):
+        assert cell in row, cell
+    assert "<td>tess</td>" not in section
+
+
+def test_metrics_json_carries_the_training_data_account(tmp_path):
+    import pandas as pd
+
+    from ser_utils import config
+    from ser_utils.reporting import metrics as report_metrics
+
+    adir = tmp_path / "artifacts"
+    manifest = pd.DataFrame({"path": [f"/d/Actor_01/03-01-0{e}-01-01-01-01.wav" for e in (1, 2, 3)],
+                             "corpus": ["ravdess"] * 3, "file_id": ["a", "b", "c"]})
+    skipped = pd.DataFrame({"path": ["/d/Actor_01/03-01-04-01-01-01-01.wav", "/d/Actor_01/notes.txt",
+                                     "/d/OAF_angry/OAF_back_angry.wav"],
+                            "reason": ["silent", "unparseable_name", "duplicate"], "detail": ["", "", ""]})
+    for name, df in (("manifest", manifest), ("skipped", skipped)):
+        path = config.artifact_path(adir, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(path, index=False)
+    runs = _fake_runs(tmp_path)
+    runs[0].parameters = {"artifacts_dir": str(adir)}  # the folder notebook 01 was given
+    out = report_metrics.write_metrics(tmp_path / "metrics.json", runs=runs, cfg={}, data={}, metrics=None,
+                                       info={})
+    want = {"n_in": 6, "n_used": 3, "n_skipped": 3,
+            "skipped_by_reason": {"unparseable_name": 1, "silent": 1, "duplicate": 1},
+            "per_corpus": {"ravdess": {"n_in": 5, "n_used": 3, "n_skipped": 2,
+                                       "skipped_by_reason": {"unparseable_name": 1, "silent": 1}},
+                           "tess": {"n_in": 1, "n_used": 0, "n_skipped": 1, "skipped_by_reason": {"duplicate": 1}}}}
+    assert out["data_account"] == want
+    assert json.loads((tmp_path / "metrics.json").read_text())["data_account"] == want
+    runs[0].status = "failed"  # notebook 01 did not run: no account rather than a stale one
+    assert report_metrics.write_metrics(tmp_path / "m2.json", runs=runs, cfg={}, data={}, metrics=None,
+                                        info={})["data_account"] is None
+
+
 def test_front_page_says_when_a_mode_or_the_other_corpora_are_absent(tmp_path):
     text = _index(tmp_path, _fake_metrics())
     assert "40.0 %" in text and "one prediction mode" in text and "No other corpus" in text

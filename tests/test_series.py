@@ -58,10 +58,15 @@ def series(corpus, tmp_path_factory):
 
 
 def test_series_exits_zero_and_names_every_notebook(series):
-    proc, _ = series
+    proc, tmp = series
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for name in NOTEBOOKS:
         assert f"{name} ... ok" in proc.stdout
+    m = json.loads((tmp / "reports" / "metrics.json").read_text())
+    acc = m["data_account"]  # the training data's account: every file found, used or skipped per reason
+    assert acc["n_used"] == m["n_files"] and acc["n_skipped"] == m["n_skipped"]
+    assert list(acc["per_corpus"]) == ["ravdess"]
+    assert acc["n_in"] == acc["n_used"] + sum(acc["skipped_by_reason"].values())
 
 
 def test_every_report_is_offline_and_small(series):
@@ -238,5 +243,11 @@ def test_cross_corpus_notebook_scores_other_corpora(series, corpus, tmp_path):
         assert entry["chance_uar"] == 1 / len(entry["classes"])
         for mode in ("single_clip", "per_speaker"):
             assert 0.0 <= entry[mode]["uar"] <= 1.0 and 0.0 <= entry[mode]["accuracy"] <= 1.0
+    # every file of the folder, per corpus: in == used + skipped (readme.txt counts with savee, beside it)
+    assert {c: e["files"]["n_in"] for c, e in m.items()} == {"crema-d": 12, "savee": 8}
+    assert m["savee"]["files"]["skipped_by_reason"] == {"unparseable_name": 1} and m["savee"]["files"]["n_used"] == 7
+    assert m["savee"]["files"]["skipped_files"][0]["path"] == "ALL/readme.txt"
     html = (tmp_path / "r" / "06_cross_corpus.html").read_text()
     assert "restricted to those shared classes and renormalised" in html and "savee:DC" in html
+    assert "ALL/readme.txt" in html and "files in" in html
+    assert "Files of the other corpora" in (tmp_path / "r" / "index.html").read_text()

@@ -4,6 +4,7 @@ Takes folders of audio (RAVDESS in any layout, CREMA-D, TESS, SAVEE, or the synt
 corpus) and gives a manifest (one row per usable file: path, corpus, emotion, actor/speaker,
 content hash, ...) plus a table of every skipped file with its reason. Modules: ``ravdess``
 (RAVDESS file names), ``corpora`` (every corpus's names and speakers), ``audio`` (decoding,
-resampling, trimming), ``corpus`` (the scan), ``download`` (the official zips),
+resampling, trimming), ``corpus`` (the scan), ``account`` (files in, used and skipped per
+reason, per corpus), ``download`` (the official zips),
 ``synth`` (the demo corpus), ``locate`` (local, Kaggle or Colab, and where the data is).
 """

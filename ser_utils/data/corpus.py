@@ -161,11 +161,17 @@ def _as_roots(roots: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Pa
     return out
 
 
-def _walk(root: Path, seen_dirs: set[str]) -> list[Path]:
-    """Every file under ``root`` (recursively, following links, each folder once)."""
+def _walk(root: Path, seen_dirs: set[str]) -> tuple[list[Path], list[dict]]:
+    """Every file under ``root`` (recursively, following links, each folder once).
+
+    Returns the regular files, and a skipped row for every other entry that is not a
+    folder (a link whose target is missing, a FIFO, a socket, a device), so that nothing
+    a listing shows as a file is dropped silently.
+    """
     if root.is_file():
-        return [root]
+        return [root], []
     files: list[Path] = []
+    odd: list[dict] = []
     stack = [root]
     while stack:
         d = stack.pop()
@@ -183,9 +189,22 @@ def _walk(root: Path, seen_dirs: set[str]) -> list[Path]:
                     stack.append(Path(e.path))
                 elif e.is_file():
                     files.append(Path(e.path))
-            except OSError:
-                continue
-    return files
+                else:
+                    odd.append(_odd_entry(e.path))
+            except OSError as exc:
+                odd.append(_skip(e.path, "corrupt", f"cannot be examined ({exc.strerror or exc})"))
+    return files, odd
+
+
+def _odd_entry(path: str) -> dict:
+    """The skipped row of a directory entry that is neither a folder nor a regular file."""
+    if os.path.islink(path) and not os.path.exists(path):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return _skip(path, "corrupt", f"a link to {target!r}, which does not exist")
+    return _skip(path, "not_audio", "not a regular file (a FIFO, socket or device): not read")
 
 
 # --------------------------------------------------------------------------- content checks
@@ -353,7 +372,9 @@ def scan(
     ----------
     roots : path or list of paths
         Folders searched recursively (symbolic links followed, each folder once), or
-        single files. Files reachable twice count once.
+        single files. A path given twice counts once; a file reached again under another
+        name (a link) is skipped as ``duplicate``; an entry that is not a regular file
+        (a broken link, a FIFO) is skipped too (``corrupt``, ``not_audio``), never read.
     min_duration_s : float
         Files shorter than this (seconds) are skipped as ``too_short``.
     vocal_channels : sequence of str
@@ -384,13 +405,13 @@ def scan(
     t0 = time.perf_counter()
     root_list = _as_roots(roots)
     vocal_channels = _check_options(min_duration_s, vocal_channels, n_jobs)
-    found = _find_files(root_list)
+    found, not_files = _find_files(root_list)
     pending, skipped = _read_names(found, vocal_channels)
     good, bad = _check_contents(pending, min_duration_s=min_duration_s, n_jobs=n_jobs, progress=progress)
     kept, dups = _drop_duplicates(good)
     manifest = _manifest_frame(kept)
-    skipped_df = _skipped_frame(skipped + bad + dups)
-    _check_invariants(manifest, skipped_df, n_found=len(found))
+    skipped_df = _skipped_frame(not_files + skipped + bad + dups)
+    _check_invariants(manifest, skipped_df, n_found=len(found) + len(not_files))
     return ScanResult(manifest=manifest, skipped=skipped_df, roots=tuple(root_list), elapsed_s=time.perf_counter() - t0)
 
 
@@ -407,18 +428,29 @@ def _check_options(min_duration_s: float, vocal_channels: Sequence[str] | str, n
     return channels
 
 
-def _find_files(root_list: list[Path]) -> list[tuple[int, Path]]:
-    """Step 1: every file once, with the index of the root it came from."""
+def _find_files(root_list: list[Path]) -> tuple[list[tuple[int, Path]], list[dict]]:
+    """Step 1: every file once, with the index of the root it came from.
+
+    Also returns the skipped rows of entries that are not regular files and of files
+    reached a second time under another name (a link to a file already found:
+    ``duplicate``). The same path given twice (a root inside another) counts once.
+    """
     seen_dirs: set[str] = set()
-    seen_files: set[str] = set()
+    seen_files: dict[str, Path] = {}
     found: list[tuple[int, Path]] = []
+    skipped: list[dict] = []
     for ri, root in enumerate(root_list):
-        for p in sorted(_walk(root, seen_dirs)):
+        files, odd = _walk(root, seen_dirs)
+        skipped += odd
+        for p in sorted(files):
             real = os.path.realpath(p)
-            if real not in seen_files:
-                seen_files.add(real)
+            first = seen_files.get(real)
+            if first is None:
+                seen_files[real] = p
                 found.append((ri, p))
-    return found
+            elif first != p:
+                skipped.append(_skip(p, "duplicate", f"the same file as {first} (kept), reached through a link"))
+    return found, skipped
 
 
 def _skip(path: Path | str, reason: str, detail: str) -> dict:

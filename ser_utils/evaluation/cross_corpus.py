@@ -14,6 +14,15 @@ Two prediction modes, as the bundle is used (named as in ``metrics.json``):
 
 Bundles normalised ``global`` or ``per_utterance`` use no speaker statistics, so both
 modes give the same numbers for them.
+
+Every file of each folder is accounted for, per corpus (:attr:`CorpusResult.account`):
+files in = files used (scored) + files skipped, by reason: the scan's reasons
+(:data:`ser_utils.data.corpus.SKIP_REASONS`: duplicates, unreadable names, silent files...)
+and this step's own (:data:`EVAL_REASONS`): ``not_sampled`` (not drawn when
+``max_files`` is set), ``emotion_not_shared`` (an emotion the bundle has no label for) and
+``analysis_failed`` (the bundle could not read the file). A skipped file whose name names
+no corpus (``.DS_Store``) belongs to the corpus of the files beside it
+(:func:`ser_utils.data.account.attribute_corpus`).
 """
 
 from __future__ import annotations
@@ -31,14 +40,15 @@ from ..errors import DataError
 from . import metrics as metrics_mod
 
 __all__ = [
+    "EVAL_REASONS",
     "MODES",
     "CorpusResult",
+    "account_table",
     "analyse",
     "bundle_probabilities",
     "evaluate_corpus",
     "evaluate_dirs",
     "failed_table",
-    "files_table",
     "load_corpus",
     "metrics_entry",
     "mode_descriptions",
@@ -48,6 +58,7 @@ __all__ = [
     "restrict",
     "score",
     "shared_classes",
+    "skipped_files_table",
     "summary_table",
     "write_entry",
 ]
@@ -55,8 +66,16 @@ __all__ = [
 #: Files per feature extraction call when one file of a corpus cannot be analysed.
 _CHUNK = 128
 
+_SKIPPED_COLUMNS = ["corpus", "path", "reason", "detail"]
+
 #: The prediction modes, in report order.
 MODES: tuple[str, ...] = ("single_clip", "per_speaker")
+
+#: Why this step leaves out a file the scan used (beside the scan's ``SKIP_REASONS``).
+EVAL_REASONS: tuple[str, ...] = ("not_sampled", "emotion_not_shared", "analysis_failed")
+
+#: At most this many skipped files are named per corpus in ``metrics.json`` (all are counted).
+MAX_LISTED = 100
 
 _MODE_TEXT = {
     "single_clip": "each clip alone, with the training part's global statistics (no statistics of the test speaker)",
@@ -75,7 +94,7 @@ class CorpusResult:
     classes : list of str
         The shared emotions scored, in the bundle's label order.
     n_files : int
-        Files scored (after ``max_files``; failed files excluded).
+        Files scored (after ``max_files``; failed files excluded): the account's ``n_used``.
     n_speakers : int
     scores : dict
         Per mode: the dict of :func:`score`.
@@ -83,6 +102,14 @@ class CorpusResult:
         ``(path, reason)`` of files the bundle could not read.
     predictions : pd.DataFrame, shape (n_files, ...)
         ``path, speaker, emotion`` and, per mode, ``pred_<mode>``.
+    folder : str
+        The folder the corpus was found in (:func:`evaluate_dirs`; ``""`` otherwise).
+    account : dict
+        ``n_in``, ``n_used``, ``n_skipped``, ``skipped_by_reason`` of this corpus in that
+        folder (:func:`ser_utils.data.account.account`; empty when not made by
+        :func:`evaluate_dirs`), ``n_in == n_used + n_skipped``.
+    skipped : pd.DataFrame, shape (n_skipped, 4)
+        ``corpus, path, reason, detail``: every file of the corpus not scored.
     """
 
     name: str
@@ -92,6 +119,9 @@ class CorpusResult:
     scores: dict[str, dict[str, Any]]
     failed: list[tuple[str, str]] = field(default_factory=list)
     predictions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    folder: str = ""
+    account: dict[str, Any] = field(default_factory=dict)
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_SKIPPED_COLUMNS), repr=False)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -409,7 +439,9 @@ def evaluate_dirs(
     Returns
     -------
     results : list of CorpusResult
-        In folder order, then corpus name order.
+        In folder order, then corpus name order; each with its ``folder``, ``account``
+        and ``skipped`` table (every file of the corpus: scored, or skipped with its
+        reason). A corpus whose files were all skipped has a result with 0 files.
     scans : list of ScanResult
         One per folder (every file accounted for: used or skipped with its reason).
     """
@@ -423,16 +455,83 @@ def evaluate_dirs(
                 f"{d}: no usable CREMA-D, TESS, SAVEE or RAVDESS audio "
                 f"({len(sc.skipped)} files skipped: {sc.skip_counts})"
             )
-        for corpus, part in m.groupby("corpus", sort=True):
-            results.append(evaluate_corpus(bundle, part, name=str(corpus), cache_dir=cache_dir, n_jobs=n_jobs))
+        results += _score_folder(bundle, d, m, sc, cache_dir=cache_dir, n_jobs=n_jobs)
     return results, scans
+
+
+def _score_folder(
+    bundle: Any,
+    folder: str | os.PathLike,
+    sample: pd.DataFrame,
+    scan: Any,
+    *,
+    cache_dir: str | os.PathLike | None,
+    n_jobs: int,
+) -> list[CorpusResult]:
+    """Score each corpus of one folder's (sampled) manifest and account for every file of the scan."""
+    from ..data import account as acc
+
+    full = scan.manifest
+    skipped = acc.skipped_table(scan.skipped, full)
+    unsampled = full[~full["path"].isin(set(sample["path"]))]
+    skipped = pd.concat(
+        [skipped, _rows(unsampled, "not_sampled", f"not among the {len(sample)} files drawn at random (max_files)")],
+        ignore_index=True,
+    )
+    out = []
+    for corpus in sorted(set(full["corpus"].astype(str)) | set(skipped["corpus"])):
+        part = sample[sample["corpus"] == corpus]
+        shared = set(part["emotion"]) & set(bundle.labels)
+        if shared:
+            r = evaluate_corpus(bundle, part, name=corpus, cache_dir=cache_dir, n_jobs=n_jobs)
+        else:
+            r = CorpusResult(name=corpus, classes=[], n_files=0, n_speakers=0, scores={})
+        off = part[~part["emotion"].isin(r.classes)]
+        why = {p: w for p, w in r.failed}
+        failed = part[part["path"].isin(set(why))]
+        mine = pd.concat(
+            [
+                skipped[skipped["corpus"] == corpus],
+                _rows(off, "emotion_not_shared", "its emotion is not among the bundle's labels"),
+                _rows(failed, "analysis_failed", [why[p] for p in failed["path"]]),
+            ],
+            ignore_index=True,
+        )
+        used = pd.DataFrame({"path": list(r.predictions["path"]) if len(r.predictions) else [], "corpus": corpus})
+        r.folder, r.skipped = str(folder), mine.sort_values("path", kind="stable").reset_index(drop=True)
+        account = acc.account(used, r.skipped, extra_reasons=EVAL_REASONS)
+        r.account = {k: account[k] for k in ("n_in", "n_used", "n_skipped", "skipped_by_reason")}
+        if r.account["n_used"] != r.n_files or len(used) + len(off) + len(failed) != len(part):
+            raise DataError(
+                f"internal error: {corpus} in {folder}: {len(part)} files drawn but {len(used)} scored, "
+                f"{len(off)} without a shared emotion and {len(failed)} failed"
+            )
+        out.append(r)
+    return out
+
+
+def _rows(files: pd.DataFrame, reason: str, detail: str | Sequence[str]) -> pd.DataFrame:
+    """Skipped rows (``corpus, path, reason, detail``) for manifest rows left out by this step."""
+    n = len(files)
+    details = [detail] * n if isinstance(detail, str) else [str(d) for d in detail]
+    rows = {"corpus": files["corpus"].astype(str).tolist(), "path": files["path"].astype(str).tolist(),
+            "reason": [reason] * n, "detail": details}
+    return pd.DataFrame(rows, columns=_SKIPPED_COLUMNS)
 
 
 # --------------------------------------------------------------------------- reporting
 
 
 def metrics_entry(results: Sequence[CorpusResult]) -> dict[str, Any]:
-    """The ``cross_corpus`` entry of ``metrics.json`` (see docs: contracts), JSON-able."""
+    """The ``cross_corpus`` entry of ``metrics.json`` (see docs: contracts), JSON-able.
+
+    Per corpus: ``n_files`` (scored), ``classes``, ``chance_uar`` (None without classes),
+    per mode ``uar`` and ``accuracy``, ``n_speakers``, ``n_failed``, and, for results of
+    :func:`evaluate_dirs`, ``files``: the ``folder``, ``n_in``, ``n_used``, ``n_skipped``,
+    ``skipped_by_reason`` and ``skipped_files`` (``path`` relative to the folder,
+    ``reason``, ``detail``; every skipped file but the ``not_sampled`` ones, at most
+    :data:`MAX_LISTED`; ``n_not_listed`` says how many are counted but not named).
+    """
     out: dict[str, Any] = {}
     for r in results:
         if r.name in out:
@@ -440,7 +539,7 @@ def metrics_entry(results: Sequence[CorpusResult]) -> dict[str, Any]:
         out[r.name] = {
             "n_files": int(r.n_files),
             "classes": list(r.classes),
-            "chance_uar": 1.0 / len(r.classes),
+            "chance_uar": 1.0 / len(r.classes) if r.classes else None,
             **{
                 mode: {"uar": float(r.scores[mode]["uar"]), "accuracy": float(r.scores[mode]["accuracy"])}
                 for mode in MODES
@@ -450,7 +549,31 @@ def metrics_entry(results: Sequence[CorpusResult]) -> dict[str, Any]:
             "n_failed": len(r.failed),
             "probabilities": "restricted to the shared classes and renormalised",
         }
+        if r.account:
+            out[r.name]["files"] = _files_entry(r)
     return out
+
+
+def _files_entry(r: CorpusResult) -> dict[str, Any]:
+    listed = r.skipped[r.skipped["reason"] != "not_sampled"].head(MAX_LISTED)
+    base = Path(r.folder).expanduser().absolute()
+    return {
+        "folder": r.folder,
+        **{k: r.account[k] for k in ("n_in", "n_used", "n_skipped")},
+        "skipped_by_reason": dict(r.account["skipped_by_reason"]),
+        "skipped_files": [
+            {"path": _relative(p, base), "reason": why, "detail": detail}
+            for p, why, detail in zip(listed["path"], listed["reason"], listed["detail"])
+        ],
+        "n_not_listed": int(r.account["n_skipped"] - len(listed)),
+    }
+
+
+def _relative(path: str, base: Path) -> str:
+    try:
+        return Path(path).relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
 
 
 _SUMMARY_COLUMNS = ["corpus", "mode", "files", "speakers", "classes", "UAR", "accuracy", "chance UAR", "failed files"]
@@ -497,22 +620,45 @@ def summary_table(results: Sequence[CorpusResult], *, in_corpus: Mapping[str, An
                     len(r.classes),
                     sc.get("uar", np.nan),
                     sc.get("accuracy", np.nan),
-                    1.0 / len(r.classes),
+                    1.0 / len(r.classes) if r.classes else np.nan,
                     len(r.failed),
                 ]
             )
     return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS).set_index(["corpus", "mode"])
 
 
-def files_table(dirs: Sequence[str | os.PathLike], scans: Sequence[Any]) -> pd.DataFrame:
-    """Per folder: files found, used, and skipped per reason (every file accounted for)."""
-    rows = []
-    for d, sc in zip(dirs, scans):
-        row = {"folder": str(d), "files found": sc.n_files, "used": len(sc.manifest)}
-        row.update({f"skipped: {k}": v for k, v in sc.skip_counts.items()})
-        row["corpora"] = ", ".join(sorted(set(sc.manifest["corpus"]))) if len(sc.manifest) else "none"
-        rows.append(row)
-    return pd.DataFrame(rows).fillna(0).set_index("folder") if rows else pd.DataFrame(columns=["files found", "used"])
+def account_table(results: Sequence[CorpusResult]) -> pd.DataFrame:
+    """Per folder and corpus: files in, used (scored), skipped, and skipped per reason.
+
+    Every file found is counted once: ``files in == used + skipped`` on each row.
+    """
+    from ..data import account as acc
+
+    rows = [(r.name, r.account) for r in results if r.account]
+    if not rows:
+        return pd.DataFrame(columns=["folder", "files in", "used", "skipped"])
+    table = acc.account_frame(rows)
+    table.insert(0, "folder", [r.folder for r in results if r.account])
+    table.index.name = "corpus"
+    return table
+
+
+def skipped_files_table(results: Sequence[CorpusResult], *, not_sampled: bool = False) -> pd.DataFrame:
+    """Every skipped file: ``corpus, path`` (relative to its folder), ``reason, detail``.
+
+    Parameters
+    ----------
+    results : sequence of CorpusResult
+    not_sampled : bool
+        Include the files left out by ``max_files`` (many; counted either way).
+    """
+    frames = []
+    for r in results:
+        t = r.skipped if not_sampled else r.skipped[r.skipped["reason"] != "not_sampled"]
+        base = Path(r.folder).expanduser().absolute()
+        frames.append(t.assign(path=[_relative(p, base) for p in t["path"]]))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)[_SKIPPED_COLUMNS] if frames else pd.DataFrame(columns=_SKIPPED_COLUMNS)
 
 
 def failed_table(results: Sequence[CorpusResult]) -> pd.DataFrame:

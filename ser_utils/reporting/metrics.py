@@ -3,7 +3,9 @@
 The evaluation notebook's own ``metrics.json`` (the bundle's scores on the test part, the
 baselines, the split, and when the run made them ``prediction_modes`` and
 ``cross_corpus``) is copied as it is and completed with the run's record: status,
-timings per notebook, parameters, data, machine, versions.
+timings per notebook, parameters, data, machine, versions, and ``data_account``: the
+training data's files in, used and skipped per reason, per corpus (from notebook 01's
+manifest and skipped table), the same account the ``cross_corpus`` entry gives each corpus.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from .. import config
 from ..files import read_json, write_json
 
-__all__ = ["METRIC_KEYS", "read_artifact", "read_predictions", "write_metrics"]
+__all__ = ["METRIC_KEYS", "read_artifact", "read_data_account", "read_predictions", "write_metrics"]
 
 #: Keys of notebook 05's metrics that metrics.json always has (None when it did not run).
 METRIC_KEYS: tuple[str, ...] = (
@@ -57,6 +59,49 @@ def read_predictions(artifacts_dir: str | os.PathLike, runs: Sequence[Any]) -> A
         return None
 
 
+def _artifacts_dir(runs: Sequence[Any], notebook: str) -> str | None:
+    """The artifacts folder a notebook of the run was given (its ``artifacts_dir`` parameter)."""
+    for r in runs:
+        if r.name == notebook:
+            value = (getattr(r, "parameters", None) or {}).get("artifacts_dir")
+            return str(value) if value else None
+    return None
+
+
+def read_data_account(artifacts_dir: str | os.PathLike | None, runs: Sequence[Any]) -> dict[str, Any] | None:
+    """The training data's account: notebook 01's manifest and skipped table, counted per corpus.
+
+    Parameters
+    ----------
+    artifacts_dir : path or None
+        Where the notebooks wrote; None: the ``artifacts_dir`` notebook 01 was given
+        (else the default folder).
+    runs : sequence of NotebookRun
+
+    Returns
+    -------
+    dict or None
+        :func:`ser_utils.data.account.account` (``n_in``, ``n_used``, ``n_skipped``,
+        ``skipped_by_reason``, ``per_corpus``); None when notebook 01 did not run or its
+        tables cannot be read.
+    """
+    import pandas as pd
+
+    from ..data import account
+    from ..errors import SERError
+
+    _, writer = config.ARTIFACTS["manifest"]
+    if not _ran(runs, writer):
+        return None
+    base = artifacts_dir if artifacts_dir is not None else _artifacts_dir(runs, writer)
+    try:
+        manifest = pd.read_csv(config.artifact_path(base, "manifest"), dtype={"path": str})
+        skipped = pd.read_csv(config.artifact_path(base, "skipped"), dtype=str, keep_default_na=False)
+        return account.scan_account(manifest, skipped)
+    except (OSError, ValueError, KeyError, SERError):
+        return None
+
+
 def write_metrics(
     path: str | os.PathLike,
     *,
@@ -65,6 +110,7 @@ def write_metrics(
     data: Mapping[str, Any],
     metrics: Mapping[str, Any] | None,
     info: Mapping[str, Any],
+    artifacts_dir: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
     """Write the machine-readable summary of the run (JSON) and return it.
 
@@ -75,7 +121,10 @@ def write_metrics(
     plus ``status`` (``"ok"``/``"failed"``), ``failed_notebook``, ``error``,
     ``timings_s`` (per notebook and ``total``), ``notebooks`` (status per notebook),
     ``parameters`` (resolved), ``profile``, ``data_dir``, ``synthetic``, ``n_files``,
+    ``n_skipped``, ``data_account`` (:func:`read_data_account`: files in, used and skipped
+    per reason, in total and per corpus; None when notebook 01 did not run),
     ``fingerprint``, ``git_commit``, ``git_dirty``, ``date``, ``machine``, ``versions``.
+    ``artifacts_dir`` is where notebook 01's tables are (None: the folder it was given).
     """
     failed = next((r for r in runs if r.status != "ok"), None)
     out: dict[str, Any] = {
@@ -101,6 +150,7 @@ def write_metrics(
             "synthetic": bool(data.get("synthetic")),
             "n_files": data.get("n_files"),
             "n_skipped": data.get("n_skipped"),
+            "data_account": data.get("account") or read_data_account(artifacts_dir, runs),
             "fingerprint": data.get("fingerprint"),
             "git_commit": info.get("git_commit"),
             "git_dirty": info.get("git_dirty"),

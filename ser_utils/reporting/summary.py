@@ -235,7 +235,7 @@ def summary_context(
         "notebooks": _notebook_rows(runs, link), "run": _run_facts(runs, info), "profile": cfg.get("profile", "?"),
         "parameters": _parameter_rows(cfg, data, overrides), "chance": 1 / len(config.EMOTIONS),
         "n_emotions": len(config.EMOTIONS),
-        "data": _data_rows(data), "has_cross_corpus": False,
+        "data": _data_rows(data), "has_cross_corpus": False, "cross_corpus_files": [],
     }
     if metrics:
         modes, note = _modes(metrics)
@@ -252,8 +252,26 @@ def summary_context(
             scores=rows,
             score_labels=[label for _, label in _HEADLINE],
             has_cross_corpus=isinstance(metrics.get("cross_corpus"), Mapping) and bool(metrics["cross_corpus"]),
+            cross_corpus_files=_cross_corpus_files(metrics.get("cross_corpus")),
         )
     return ctx
+
+
+def _cross_corpus_files(cross: Any) -> list[dict[str, Any]]:
+    """Per other corpus: files in, used, skipped and why (its ``files`` account), for the front page."""
+    rows = []
+    for name, entry in (cross.items() if isinstance(cross, Mapping) else ()):
+        files = entry.get("files") if isinstance(entry, Mapping) else None
+        if not isinstance(files, Mapping):
+            continue
+        reasons = files.get("skipped_by_reason") or {}
+        why = ", ".join(f"{n} {str(r).replace('_', ' ')}" for r, n in reasons.items()) if reasons else "none"
+        listed = [f"{f.get('path')} ({str(f.get('reason')).replace('_', ' ')})"
+                  for f in files.get("skipped_files") or [] if isinstance(f, Mapping)]
+        rows.append({"corpus": name, "folder": files.get("folder", ""), "n_in": files.get("n_in"),
+                     "n_used": files.get("n_used"), "n_skipped": files.get("n_skipped"), "why": why,
+                     "listed": listed[:10], "more": max(0, len(listed) - 10) + int(files.get("n_not_listed") or 0)})
+    return rows
 
 
 def _data_rows(data: Mapping[str, Any]) -> list[tuple[str, Any]]:
