@@ -57,7 +57,7 @@ def write_reports(
     if cross and scores is not None:
         scores = {**scores, "cross_corpus": cross}
     kw: dict[str, Any] = {"runs": runs, "cfg": cfg, "data": data, "metrics": scores, "info": info}
-    metrics.write_metrics(reports / "metrics.json", **kw)
+    metrics.write_metrics(reports / "metrics.json", artifacts_dir=artifacts_dir, **kw)
     try:
         figs = figures.front_page_figures(scores, predictions=metrics.read_predictions(artifacts_dir, runs))
     except Exception as exc:  # the page must still say what it can
