@@ -222,6 +222,7 @@ def test_a_45_file_folder_of_three_actors_with_odd_files_runs_to_the_end(tmp_pat
     assert "Small data" in metrics["protocol"]
     printed = _outputs(tmp_path, "04_crnn_training")
     assert "fallback (prediction modes): choosing the fusion weights" in printed
+    assert "- data preparation: random split" in printed and "- prediction modes: choosing" in printed  # its list
     assert "fallback (data preparation): random split" in _outputs(tmp_path, "03_oversampling")
 
 

@@ -18,7 +18,10 @@ of :mod:`ser_utils.models.modes`,
 The fusion weights of each mode are chosen (:func:`ser_utils.models.modes.choose_weights`)
 on the **validation** actors with heads fitted on the training actors only; the heads kept
 are then refitted on training + validation files (as the classic part always was). The
-test part never reaches this module.
+test part never reaches this module. A folder too small for a validation part gets equal
+weights and no frame head, and ``prediction_modes["fallbacks"]`` says so (with every other
+fallback of the heads, e.g. the logistic regression in place of an SVM that cannot be
+calibrated).
 """
 
 from __future__ import annotations
