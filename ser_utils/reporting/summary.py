@@ -252,6 +252,7 @@ def summary_context(
             scores=rows,
             score_labels=[label for _, label in _HEADLINE],
             has_cross_corpus=isinstance(metrics.get("cross_corpus"), Mapping) and bool(metrics["cross_corpus"]),
+            fallbacks=[str(f) for f in metrics.get("fallbacks") or []],
         )
     return ctx
 
