@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
-from ser_utils.errors import ConfigError, DataError
+from ser_utils.errors import ConfigError, DataError, FallbackWarning
 from ser_utils.prep.balance import balance, class_weights
 
 
@@ -30,7 +32,8 @@ def test_oversample_repeats_rows_and_balances():
 
 def test_smote_balances_and_marks_synthetic_rows():
     X, y = _data()
-    Xr, yr, idx = balance(X, y, method="smote", seed=0)
+    with pytest.warns(FallbackWarning, match="1 neighbours instead of 5"):
+        Xr, yr, idx = balance(X, y, method="smote", seed=0)
     assert np.bincount(yr).tolist() == [10, 10, 10]
     assert Xr.shape == (30,) + X.shape[1:] and Xr.dtype == np.float32
     np.testing.assert_array_equal(Xr[: len(y)], X)
@@ -42,10 +45,37 @@ def test_smote_balances_and_marks_synthetic_rows():
     assert ((syn >= lo - 1e-5) & (syn <= hi + 1e-5)).all()
 
 
-def test_smote_single_example_class_is_a_clear_error():
-    X, y = _data(counts=(5, 1))
-    with pytest.raises(DataError, match=r"class\(es\) \[1\] have 1"):
-        balance(X, y, method="smote")
+def test_smote_with_a_single_example_class_repeats_that_row_and_says_so():
+    X, y = _data(counts=(5, 1, 3))
+    with pytest.warns(FallbackWarning) as rec:
+        Xr, yr, idx = balance(X, y, method="smote", seed=0)
+    msg = " ".join(str(w.message) for w in rec)
+    assert "calm has one: that row is repeated instead" in msg and "2 neighbours instead of 5" in msg
+    assert np.bincount(yr).tolist() == [5, 5, 5]
+    np.testing.assert_array_equal(Xr[: len(y)], X)  # originals first, in order
+    lone = np.flatnonzero(y == 1)[0]
+    copies = np.flatnonzero((yr == 1) & (np.arange(len(yr)) >= len(y)))
+    assert len(copies) == 4 and (idx[copies] == lone).all()  # the row itself, not an interpolation
+    np.testing.assert_array_equal(Xr[copies], np.repeat(X[lone : lone + 1], 4, axis=0))
+    syn = np.flatnonzero(idx == -1)
+    assert len(syn) == 2 and (yr[syn] == 2).all()  # class 2 interpolated as before
+    lo, hi = X[y == 2].min(axis=0), X[y == 2].max(axis=0)
+    assert ((Xr[syn] >= lo - 1e-5) & (Xr[syn] <= hi + 1e-5)).all()
+    with pytest.warns(FallbackWarning):
+        again = balance(X, y, method="smote", seed=0)
+    np.testing.assert_array_equal(again[0], Xr)  # deterministic
+
+
+def test_smote_of_a_large_training_set_is_unchanged():
+    from imblearn.over_sampling import SMOTE
+
+    X, y = _data(counts=(30, 12, 9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FallbackWarning)  # 9 rows: 5 neighbours, no fallback
+        Xr, yr, idx = balance(X, y, method="smote", seed=3)
+    Xs, ys = SMOTE(k_neighbors=5, random_state=3).fit_resample(X.reshape(len(y), -1), y)
+    np.testing.assert_array_equal(Xr.reshape(len(yr), -1), Xs)
+    np.testing.assert_array_equal(yr, ys)
 
 
 def test_none_and_class_weight_unchanged():

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
 from ser_utils import config
-from ser_utils.errors import DataError, ModelError
+from ser_utils.errors import DataError, FallbackWarning, ModelError
 from ser_utils.models import classic
 from ser_utils.prep import normalise
 
@@ -50,13 +51,46 @@ def test_fit_rejects_bad_input_clearly():
         classic.fit(P, y[:-1])
     with pytest.raises(DataError, match="NaN"):
         classic.fit(np.where(P > 2, np.nan, P), y)
-    with pytest.raises(DataError, match="two classes"):
-        classic.fit(P[:5], np.zeros(5, int))
-    with pytest.raises(DataError, match="two training files"):
-        classic.fit(P[:13], y[:13], kind="svm")  # class 1 has a single file
     model = classic.fit(P, y, kind="logreg")
     with pytest.raises(DataError, match="20 pooled features"):
         classic.probabilities(model, P[:, :5], n_classes=N_CLASSES)
+
+
+@pytest.mark.parametrize("kind", ["svm", "svm+logreg"])
+def test_a_class_with_one_training_file_gets_the_logistic_regression_and_says_so(kind):
+    P, y = _data()
+    P, y = P[:13], y[:13]  # class 0: 12 files, class 1: one
+    with pytest.warns(FallbackWarning, match=r"calm has one \(of 13 files\): the logistic regression alone"):
+        model = classic.fit(P, y, kind=kind)
+    assert classic.kind_of(model) == "logreg"
+    pr = classic.probabilities(model, P, n_classes=N_CLASSES)
+    assert pr.shape == (13, N_CLASSES) and np.allclose(pr.sum(axis=1), 1.0)
+    assert (pr[:, 1] > 0).all() and np.all(pr[:, 2:] == 0)  # the lone class keeps a probability
+
+
+def test_a_class_with_two_training_files_calibrates_with_two_folds_and_says_so():
+    P, y = _data()
+    keep = np.r_[0:12, 12:14, 24:36]  # class 1 has two files
+    with pytest.warns(FallbackWarning, match="2 cross-validation folds instead of 5.*calm has 2"):
+        model = classic.fit(P[keep], y[keep], kind="svm")
+    assert classic.kind_of(model) == "svm"
+    assert model.named_steps["clf"].cv == 2
+    pr = classic.probabilities(model, P, n_classes=N_CLASSES)
+    assert pr.shape == (len(P), N_CLASSES) and np.allclose(pr.sum(axis=1), 1.0) and (pr[:, 1] > 0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FallbackWarning)  # 12 files of every class: no fallback
+        assert classic.kind_of(classic.fit(P, y, kind="svm+logreg")) == "svm+logreg"
+
+
+def test_a_single_class_gives_a_constant_model_and_says_so(tmp_path):
+    P, y = _data()
+    with pytest.warns(FallbackWarning, match="at least two classes, but all 5 are neutral: a constant model"):
+        model = classic.fit(P[:5], np.zeros(5, int))
+    assert classic.kind_of(model) == "constant"
+    pr = classic.probabilities(model, P, n_classes=N_CLASSES)
+    assert (pr[:, 0] == 1).all() and (pr[:, 1:] == 0).all()
+    back = classic.load(classic.save(model, tmp_path / "c.skops"))  # still saved without pickle
+    np.testing.assert_array_equal(classic.probabilities(back, P, n_classes=N_CLASSES), pr)
 
 
 def test_save_load_round_trip_without_pickle(tmp_path):
@@ -110,3 +144,48 @@ def test_apply_pooled_uses_stored_own_or_global_statistics():
     )
     with pytest.raises(Exception, match="entries"):
         normalise.apply_pooled(new, stats, actors=[1])
+
+
+def test_fit_classic_records_what_it_fitted_and_its_fallbacks():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from ser_utils.models import recipe
+
+    P, y = _data()
+    keep = np.r_[0:12, 12:13, 24:36]  # class 1 ("calm") has one file
+    P, y = P[keep], y[keep]
+    actors = np.arange(len(y)) % 3 + 1
+    prepared = SimpleNamespace(
+        split_df=pd.DataFrame({"part": ["train"] * len(y), "actor": actors}),
+        meta_val=pd.DataFrame({"actor": np.zeros(0, int)}),
+        P_train=P, P_val=P[:0], y_train_pooled=y, y_val=y[:0],
+        settings={"normalisation": "per_speaker"}, pooled_names=[f"f{i}" for i in range(P.shape[1])],
+    )
+    lines: list[str] = []
+    cfg = config.resolve("demo", classic_model="svm+logreg")
+    model, norm, info = recipe.fit_classic(cfg, prepared, log=lines.append)
+    assert info["kind"] == "logreg" and info["kind_asked"] == "svm+logreg"
+    assert len(info["fallbacks"]) == 1 and "calm has one" in info["fallbacks"][0]
+    assert lines == [f"fallback (classic model): {info['fallbacks'][0]}"]
+    json.dumps(info)
+    pr = recipe.classic_probabilities(model, norm, P, list(actors))
+    assert pr.shape == (len(y), N_CLASSES) and (pr[:, 1] > 0).all()
+
+
+def test_bundle_settings_name_every_fallback_by_its_step():
+    from ser_utils.models import settings as S
+
+    doc = {
+        "fallbacks": ["random split: happy has 1"],
+        "training": {"fallbacks": ["no validation part"]},
+        "classic": {"fallbacks": []},
+        "prediction_modes": {"fallbacks": ["equal weights"], "per_speaker": {}},
+    }
+    assert S.fallbacks(doc) == [
+        "data preparation: random split: happy has 1",
+        "CRNN training: no validation part",
+        "prediction modes: equal weights",
+    ]
+    assert S.fallbacks({"training": {}}) == []  # a bundle saved before fallbacks were recorded

@@ -5,6 +5,7 @@ bundle that predicts the same after saving and loading, in both modes."""
 from __future__ import annotations
 
 import copy
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -187,6 +188,26 @@ def test_fusion_weights_and_heads_never_see_the_test_part(corpus):
     val_actors = sorted(set(int(x) for x in p.meta_val["actor"]))
     assert str(val_actors) in a["settings"]["prediction_modes"]["chosen_on"]
     assert not set(val_actors) & {7, 8}
+
+
+def test_without_validation_files_every_mode_fuses_its_parts_equally_and_says_so(corpus):
+    p = copy.copy(corpus.prepared)
+    p.X_val, p.y_val, p.len_val = p.X_val[:0], p.y_val[:0], p.len_val[:0]
+    p.P_val, p.meta_val = p.P_val[:0], p.meta_val.iloc[:0]
+    lines: list[str] = []
+    mp = parts.fit_mode_parts(corpus.cfg, p, model=corpus.model, enc=corpus.enc, fs=corpus.fs, log=lines.append)
+    pm = mp["settings"]["prediction_modes"]
+    for m in ("per_speaker", "single_clip"):
+        assert pm[m]["weights"] == {"crnn": 0.333333, "classic": 0.333333, "encoder": 0.333334}
+        assert pm[m]["val_uar"] is None
+    assert "no validation files" in pm["chosen_on"]
+    notes = " ".join(pm["fallbacks"])
+    assert "no validation files" in notes and "equal weights" in notes
+    assert "frame head needs validation files" in notes  # no frame head without early stopping
+    assert not [k for k in mp["files"] if k.startswith("frame_")]
+    assert {"classic_single_clip", "encoder_per_speaker", "encoder_single_clip"} <= set(mp["files"])
+    assert any(line.startswith("fallback (prediction modes): no validation files") for line in lines)
+    json.dumps(mp["settings"])
 
 
 @pytest.fixture(scope="module")

@@ -207,6 +207,32 @@ def test_random_split_prepares_stratified(corpus):
     assert set(np.unique(p.y_test)) == set(range(8))
 
 
+def test_a_three_actor_folder_falls_back_and_records_it(corpus, tmp_path):
+    """Speaker split of 3 actors (3 folds, 1 validation actor) and SMOTE with single rows: recorded, saved, said."""
+    fs, cache = corpus
+    keep = np.flatnonzero(fs.index["actor"].isin([1, 2, 3]).to_numpy())
+    small = copy.copy(fs)
+    small.logmels = [fs.logmels[i] for i in keep]
+    small.pooled = fs.pooled[keep]
+    small.index = fs.index.iloc[keep].reset_index(drop=True)
+    lines: list[str] = []
+    cfg = _cfg(test_actors=None, n_folds=None, n_val_actors=2, aug_copies=0, balance="smote")
+    p = prepare_datasets(small, cfg, cache_dir=cache, progress=False, log=lines.append)
+    actors = p.settings["actors"]
+    assert [len(actors[k]) for k in ("train", "val", "test")] == [1, 1, 1]
+    assert p.settings["split"]["n_folds_used"] == 3 and p.settings["split"]["n_val_actors_used"] == 1
+    notes = p.settings["fallbacks"]
+    assert any("3 folds instead of the default 2" in n for n in notes)
+    assert any("1 validation actor(s) instead of 2" in n for n in notes)
+    assert any("SMOTE needs two training rows" in n and "that row is repeated" in n for n in notes)
+    assert lines == [f"fallback (data preparation): {n}" for n in notes]
+    counts = np.bincount(p.y_train, minlength=8)
+    assert (counts == counts.max()).all()  # balanced all the same
+    assert load_prepared(save_prepared(p, tmp_path / "p")).settings["fallbacks"] == notes
+    big = prepare_datasets(fs, _cfg(aug_copies=0, balance="oversample"), cache_dir=cache, progress=False, log=None)
+    assert big.settings["fallbacks"] == []  # eight actors: nothing to fall back from
+
+
 def test_modules_import_without_tensorflow():
     import subprocess
     import sys

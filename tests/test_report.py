@@ -605,6 +605,15 @@ def test_front_page_escapes_what_the_run_wrote(tmp_path):
     assert "<i>x</i>" not in text and "05_evaluation failed" in text
 
 
+def test_front_page_lists_what_small_data_changed(tmp_path):
+    notes = ["data preparation: random split of 45 files: <surprised> has 2", "CRNN training: no validation part"]
+    text = _index(tmp_path, _fake_metrics(fallbacks=notes))
+    assert "<b>Small data.</b> 2 step(s)" in text
+    assert "<li>data preparation: random split of 45 files: &lt;surprised&gt; has 2</li>" in text  # escaped
+    assert "<li>CRNN training: no validation part</li>" in text
+    assert "Small data." not in _index(tmp_path, _fake_metrics())
+
+
 def test_front_page_without_metrics(tmp_path):
     text = _index(tmp_path, None)
     assert "No scores" in text and "<img" not in text and "Title of 01_eda" in text

@@ -112,3 +112,24 @@ def test_split_summary_reads_what_notebook_03_recorded():
     assert info["n_train"] == 7 and info["n_train_rows"] == 1 and info["n_test"] == 2
     assert info["test_actors"] == [5]
     assert isinstance(protocol, str) and protocol
+
+
+def test_split_summary_names_the_fallbacks_and_the_folds_used():
+    meta = pd.DataFrame({"vocal_channel": ["speech", "speech"]})
+    args = dict(
+        actors={"train": [1], "val": [2], "test": [3]},
+        meta_train=meta.iloc[:1],
+        meta_val=meta.iloc[:1],
+        meta_test=meta,
+        defaults={"split": "speaker", "normalisation": "per_speaker", "balance": "none", "seed": 42},
+        synthetic=False,
+    )
+    note = "speaker split: 1 validation actor(s) instead of 2"
+    settings = {"split": {"kind": "speaker", "seed": 3, "n_folds": None, "fold": 0, "n_folds_used": 3},
+                "fallbacks": [note]}
+    info, protocol = scoring.split_summary(settings, **args)
+    assert info["fallbacks"] == [f"data preparation: {note}"]
+    assert "fold 1 of 3" in protocol  # the folds used, not the default of 3 actors (2)
+    assert "Small data" in protocol and note in protocol
+    info, protocol = scoring.split_summary({"split": {"kind": "speaker", "seed": 3}}, **args)
+    assert info["fallbacks"] == [] and "Small data" not in protocol

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from ser_utils.config import EMOTIONS
-from ser_utils.errors import ConfigError, DataError
+from ser_utils.errors import ConfigError, DataError, FallbackWarning
 from ser_utils.prep.split import (
     actors_by_part,
     check_disjoint,
     make_split,
+    make_split_info,
     random_split,
     speaker_folds,
     speaker_split,
@@ -101,7 +104,11 @@ def test_speaker_split_errors():
     with pytest.raises(ConfigError, match="too few actors"):
         speaker_folds(m, n_folds=9)
     with pytest.raises(ConfigError, match="no training actor"):
-        speaker_split(m, test_actors=[1, 2, 3, 4, 5, 6], n_val_actors=2)
+        speaker_split(m, test_actors=list(range(1, 9)), n_val_actors=2)
+    # named test actors leaving two others: one validation actor, not two (and it says so)
+    with pytest.warns(FallbackWarning, match=r"1 validation actor\(s\) instead of 2.*\[7, 8\]"):
+        part = speaker_split(m, test_actors=[1, 2, 3, 4, 5, 6], n_val_actors=2)
+    assert sorted(set(m.loc[part == "val", "actor"])) in ([7], [8]) and (part == "train").sum() == 16
 
 
 def test_check_disjoint_names_the_leaking_actor():
@@ -172,21 +179,52 @@ def test_random_split_of_a_large_folder_is_unchanged():
     assert set(np.flatnonzero(part == "test")) == set(test) and set(np.flatnonzero(part == "val")) == set(val)
 
 
-def test_random_split_names_the_classes_with_too_few_files():
+def test_random_split_of_classes_with_too_few_files_falls_back_and_says_where_they_went():
     m = _small({"neutral": 2, "calm": 5, "happy": 1, "sad": 5})
-    with pytest.raises(DataError, match=r"neutral has 2 \(needs 1 more\), happy has 1 \(needs 2 more\)") as err:
-        random_split(m, test_size=0.2, val_size=0.1)
-    assert "val_size 0" in str(err.value)
-    with pytest.raises(DataError, match=r"happy has 1 \(needs 1 more\)"):
-        random_split(m, test_size=0.2, val_size=0.0)
-    part = random_split(m[m["emotion"] != "happy"], test_size=0.2, val_size=0.0)
+    with pytest.warns(FallbackWarning) as rec:
+        part = random_split(m, test_size=0.2, val_size=0.1)
+    msg = " ".join(str(w.message) for w in rec if w.category is FallbackWarning)
+    assert "neutral has 2 (one for training, one for the test part, none for validation)" in msg
+    assert "happy has 1 (training only, so it is not tested)" in msg
+    table = pd.crosstab(m["emotion"], part).reindex(columns=["train", "val", "test"], fill_value=0)
+    assert table.loc["neutral"].tolist() == [1, 0, 1]
+    assert table.loc["happy"].tolist() == [1, 0, 0]
+    assert (table.loc[["calm", "sad"]] >= 1).all().all()  # the others still in every part
+    with pytest.warns(FallbackWarning):
+        assert part.equals(random_split(m, test_size=0.2, val_size=0.1))  # deterministic
+    with pytest.warns(FallbackWarning, match=r"happy has 1 \(training only"):
+        part = random_split(m, test_size=0.2, val_size=0.0)
+    assert set(part) == {"train", "test"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FallbackWarning)  # enough files: no fallback
+        part = random_split(m[m["emotion"] != "happy"], test_size=0.2, val_size=0.0)
     assert set(part) == {"train", "test"}
 
 
-def test_speaker_split_with_too_few_actors_says_so():
-    m = _small({"neutral": 4, "calm": 4})  # two actors
-    with pytest.raises(ConfigError, match=r"too few actors for a speaker split.*at least 4 actors.*has 2.*random"):
-        speaker_split(m, n_val_actors=2)
-    one = m[m["actor"] == 1]
-    with pytest.raises(ConfigError, match="too few actors.*split random"):
+def test_random_split_of_single_files_has_no_test_part_and_says_so():
+    m = _small({"neutral": 1, "calm": 1, "happy": 1})
+    with pytest.raises(DataError, match=r"every class has a single file \(neutral, calm, happy\)"):
+        random_split(m, test_size=0.2, val_size=0.1)
+
+
+def test_speaker_split_with_few_actors_falls_back_and_says_so():
+    two = _small({"neutral": 4, "calm": 4})  # two actors: one for test, one for training, no validation
+    with pytest.warns(FallbackWarning, match=r"0 validation actor\(s\) instead of 2.*no validation part"):
+        part = speaker_split(two, n_val_actors=2)
+    assert set(part) == {"train", "test"}
+    check_disjoint(two.assign(part=part))
+    one = two[two["actor"] == 1]
+    with pytest.raises(ConfigError, match="too few actors.*1 actor.*split random"):
         speaker_split(one)
+    three = _manifest(actors=[1, 2, 3])  # the default 2 folds give a test fold of 2: three folds of one instead
+    with pytest.warns(FallbackWarning) as rec:
+        df, used = make_split_info(three, {"split": "speaker", "seed": 42, "n_val_actors": 2})
+    msg = " ".join(str(w.message) for w in rec)
+    assert "3 folds instead of the default 2" in msg and "1 validation actor(s) instead of 2" in msg
+    parts = actors_by_part(df)
+    assert [len(parts[p]) for p in ("train", "val", "test")] == [1, 1, 1]
+    assert used == {"n_folds": 3, "n_val_actors": 1}
+    check_disjoint(df)
+    # n_val_actors 0 needs only one actor beside the test fold: the default folds stay
+    df0, used0 = make_split_info(three, {"split": "speaker", "seed": 42, "n_val_actors": 0})
+    assert used0["n_folds"] == 2 and not (df0["part"] == "val").any()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ser_utils import config
-from ser_utils.errors import ModelError
+from ser_utils.errors import FallbackWarning, ModelError
 from ser_utils.models.architectures import build_model
 from ser_utils.models.train import MONITOR, AugmentedBatches, configure_threads, fit
 
@@ -109,6 +109,32 @@ def test_fit_has_no_test_data_and_callbacks_watch_validation(monkeypatch):
     assert len(es) == 1 and es[0].monitor.startswith("val_") and es[0].restore_best_weights
     assert len(rl) == 1 and rl[0].monitor.startswith("val_") and rl[0].factor == 0.5
     assert seen["validation_data"][0] is Xv or np.array_equal(seen["validation_data"][0], Xv)
+
+
+def test_without_a_validation_part_it_trains_every_epoch_and_says_so(monkeypatch):
+    import keras
+
+    X, y = _data(32, 4)
+    m = build_model("crnn", input_shape=SHAPE, n_classes=4, **TINY)
+    seen = {}
+    orig = keras.Model.fit
+
+    def spy(self, *a, **k):
+        seen.update(callbacks=k["callbacks"], validation_data=k["validation_data"])
+        return orig(self, *a, **k)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    empty_X, empty_y = np.zeros((0,) + SHAPE, np.float32), np.zeros(0, np.int64)
+    with pytest.warns(FallbackWarning, match="no validation part.*all 3 epochs without early stopping"):
+        info = fit(m, X_train=X, y_train=y, X_val=empty_X, y_val=empty_y, cfg=_cfg(epochs=3, lr_schedule="plateau"),
+                   log=None)
+    assert seen["validation_data"] is None  # nothing else stands in for the validation part
+    assert not [c for c in seen["callbacks"] if isinstance(c, keras.callbacks.EarlyStopping)]
+    rl = [c for c in seen["callbacks"] if isinstance(c, keras.callbacks.ReduceLROnPlateau)]
+    assert len(rl) == 1 and rl[0].monitor == "loss"
+    assert info["epochs_run"] == 3 and info["best_epoch"] == 3 and not info["stopped_early"]
+    assert info["monitor"] == "loss" and info["n_val"] == 0 and "val_loss" not in info["history"]
+    json.dumps(info)
 
 
 @pytest.mark.slow

@@ -486,13 +486,14 @@ def protocol_text(split_info: Mapping[str, Any]) -> str:
         ``split`` (``"random"`` or ``"speaker"``), ``synthetic`` (bool), and optionally
         ``n_files`` ``{part: int}``, ``actors`` ``{part: [int]}``, ``seed``, ``fold``,
         ``n_folds``, ``test_size``, ``val_size``, ``vocal_channels`` (as
-        :func:`describe_split` returns).
+        :func:`describe_split` returns), ``fallbacks`` (sentences: what small data changed).
 
     Returns
     -------
     str
-        Markdown: the data, how it was split, how many files each part holds, and for a
-        random split the warning that the same actors are in training and test.
+        Markdown: the data, how it was split, how many files each part holds, for a
+        random split the warning that the same actors are in training and test, and
+        the fallbacks small data caused.
     """
     if not isinstance(split_info, Mapping):
         raise DataError(f"split_info must be a dict, got {type(split_info).__name__}")
@@ -551,4 +552,11 @@ def protocol_text(split_info: Mapping[str, Any]) -> str:
         )
         if parts:
             proto += f" {parts}."
+    small = [str(n) for n in split_info.get("fallbacks") or []]
+    if small:
+        proto += (
+            f" *Small data:* {len(small)} step(s) did what the data allowed instead of what was asked: "
+            + "; ".join(small)
+            + "."
+        )
     return f"{data} {proto}"

@@ -140,7 +140,9 @@ def split_summary(
     Returns
     -------
     split_info : dict
-        ``split``, the actors of each part, file counts, ``synthetic``, ``normalisation``, ``balance``.
+        ``split``, the actors of each part, file counts, ``synthetic``, ``normalisation``,
+        ``balance``, ``fallbacks`` (what small data changed in notebook 03, each
+        ``"data preparation: ..."``; :func:`ser_utils.models.settings.fallbacks`).
     protocol : str
         :func:`ser_utils.evaluation.metrics.protocol_text` of it.
     """
@@ -159,6 +161,8 @@ def split_summary(
         "synthetic": synthetic,
         "normalisation": settings.get("normalisation", defaults["normalisation"]),
         "balance": settings.get("balance", defaults["balance"]),
+        # labelled as ser_utils.models.settings.fallbacks labels them
+        "fallbacks": [f"data preparation: {n}" for n in settings.get("fallbacks") or []],
     }
     channels = pd.concat([meta_train, meta_val, meta_test])["vocal_channel"]
     details = {
@@ -170,7 +174,8 @@ def split_summary(
     details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
     if split_kind == "speaker" and not sp.get("test_actors"):
         n_actors = len({a for part in actors.values() for a in part})
-        details.update(fold=sp.get("fold", 0), n_folds=sp.get("n_folds") or max(2, n_actors // 4))
+        n_folds = sp.get("n_folds_used") or sp.get("n_folds") or max(2, n_actors // 4)
+        details.update(fold=sp.get("fold", 0), n_folds=n_folds)
     return split_info, evaluate.protocol_text({**split_info, **details})
 
 

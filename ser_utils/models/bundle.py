@@ -69,6 +69,7 @@ from .settings import (  # noqa: F401  (re-exported: the bundle's names)
     _deltas,
     _norm_stats,
     _validate_settings,
+    fallbacks,
     read_settings,
 )
 
@@ -92,6 +93,7 @@ __all__ = [
     "save_bundle",
     "load_bundle",
     "read_settings",
+    "fallbacks",
     "fuse",
     "speaker_of",
     "ONE_SPEAKER",
@@ -489,6 +491,11 @@ class Bundle:
         else:
             X = normalise.apply(X, lengths, stats)
         return np.asarray(X, dtype=np.float32), lengths
+
+    @property
+    def fallbacks(self) -> list[str]:
+        """What small data changed when this bundle was made, one labelled sentence each (:func:`fallbacks`)."""
+        return fallbacks(self.settings)
 
     @property
     def prediction_modes(self) -> dict[str, Any]:

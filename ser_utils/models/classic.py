@@ -15,6 +15,12 @@ Kinds (``classic_model``):
 - ``"logreg"``: ``StandardScaler`` → multinomial ``LogisticRegression(C,
   class_weight="balanced")``;
 - ``"svm+logreg"``: the average of the two models' probabilities (soft voting).
+
+Small training sets (:func:`fit` says so with a :class:`ser_utils.errors.FallbackWarning`):
+the SVM's calibration uses as many folds as the smallest class has files (2 to 5); a class
+with a single training file leaves no fold to calibrate on, so the logistic regression
+alone is fitted instead (``"svm"`` and ``"svm+logreg"``); with a single class the model
+predicts that class (a constant model, :func:`kind_of` ``"constant"``).
 """
 
 from __future__ import annotations
@@ -25,9 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError, ModelError
+from ..config import EMOTIONS
+from ..errors import DataError, ModelError, fallback
 
-__all__ = ["KINDS", "fit", "probabilities", "save", "load"]
+__all__ = ["KINDS", "fit", "fit_configured", "kind_of", "probabilities", "save", "load"]
 
 #: Classifier kinds :func:`fit` builds.
 KINDS: tuple[str, ...] = ("svm", "logreg", "svm+logreg")
@@ -98,8 +105,14 @@ def fit(
     ModelError
         Unknown ``kind`` or a non-positive ``C``/``gamma``.
     DataError
-        Shapes that do not match, fewer than two classes, or a class with a single
-        example (the SVM's calibration needs two per class).
+        Shapes that do not match, or no finite vectors.
+
+    Warns
+    -----
+    FallbackWarning
+        Fewer than 5 files of a class (calibration folds reduced), a class with a single
+        file (the logistic regression instead of the SVM: :func:`kind_of` tells what was
+        fitted), or a single class (a constant model).
     """
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -115,16 +128,62 @@ def fit(
         raise DataError(f"y must have shape ({X.shape[0]},) to match P, got {yy.shape}")
     classes, counts = np.unique(yy, return_counts=True)
     if classes.size < 2:
-        raise DataError("the classic model needs training files of at least two classes")
-    if "svm" in kind and counts.min() < 2:
-        raise DataError("the SVM's probability calibration needs at least two training files of every class present")
-    est = _estimator(
-        kind, n_features=X.shape[1], C_svm=float(C_svm), C_logreg=float(C_logreg), gamma=float(gamma),
-        seed=int(seed), cv=int(min(5, counts.min())),
-    )
+        from sklearn.dummy import DummyClassifier
+
+        fallback(
+            f"the classic model ({kind}) needs training files of at least two classes, but all {len(yy)} are "
+            f"{_name(classes[0])}: a constant model that always predicts {_name(classes[0])} instead"
+        )
+        est: Any = DummyClassifier(strategy="prior")
+    else:
+        if "svm" in kind and counts.min() < 2:
+            lonely = ", ".join(_name(c) for c in classes[counts < 2])
+            fallback(
+                f"the SVM's probability calibration needs at least two training files of every class, but {lonely} "
+                f"{'has' if (counts < 2).sum() == 1 else 'have'} one (of {len(yy)} files): "
+                f"the logistic regression alone instead of {kind}"
+            )
+            kind = "logreg"
+        elif "svm" in kind and counts.min() < 5:
+            small = classes[counts == counts.min()][0]
+            fallback(
+                f"the SVM's probability calibration uses {int(counts.min())} cross-validation folds instead of 5 "
+                f"({_name(small)} has {int(counts.min())} training files of {len(yy)})"
+            )
+        est = _estimator(
+            kind, n_features=X.shape[1], C_svm=float(C_svm), C_logreg=float(C_logreg), gamma=float(gamma),
+            seed=int(seed), cv=int(min(5, counts.min())),
+        )
     model = Pipeline([("scale", StandardScaler()), ("clf", est)])
     model.fit(X, yy)
     return model
+
+
+def _name(label: Any) -> str:
+    """The emotion of a label ``0..7`` (else the label itself)."""
+    i = int(label)
+    return EMOTIONS[i] if 0 <= i < len(EMOTIONS) else str(label)
+
+
+def kind_of(model) -> str:
+    """What :func:`fit` fitted: ``"svm"``, ``"logreg"``, ``"svm+logreg"`` or ``"constant"`` (one class).
+
+    Parameters
+    ----------
+    model : fitted Pipeline from :func:`fit` (or :func:`load`)
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.dummy import DummyClassifier
+    from sklearn.ensemble import VotingClassifier
+
+    clf = model.named_steps["clf"] if hasattr(model, "named_steps") else model
+    if isinstance(clf, VotingClassifier):
+        return "svm+logreg"
+    if isinstance(clf, CalibratedClassifierCV):
+        return "svm"
+    if isinstance(clf, DummyClassifier):
+        return "constant"
+    return "logreg"
 
 
 def probabilities(model, P: Any, *, n_classes: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..config import EMOTIONS
+from ..errors import recording_fallbacks
 from ..prep import normalise
 from . import architectures, classic, train
 
@@ -39,7 +40,8 @@ def fit_model(cfg: dict[str, Any], prepared, *, log=print):
     model : keras.Model
     info : dict
         ``history``, ``epochs_run``, ``best_epoch``, ``train_time_s``, ``stopped_early``...
-        (:func:`ser_utils.models.train.fit`).
+        (:func:`ser_utils.models.train.fit`), and ``fallbacks``: what small data changed
+        (e.g. no validation part, so no early stopping), each a sentence, also sent to ``log``.
     """
     train.configure_threads()
     m = architectures.build_model(
@@ -48,17 +50,19 @@ def fit_model(cfg: dict[str, Any], prepared, *, log=print):
         n_classes=len(EMOTIONS),
         **architectures.model_params(cfg),
     )
-    info = train.fit(
-        m,
-        X_train=prepared.X_train,
-        y_train=prepared.y_train,
-        X_val=prepared.X_val,
-        y_val=prepared.y_val,
-        cfg=cfg,
-        class_weight=prepared.class_weight,
-        len_train=prepared.len_train,
-        log=log,
-    )
+    with recording_fallbacks(log=log, label="CRNN training") as notes:
+        info = train.fit(
+            m,
+            X_train=prepared.X_train,
+            y_train=prepared.y_train,
+            X_val=prepared.X_val,
+            y_val=prepared.y_val,
+            cfg=cfg,
+            class_weight=prepared.class_weight,
+            len_train=prepared.len_train,
+            log=log,
+        )
+    info["fallbacks"] = list(notes)
     return m, info
 
 
@@ -76,7 +80,9 @@ def _pooled_fit_part(prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return P, y, actors.astype(np.int64)
 
 
-def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
+def fit_classic(
+    cfg: dict[str, Any], prepared, *, log=print
+) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
     """Fit the classic model (:mod:`ser_utils.models.classic`) on the training and validation pooled vectors.
 
     It needs no validation part (nothing is early-stopped), so it learns from every
@@ -91,9 +97,11 @@ def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarra
     norm : dict of np.ndarray or None
         :func:`ser_utils.prep.normalise.fit_pooled` of the training vectors (per_speaker only).
     info : dict
-        The bundle's ``classic`` settings: ``kind``, ``C``, ``gamma``, ``logreg_C``,
-        ``fusion_weight``, ``n_features``, ``feature_names``, ``normalisation``,
-        ``n_files``, ``fit_time_s``.
+        The bundle's ``classic`` settings: ``kind`` (what was fitted:
+        :func:`ser_utils.models.classic.kind_of`), ``kind_asked`` (``classic_model``), ``C``,
+        ``gamma``, ``logreg_C``, ``fusion_weight``, ``n_features``, ``feature_names``,
+        ``normalisation``, ``n_files``, ``fit_time_s``, ``fallbacks`` (what small data
+        changed, each a sentence, also sent to ``log``; e.g. fewer calibration folds).
     """
     P, y, actors = _pooled_fit_part(prepared)
     norm = None
@@ -102,9 +110,11 @@ def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarra
         norm = normalise.fit_pooled(P, actors)
         P = normalise.apply_pooled(P, norm, actors=list(actors))
     t0 = time.perf_counter()
-    model = classic.fit_configured(P, y, cfg)
+    with recording_fallbacks(log=log, label="classic model") as notes:
+        model = classic.fit_configured(P, y, cfg)
     info = {
-        "kind": cfg["classic_model"],
+        "kind": classic.kind_of(model),
+        "kind_asked": cfg["classic_model"],
         "C": cfg["classic_C"],
         "gamma": cfg["classic_gamma"],
         "logreg_C": cfg["classic_logreg_C"],
@@ -114,6 +124,7 @@ def fit_classic(cfg: dict[str, Any], prepared) -> tuple[Any, dict[str, np.ndarra
         "normalisation": "per_speaker" if per_speaker else "none",
         "n_files": int(P.shape[0]),
         "fit_time_s": round(time.perf_counter() - t0, 2),
+        "fallbacks": list(notes),
     }
     return model, norm, info
 

@@ -25,6 +25,7 @@ __all__ = [
     "FORMAT_VERSION",
     "REQUIRED_FEATURE_KEYS",
     "read_settings",
+    "fallbacks",
 ]
 
 MODEL_FILE = "model.keras"
@@ -109,6 +110,37 @@ def read_settings(folder: str | os.PathLike) -> dict[str, Any]:
         raise ModelError(f"model bundle {folder}: {SETTINGS_FILE} is not readable JSON ({exc})") from None
     _validate_settings(settings, str(path))
     return settings
+
+
+#: Where ``bundle.json`` keeps the fallbacks of each step (``None``: the top level, notebook 03's), with a label.
+FALLBACK_PLACES: tuple[tuple[str | None, str], ...] = (
+    (None, "data preparation"),
+    ("training", "CRNN training"),
+    ("classic", "classic model"),
+    ("prediction_modes", "prediction modes"),
+)
+
+
+def fallbacks(settings: dict[str, Any]) -> list[str]:
+    """Every fallback a run recorded (what small data changed), labelled by its step, in pipeline order.
+
+    Parameters
+    ----------
+    settings : dict
+        ``bundle.json`` (:func:`read_settings`): notebook 03's ``fallbacks`` at the top level,
+        and those of ``training``, ``classic`` and ``prediction_modes``.
+
+    Returns
+    -------
+    list of str
+        ``"<step>: <what was done instead>"``; empty when the data sufficed for every step.
+    """
+    out: list[str] = []
+    for key, label in FALLBACK_PLACES:
+        section = settings if key is None else settings.get(key)
+        notes = section.get("fallbacks") if isinstance(section, dict) else None
+        out += [f"{label}: {n}" for n in (notes or []) if isinstance(n, str)]
+    return out
 
 
 def _check_classic_settings(c: Any, where: str) -> None:

@@ -12,6 +12,11 @@ epochs (ties count as "no improvement"); the loss is continuous, reacts to the c
 of every prediction and is what ``ReduceLROnPlateau`` needs as well. Pass
 ``monitor="val_accuracy"`` to :func:`fit` to stop on accuracy instead.
 
+A folder too small for a validation part (every class with fewer than three files, or
+a speaker split of two actors) trains for ``epochs`` epochs without early stopping, the
+plateau schedule watching the training loss, and says so (a
+:class:`ser_utils.errors.FallbackWarning`); the test part is never used instead.
+
 Keras is imported at module top through :mod:`ser_utils.models.backend`.
 """
 
@@ -25,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, fallback
 from ..prep import augment
 from .backend import keras, tf
 
@@ -349,12 +354,16 @@ def _specaug(cfg: dict[str, Any]) -> dict[str, int] | None:
 
 
 def _callbacks(cfg: dict[str, Any], monitor: str, line: EpochLine) -> tuple[Any, list[Any]]:
-    """Early stopping (best weights restored), the plateau schedule, then the epoch line."""
-    mode = "min" if monitor == "val_loss" else "max"
-    early = keras.callbacks.EarlyStopping(
-        monitor=monitor, mode=mode, patience=int(cfg["early_stopping_patience"]), restore_best_weights=True, verbose=0
-    )
-    callbacks = [early]
+    """Early stopping (best weights restored; none when ``monitor`` is the training ``loss``), the plateau schedule, then the epoch line."""
+    mode = "max" if monitor == "val_accuracy" else "min"
+    early = None
+    callbacks: list[Any] = []
+    if monitor != "loss":
+        early = keras.callbacks.EarlyStopping(
+            monitor=monitor, mode=mode, patience=int(cfg["early_stopping_patience"]), restore_best_weights=True,
+            verbose=0,
+        )
+        callbacks.append(early)
     if cfg["lr_schedule"] == "plateau":
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau(
@@ -371,9 +380,10 @@ def _summarise(hist, early, line: EpochLine, *, monitor: str, epochs: int, log) 
     history["lr"] = [float(v) for v in line.lrs]
     values = history.get(monitor, [])
     epochs_run = len(values) if values else len(history.get("loss", []))
-    best = int(early.best_epoch) if values else epochs_run - 1  # the epoch EarlyStopping restored
+    # the epoch EarlyStopping restored; without early stopping (no validation part) the last one
+    best = int(early.best_epoch) if values and early is not None else epochs_run - 1
     best_value = float(values[best]) if values else float("nan")
-    stopped_early = bool(early.stopped_epoch > 0 and epochs_run < epochs)
+    stopped_early = bool(early is not None and early.stopped_epoch > 0 and epochs_run < epochs)
     if log is not None and stopped_early:
         log(
             f"early stopping after epoch {epochs_run}: best {monitor} {best_value:.3f} "
@@ -413,7 +423,9 @@ def fit(
         Labels ``0..n_classes-1``.
     X_val, y_val : np.ndarray, shapes (m, n_frames, n_mels, n_channels) and (m,)
         The validation part: early stopping, ``ReduceLROnPlateau`` and the restored
-        weights depend on it. Test data has no place here.
+        weights depend on it. Test data has no place here. ``m = 0`` (a folder too small
+        for a validation part): ``epochs`` epochs without early stopping, the plateau
+        schedule on the training loss, and a ``FallbackWarning``.
     cfg : dict
         A resolved configuration; uses ``epochs``, ``batch_size``, ``optimizer``
         (``adam``/``adamw``), ``learning_rate``, ``weight_decay`` (AdamW only),
@@ -436,8 +448,8 @@ def fit(
     info : dict
         JSON-able: ``history`` (dict of lists per metric, plus ``lr``), ``epochs_run``,
         ``best_epoch`` (1-based, the epoch whose weights the model now holds),
-        ``best_value`` (of ``monitor``), ``monitor``, ``train_time_s``, ``stopped_early``,
-        ``n_train``, ``n_val``.
+        ``best_value`` (of ``monitor``), ``monitor`` (``"loss"`` without a validation
+        part), ``train_time_s``, ``stopped_early``, ``n_train``, ``n_val``.
 
     Raises
     ------
@@ -448,7 +460,16 @@ def fit(
     _check_cfg(cfg, monitor)
     n_classes = int(model.output_shape[-1])
     X_train, y_train = _check_xy("training part", X_train, y_train, n_classes)
-    X_val, y_val = _check_xy("validation part", X_val, y_val, n_classes)
+    has_val = len(np.asarray(y_val)) > 0 or len(np.asarray(X_val)) > 0
+    if has_val:
+        X_val, y_val = _check_xy("validation part", X_val, y_val, n_classes)
+    else:
+        X_val = np.zeros((0, *X_train.shape[1:]), np.float32)
+        fallback(
+            f"no validation part (the folder is too small for one): the model trains for all {int(cfg['epochs'])} "
+            f"epochs without early stopping, and the learning-rate schedule watches the training loss"
+        )
+        monitor = "loss"
     len_train = _check_shapes(model, X_train, X_val, len_train)
     w = _sample_weights(class_weight, y_train, n_classes)
     seed = _seed_everything(cfg)
@@ -463,8 +484,8 @@ def fit(
     t0 = time.perf_counter()
     hist = model.fit(
         train_data,
-        validation_data=(X_val, _one_hot(y_val, n_classes)),
-        validation_batch_size=batch_size,
+        validation_data=(X_val, _one_hot(y_val, n_classes)) if has_val else None,
+        validation_batch_size=batch_size if has_val else None,
         epochs=epochs,
         shuffle=False,  # AugmentedBatches shuffles, reproducibly
         callbacks=callbacks,

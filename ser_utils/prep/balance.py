@@ -3,7 +3,10 @@
 - ``oversample``: random oversampling (``imblearn.over_sampling.RandomOverSampler``) of
   row indices, so ``X`` is never flattened: minority-class rows are repeated.
 - ``smote``: SMOTE (``imblearn.over_sampling.SMOTE``) on flattened inputs, reshaped back;
-  synthetic rows interpolate two same-class neighbours.
+  synthetic rows interpolate two same-class neighbours (``k_neighbors`` = 5, fewer when a
+  class has fewer rows). A class with a single row has no neighbour: its row is repeated
+  instead (random oversampling), and :func:`balance` says so (a
+  :class:`ser_utils.errors.FallbackWarning`).
 - ``class_weight``: data unchanged; train with :func:`class_weights`.
 - ``none``: data unchanged.
 """
@@ -14,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, DataError
+from ..config import EMOTIONS
+from ..errors import ConfigError, DataError, fallback
 
 __all__ = ["METHODS", "balance", "class_weights"]
 
@@ -58,7 +62,13 @@ def balance(X: np.ndarray, y: np.ndarray, *, method: str, seed: int = 42) -> tup
     ConfigError
         Unknown method.
     DataError
-        Bad shapes; SMOTE with a class of a single example.
+        Bad shapes.
+
+    Warns
+    -----
+    FallbackWarning
+        SMOTE with fewer than 6 rows of a class (fewer neighbours), or with a class of a
+        single row (that row repeated instead; its index is then that row's, not -1).
     """
     if method not in METHODS:
         raise ConfigError(f"unknown balance method {method!r}; expected one of {', '.join(METHODS)}")
@@ -76,19 +86,46 @@ def balance(X: np.ndarray, y: np.ndarray, *, method: str, seed: int = 42) -> tup
     from imblearn.over_sampling import SMOTE
 
     classes, counts = np.unique(y, return_counts=True)
-    if counts.min() < 2:
-        lonely = classes[counts < 2].tolist()
-        raise DataError(
-            f"SMOTE needs at least 2 examples of every class, but class(es) {lonely} have 1; "
-            "use balance='oversample' or 'class_weight' instead"
+    target = int(counts.max())
+    lonely = classes[(counts < 2) & (counts < target)]  # nothing to add when every class has one row
+    if len(lonely):
+        fallback(
+            f"SMOTE needs two training rows of a class to interpolate between, but {_names(lonely)} "
+            f"{'has' if len(lonely) == 1 else 'have'} one: that row is repeated instead (random oversampling)"
         )
-    k = int(min(5, counts.min() - 1))
-    sm = SMOTE(k_neighbors=k, random_state=seed)
-    flat = X.reshape(n, -1)
-    X_flat, y_res = sm.fit_resample(flat, y)
-    X_res = np.asarray(X_flat, dtype=X.dtype).reshape((len(y_res),) + X.shape[1:])
-    index = np.concatenate([np.arange(n), np.full(len(y_res) - n, -1)]).astype(np.int64)
-    return X_res, np.asarray(y_res, dtype=y.dtype), index
+    pairs = classes[(counts >= 2) & (counts < target)]
+    n_min = int(counts[counts >= 2].min()) if (counts >= 2).any() else 0
+    if len(pairs) and n_min < 6:
+        fallback(
+            f"SMOTE interpolates between {n_min - 1} neighbours instead of 5 (the smallest class has {n_min} rows)"
+        )
+    index = np.arange(n)
+    X_out, y_out = X, y
+    if len(pairs):
+        sm = SMOTE(
+            sampling_strategy={int(c): target for c in pairs},
+            k_neighbors=int(min(5, n_min - 1)),
+            random_state=seed,
+        )
+        keep = np.isin(y, classes[counts >= 2])
+        X_flat, y_res = sm.fit_resample(X[keep].reshape(int(keep.sum()), -1), y[keep])
+        added = len(y_res) - int(keep.sum())  # imblearn appends the synthetic rows after the rows it was given
+        X_new = np.asarray(X_flat[len(X_flat) - added :], dtype=X.dtype).reshape((added,) + X.shape[1:])
+        X_out = np.concatenate([X, X_new])
+        y_out = np.concatenate([y, np.asarray(y_res[len(y_res) - added :], dtype=y.dtype)])
+        index = np.concatenate([index, np.full(added, -1)])
+    for c in lonely:
+        row = int(np.flatnonzero(y == c)[0])
+        copies = np.full(target - 1, row)
+        X_out = np.concatenate([X_out, X[copies]])
+        y_out = np.concatenate([y_out, y[copies]])
+        index = np.concatenate([index, copies])
+    return X_out, np.asarray(y_out, dtype=y.dtype), index.astype(np.int64)
+
+
+def _names(labels: Any) -> str:
+    """``"neutral, calm"`` for labels ``0..7`` (else the labels themselves)."""
+    return ", ".join(EMOTIONS[int(c)] if 0 <= int(c) < len(EMOTIONS) else str(c) for c in labels)
 
 
 def class_weights(y: np.ndarray, *, n_classes: int = 8) -> dict[int, float]:

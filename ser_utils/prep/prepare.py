@@ -17,6 +17,11 @@
    augmentation or balancing settings at all;
 6. **balance** (:mod:`ser_utils.prep.balance`) the training part only.
 
+Where a folder is too small for a step (a class with fewer files than parts, too few
+actors for the folds, SMOTE's neighbours), the step falls back to what the data allows;
+``settings["fallbacks"]`` lists each such change in a sentence (notebook 03 prints them as
+they happen; ``metrics.json`` carries them).
+
 Pooled vectors ``P_*`` (for the classic baseline) are the extracted ones of the
 original files of each part: no augmented copies, no balancing (``y_train_pooled``
 labels ``P_train``; ``P_val``/``P_test`` rows follow ``y_val``/``y_test``).
@@ -29,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import EMOTIONS
-from ..errors import ArtifactMissingError, ConfigError, DataError
+from ..errors import ArtifactMissingError, ConfigError, DataError, recording_fallbacks
 from ..files import atomic_write, read_json, to_json, write_text
 from . import augment, normalise
 from . import balance as balance_mod
@@ -179,7 +184,12 @@ def _counts(y: np.ndarray) -> dict[str, int]:
 
 
 def prepare_datasets(
-    fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.PathLike | None, progress: bool = True
+    fs: Any,
+    cfg: Mapping[str, Any],
+    *,
+    cache_dir: str | os.PathLike | None,
+    progress: bool = True,
+    log: Callable[[str], Any] | None = print,
 ) -> Prepared:
     """Split, fix the length, augment, normalise and balance, each fitted on training data only.
 
@@ -195,6 +205,8 @@ def prepare_datasets(
         Feature cache for the augmented copies (``features.extract``).
     progress : bool
         Progress bars while extracting augmented copies.
+    log : callable or None
+        Receives each fallback as it happens (``"fallback: ..."``).
 
     Returns
     -------
@@ -217,11 +229,18 @@ def prepare_datasets(
         Bad parameters.
     """
     _check_feature_set(fs)
+    with recording_fallbacks(log=log, label="data preparation") as notes:
+        p = _prepare(fs, cfg, cache_dir=cache_dir, progress=progress)
+    p.settings["fallbacks"] = list(notes)
+    return p
+
+
+def _prepare(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.PathLike | None, progress: bool) -> Prepared:
     seed, deltas, norm_method, bal_method = _options(cfg)
     index = fs.index.reset_index(drop=True)
     logmels = list(fs.logmels)
     n_mels = int(np.asarray(logmels[0]).shape[0])
-    split_df, pos = _split(index, cfg)  # 1.
+    split_df, pos, used = _split(index, cfg)  # 1.
     n_frames, n_from, pct = _fixed_length(logmels, pos["train"], cfg)  # 2.
     X: dict[str, np.ndarray] = {}
     L: dict[str, np.ndarray] = {}
@@ -246,7 +265,7 @@ def prepare_datasets(
         "channels": 1 + deltas,
         "deltas": deltas,
         "features": dict(fs.settings),
-        "split": _split_record(cfg, seed),
+        "split": {**_split_record(cfg, seed), **{f"{k}_used": v for k, v in used.items()}},
         "actors": split_mod.actors_by_part(split_df),
         "n_files": {p: int(len(pos[p])) for p in _PARTS},
         "n_rows": {p: int(len(y[p])) for p in _PARTS},
@@ -287,13 +306,15 @@ def _options(cfg: Mapping[str, Any]) -> tuple[int, int, str, str]:
     return seed, deltas, cfg.get("normalisation", "per_speaker"), cfg.get("balance", "oversample")
 
 
-def _split(index: pd.DataFrame, cfg: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """1. Split, on the manifest only; the row positions of each part."""
-    split_df = split_mod.make_split(index, cfg)
+def _split(
+    index: pd.DataFrame, cfg: Mapping[str, Any]
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, Any]]:
+    """1. Split, on the manifest only; the row positions of each part, and what a speaker split used."""
+    split_df, used = split_mod.make_split_info(index, cfg)
     pos = {p: np.flatnonzero(split_df["part"].to_numpy() == p) for p in _PARTS}
     if len(pos["train"]) == 0:
         raise DataError("the split left no training files; check test_size / test_actors / fold")
-    return split_df, pos
+    return split_df, pos, used
 
 
 def _fixed_length(logmels: list[np.ndarray], train_pos: np.ndarray, cfg: Mapping[str, Any]) -> tuple[int, str, float]:

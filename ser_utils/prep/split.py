@@ -10,6 +10,12 @@ Two kinds of split:
 
 Every split is decided on the manifest only, before any augmentation, normalisation or
 balancing, so nothing fitted later can see the test files.
+
+Small folders fall back to what the data allows and say so (a
+:class:`ser_utils.errors.FallbackWarning`): a class with two files is split between
+training and test (none for validation), a class with one file is for training only; a
+speaker split of few actors takes smaller test folds and fewer validation actors, down to
+no validation part. A test part is never given up, and never used for validation.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, fallback
 
 __all__ = [
     "PARTS",
@@ -28,6 +34,7 @@ __all__ = [
     "speaker_folds",
     "speaker_split",
     "make_split",
+    "make_split_info",
     "check_disjoint",
     "actors_by_part",
 ]
@@ -68,13 +75,17 @@ def random_split(
     val_size: float = 0.1,
     seed: int = 42,
 ) -> pd.Series:
-    """Split files at random, stratified by emotion, with every class in every part.
+    """Split files at random, stratified by emotion, with every class in every part where it has the files.
 
     On folders large enough, scikit-learn's stratified ``train_test_split`` decides (as
     it always has); when it cannot, or it leaves a class out of a part (small folders:
     a test part of 20 % of 50 files is smaller than eight classes), each class is split
     on its own: at least one file in the test part, one in the validation part (when
     ``val_size > 0``) and one in training, the rest by the requested fractions.
+
+    A class with fewer files than parts falls back (a ``FallbackWarning`` naming each such
+    class): two files go one to training and one to the test part, a single file to
+    training only (that class is then not tested).
 
     Parameters
     ----------
@@ -92,15 +103,20 @@ def random_split(
     -------
     part : pd.Series of str, shape (n_files,)
         ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``. Every class
-        present in the manifest is in every part.
+        with at least as many files as parts is in every part.
 
     Raises
     ------
     ConfigError
         Sizes out of range.
     DataError
-        A class has fewer files than parts; the message names each such class, its
-        count and how many more it needs.
+        Every class has a single file: no test part is possible.
+
+    Warns
+    -----
+    FallbackWarning
+        A class has fewer files than parts; the message names each such class, its count
+        and where its files went.
     """
     strat_col = "label" if "label" in getattr(manifest, "columns", ()) else "emotion"
     _require_columns(manifest, [strat_col])
@@ -112,31 +128,42 @@ def random_split(
             f"got val_size={val_size!r}, test_size={test_size!r}"
         )
     strat = manifest[strat_col].to_numpy()
-    _require_class_sizes(manifest, strat_col, n_parts=3 if val_size > 0 else 2)
-    part = _sklearn_split(strat, test_size=test_size, val_size=val_size, seed=seed)
+    small = _small_classes(manifest, strat_col, n_parts=3 if val_size > 0 else 2)
+    part = None if small else _sklearn_split(strat, test_size=test_size, val_size=val_size, seed=seed)
     if part is None:
         part = _per_class_split(strat, test_size=test_size, val_size=val_size, seed=seed)
     return pd.Series(part, index=manifest.index, name="part")
 
 
-def _require_class_sizes(manifest: pd.DataFrame, strat_col: str, *, n_parts: int) -> None:
-    """Every class needs a file in each of the ``n_parts`` parts: say which classes cannot."""
+def _small_classes(manifest: pd.DataFrame, strat_col: str, *, n_parts: int) -> bool:
+    """Whether a class has fewer files than the ``n_parts`` parts; say which and where their files go.
+
+    Raises DataError when every class has a single file (nothing could be tested).
+    """
     counts = manifest[strat_col].value_counts()
     small = counts[counts < n_parts].sort_index()
     if not len(small):
-        return
+        return False
     has_names = "emotion" in manifest.columns
     names = manifest.drop_duplicates(strat_col).set_index(strat_col)["emotion"] if has_names else None
-    parts = "train, val and test" if n_parts == 3 else "train and test"
-    desc = ", ".join(
-        f"{names[c] if names is not None else c!s} has {int(n)} (needs {n_parts - int(n)} more)"
-        for c, n in small.items()
+
+    def name(c: Any) -> str:
+        return str(names[c]) if names is not None else str(c)
+
+    if (counts < 2).all():
+        raise DataError(
+            f"cannot split {len(manifest)} files at random: every class has a single file "
+            f"({', '.join(name(c) for c in sorted(counts.index))}), so none is left for a test part; "
+            "expected at least one class with 2 files (3 for a validation part too)"
+        )
+    where = {1: "training only, so it is not tested", 2: "one for training, one for the test part, none for validation"}
+    desc = "; ".join(f"{name(c)} has {int(n)} ({where[int(n)]})" for c, n in small.items())
+    parts = "training, validation and test" if n_parts == 3 else "training and test"
+    fallback(
+        f"random split of {len(manifest)} files: not every class can be in {parts} (that needs {n_parts} files "
+        f"of a class): {desc}"
     )
-    raise DataError(
-        f"cannot split {len(manifest)} files at random with every class in {parts}: {desc}; "
-        f"expected at least {n_parts} files of every class"
-        + (" (or set val_size 0 to need only 2)" if n_parts == 3 else "")
-    )
+    return True
 
 
 def _sklearn_split(strat: np.ndarray, *, test_size: float, val_size: float, seed: int) -> np.ndarray | None:
@@ -161,15 +188,22 @@ def _sklearn_split(strat: np.ndarray, *, test_size: float, val_size: float, seed
 
 
 def _per_class_split(strat: np.ndarray, *, test_size: float, val_size: float, seed: int) -> np.ndarray:
-    """Each class split on its own: >= 1 file per part, the rest by the fractions."""
+    """Each class split on its own: >= 1 file per part, the rest by the fractions.
+
+    A class of two files (with ``val_size > 0``) has one in training and one in the test part;
+    a class of one file is in training only.
+    """
     rng = np.random.default_rng([seed, 14])
     part = np.full(len(strat), "train", dtype=object)
     for c in sorted(set(strat.tolist()), key=str):
         idx = rng.permutation(np.flatnonzero(strat == c))
         n = len(idx)
-        n_val_min = 1 if val_size > 0 else 0
+        if n < 2:
+            continue  # training only
+        with_val = val_size > 0 and n >= 3
+        n_val_min = 1 if with_val else 0
         n_test = int(np.clip(round(n * test_size), 1, n - 1 - n_val_min))
-        n_val = int(np.clip(round(n * val_size), n_val_min, n - 1 - n_test)) if val_size > 0 else 0
+        n_val = int(np.clip(round(n * val_size), n_val_min, n - 1 - n_test)) if with_val else 0
         part[idx[:n_test]] = "test"
         part[idx[n_test : n_test + n_val]] = "val"
     return part
@@ -275,12 +309,38 @@ def speaker_split(
     Raises
     ------
     ConfigError
-        Fold out of range; a named test actor has no files; no training actor would be
-        left.
+        Fold out of range; a named test actor has no files; one actor only (nothing to
+        test a speaker-independent model on); no actor left for training.
+
+    Warns
+    -----
+    FallbackWarning
+        Few actors: with ``n_folds=None``, more (smaller) folds than the default when the
+        test fold would leave fewer than two actors for training and validation; fewer
+        validation actors than ``n_val_actors`` (down to none) so that one actor is left
+        for training.
     """
+    return _speaker_split(
+        manifest, test_actors=test_actors, n_folds=n_folds, fold=fold, n_val_actors=n_val_actors, seed=seed
+    )[0]
+
+
+def _speaker_split(
+    manifest: pd.DataFrame,
+    *,
+    test_actors: Sequence[int] | None,
+    n_folds: int | None,
+    fold: int,
+    n_val_actors: int,
+    seed: int,
+) -> tuple[pd.Series, dict[str, Any]]:
+    """:func:`speaker_split`, and what it used: ``n_folds`` (None with named test actors) and ``n_val_actors``."""
     _require_columns(manifest, ["actor"])
     genders = _actor_genders(manifest)
     actors = sorted(genders)
+    if isinstance(n_val_actors, bool) or not isinstance(n_val_actors, (int, np.integer)) or n_val_actors < 0:
+        raise ConfigError(f"n_val_actors must be an integer >= 0, got {n_val_actors!r}")
+    used_folds = None
     if test_actors is not None:
         test = sorted({int(a) for a in test_actors})  # empty: no test part (a model to ship)
         absent = [a for a in test if a not in genders]
@@ -289,23 +349,52 @@ def speaker_split(
                 f"test actor(s) {absent} have no files in the manifest; actors present: {actors}"
             )
     else:
+        if len(actors) < 2:
+            raise ConfigError(
+                f"too few actors for a speaker split: the manifest has {len(actors)} actor ({actors}); it needs at "
+                "least 2 (one to train on, one to test on). Use split random"
+            )
         folds = speaker_folds(manifest, n_folds=n_folds, seed=seed)
         if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < len(folds):
             raise ConfigError(f"fold={fold!r} is out of range: expected 0 <= fold < {len(folds)} (n_folds)")
+        if n_folds is None:
+            folds = _enough_outside(manifest, folds, fold=int(fold), need=min(2, int(n_val_actors) + 1), seed=seed)
         test = folds[int(fold)]
+        used_folds = len(folds)
     train = [a for a in actors if a not in test]
-    if isinstance(n_val_actors, bool) or not isinstance(n_val_actors, (int, np.integer)) or n_val_actors < 0:
-        raise ConfigError(f"n_val_actors must be an integer >= 0, got {n_val_actors!r}")
-    if len(train) - n_val_actors < 1:
+    if not train:
         raise ConfigError(
-            f"too few actors for a speaker split: test actors {test} and {n_val_actors} validation actor(s) "
-            f"leave no training actor; it needs at least {len(test) + n_val_actors + 1} actors but the manifest has "
-            f"{len(actors)} ({actors}). Lower n_val_actors, name fewer test_actors, or use split random"
+            f"too few actors for a speaker split: test actors {test} leave no training actor (the manifest has "
+            f"{len(actors)}: {actors}). Name fewer test_actors, or use split random"
         )
-    val = _pick_val_actors(train, genders, int(n_val_actors), seed)
+    n_val = min(int(n_val_actors), len(train) - 1)
+    if n_val < n_val_actors:
+        fallback(
+            f"speaker split: {n_val} validation actor(s) instead of {int(n_val_actors)}: the {len(train)} actor(s) "
+            f"outside the test part ({train}) must leave one for training"
+            + ("; there is no validation part" if n_val == 0 else "")
+        )
+    val = _pick_val_actors(train, genders, n_val, seed)
     a = manifest["actor"].astype(int)
     part = np.where(a.isin(test), "test", np.where(a.isin(val), "val", "train")).astype(object)
-    return pd.Series(part, index=manifest.index, name="part")
+    return pd.Series(part, index=manifest.index, name="part"), {"n_folds": used_folds, "n_val_actors": n_val}
+
+
+def _enough_outside(
+    manifest: pd.DataFrame, folds: list[list[int]], *, fold: int, need: int, seed: int
+) -> list[list[int]]:
+    """The default folds, or more and smaller ones until test fold ``fold`` leaves ``need`` actors outside it."""
+    n_actors = sum(len(f) for f in folds)
+    first = folds
+    while len(folds) < n_actors and n_actors - len(folds[fold]) < need:
+        folds = speaker_folds(manifest, n_folds=len(folds) + 1, seed=seed)
+    if folds is not first:
+        fallback(
+            f"speaker split of {n_actors} actors: {len(folds)} folds instead of the default {len(first)}, so that the "
+            f"test fold ({len(folds[fold])} actor(s)) leaves {n_actors - len(folds[fold])} for training and validation "
+            f"(the default test fold of {len(first[fold])} would leave {n_actors - len(first[fold])})"
+        )
+    return folds
 
 
 def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
@@ -330,16 +419,31 @@ def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
     ------
     ConfigError, DataError
     """
+    return make_split_info(manifest, cfg)[0]
+
+
+def make_split_info(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`make_split`, and what a speaker split used where small data changed it.
+
+    Returns
+    -------
+    split_df : pd.DataFrame, shape (n_files, 7)
+        As :func:`make_split`.
+    used : dict
+        Speaker split: ``n_folds`` (None with named test actors) and ``n_val_actors`` as
+        used (fewer than asked with few actors, see :func:`speaker_split`); random split: ``{}``.
+    """
     _require_columns(manifest, ["file_id", "path", "actor", "emotion", "label"])
     if manifest["file_id"].duplicated().any():
         dup = manifest["file_id"][manifest["file_id"].duplicated()].iloc[0]
         raise DataError(f"file_id {dup!r} appears twice in the manifest: expected one row per file")
     kind = cfg.get("split", "speaker")
     seed = int(cfg.get("seed", 42))
+    used: dict[str, Any] = {}
     if kind == "random":
         part = random_split(manifest, test_size=cfg.get("test_size", 0.2), val_size=cfg.get("val_size", 0.1), seed=seed)
     elif kind == "speaker":
-        part = speaker_split(
+        part, used = _speaker_split(
             manifest,
             test_actors=cfg.get("test_actors"),
             n_folds=cfg.get("n_folds"),
@@ -363,7 +467,7 @@ def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
     )
     if kind == "speaker":
         check_disjoint(out)
-    return out
+    return out, used
 
 
 def check_disjoint(split_df: pd.DataFrame) -> None:

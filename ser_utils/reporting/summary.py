@@ -253,6 +253,7 @@ def summary_context(
             score_labels=[label for _, label in _HEADLINE],
             has_cross_corpus=isinstance(metrics.get("cross_corpus"), Mapping) and bool(metrics["cross_corpus"]),
             cross_corpus_files=_cross_corpus_files(metrics.get("cross_corpus")),
+            fallbacks=[str(f) for f in metrics.get("fallbacks") or []],
         )
     return ctx
 
