@@ -20,7 +20,7 @@ from ..config import EMOTIONS
 from ..errors import DataError
 from . import metrics as evaluate
 
-__all__ = ["predictions_table", "comparison_rows", "split_summary", "score"]
+__all__ = ["predictions_table", "comparison_rows", "split_summary", "score", "mode_metrics"]
 
 _SHORT = ("accuracy", "uar", "macro_f1")
 
@@ -140,7 +140,8 @@ def split_summary(
     Returns
     -------
     split_info : dict
-        ``split``, the actors of each part, file counts, ``synthetic``, ``normalisation``, ``balance``.
+        ``split``, the actors of each part, file counts, ``synthetic``, ``normalisation``,
+        ``balance``; ``corpora`` (``{corpus: {part: files}}``) when the files have a corpus.
     protocol : str
         :func:`ser_utils.evaluation.metrics.protocol_text` of it.
     """
@@ -160,18 +161,43 @@ def split_summary(
         "normalisation": settings.get("normalisation", defaults["normalisation"]),
         "balance": settings.get("balance", defaults["balance"]),
     }
-    channels = pd.concat([meta_train, meta_val, meta_test])["vocal_channel"]
+    every = pd.concat([meta_train, meta_val, meta_test])
+    corpora = _corpora(settings)
+    if corpora:
+        split_info["corpora"] = corpora
+    channels = every["vocal_channel"]
     details = {
         "actors": dict(actors),
         "n_files": settings.get("n_files", {}),
         "seed": sp.get("seed", settings.get("seed", defaults["seed"])),
         "vocal_channels": [c for c in ("speech", "song") if c in set(channels.dropna())],
     }
+    if len(corpora) > 1:
+        details["corpora"] = {c: sum(n.values()) for c, n in corpora.items()}
+        details["speakers_by_corpus"] = {
+            part: _speakers_by_corpus(m) for part, m in (("train", meta_train), ("val", meta_val), ("test", meta_test))
+        }
     details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
     if split_kind == "speaker" and not sp.get("test_actors"):
         n_actors = len({a for part in actors.values() for a in part})
         details.update(fold=sp.get("fold", 0), n_folds=sp.get("n_folds") or max(2, n_actors // 4))
     return split_info, evaluate.protocol_text({**split_info, **details})
+
+
+def _corpora(settings: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Files per corpus and part, as notebook 03 recorded them (``Prepared.settings["corpora"]``; none before)."""
+    recorded = settings.get("corpora")
+    if isinstance(recorded, Mapping) and recorded:
+        return {str(c): {p: int(n) for p, n in v.items()} for c, v in recorded.items()}
+    return {}
+
+
+def _speakers_by_corpus(meta: pd.DataFrame) -> dict[str, int]:
+    """Distinct speakers of each corpus among a part's real files (no SMOTE rows)."""
+    if "corpus" not in meta.columns or not len(meta):
+        return {}
+    real = meta[(meta["actor"].astype(int) >= 0) & (meta["corpus"].astype(str) != "")]
+    return {str(c): int(n) for c, n in real.groupby("corpus")["actor"].nunique().sort_index().items()}
 
 
 def score(
@@ -247,3 +273,50 @@ def score(
         "breakdowns": evaluate.breakdowns(pred_df, labels=labels),
         "confused": evaluate.confused_pairs(y_true, y_pred, labels=labels),
     }
+
+
+def mode_metrics(
+    y_true: Any,
+    p_modes: Mapping[str, Any],
+    *,
+    corpus: Any = None,
+    descriptions: Mapping[str, str] | None = None,
+    labels: Sequence[str] = EMOTIONS,
+) -> dict[str, dict[str, Any]]:
+    """``metrics.json``'s ``prediction_modes``: the scores of each prediction mode, per corpus too.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n,)
+    p_modes : mapping of str to array, each (n, n_classes)
+        Mode (``"per_speaker"``, ``"single_clip"``) -> the bundle's probabilities in it.
+    corpus : array-like of str, shape (n,), optional
+        Each test file's corpus (the test part's ``corpus`` column); ``None`` for no
+        ``per_corpus`` entry.
+    descriptions : mapping of str to str, optional
+        Mode -> a sentence (``ser_utils.models.modes.DESCRIPTIONS``).
+    labels : sequence of str
+
+    Returns
+    -------
+    dict of str to dict
+        Mode -> ``accuracy``, ``uar``, ``macro_f1``, ``n``, ``description``, and with
+        ``corpus`` given ``per_corpus`` (:func:`ser_utils.evaluation.metrics.per_corpus`:
+        ``{corpus: {n, accuracy, uar, macro_f1, classes, chance_uar, predicted_absent,
+        per_class_recall}}``; one entry for a single corpus).
+    """
+    y = np.asarray(y_true)
+    out: dict[str, dict[str, Any]] = {}
+    for mode, p in p_modes.items():
+        pred = _probs(f"p_modes[{mode!r}]", p, len(y), len(labels)).argmax(axis=1)
+        m = evaluate.metrics(y, pred, labels=labels)
+        out[mode] = {
+            "accuracy": float(m["accuracy"]),
+            "uar": float(m["uar"]),
+            "macro_f1": float(m["macro_f1"]),
+            "n": int(len(y)),
+            "description": (descriptions or {}).get(mode, ""),
+        }
+        if corpus is not None:
+            out[mode]["per_corpus"] = evaluate.per_corpus(y, pred, corpus, labels=labels)
+    return out
