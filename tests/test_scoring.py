@@ -155,4 +155,5 @@ def test_split_summary_of_several_corpora_names_them():
         synthetic=False,
     )
     assert info["corpora"]["tess"] == {"train": 1, "val": 1, "test": 1}
+    assert info["speakers_by_corpus"]["test"] == {"crema-d": 1, "ravdess": 1, "tess": 1}
     assert "CREMA-D, RAVDESS and TESS" in protocol and "test: 3 speakers (CREMA-D 1, RAVDESS 1, TESS 1)" in protocol

@@ -141,7 +141,8 @@ def split_summary(
     -------
     split_info : dict
         ``split``, the actors of each part, file counts, ``synthetic``, ``normalisation``,
-        ``balance``; ``corpora`` (``{corpus: {part: files}}``) when the files have a corpus.
+        ``balance``; ``corpora`` (``{corpus: {part: files}}``) when the files have a corpus,
+        and with several ``speakers_by_corpus`` (``{part: {corpus: speakers}}``).
     protocol : str
         :func:`ser_utils.evaluation.metrics.protocol_text` of it.
     """
@@ -174,7 +175,7 @@ def split_summary(
     }
     if len(corpora) > 1:
         details["corpora"] = {c: sum(n.values()) for c, n in corpora.items()}
-        details["speakers_by_corpus"] = {
+        details["speakers_by_corpus"] = split_info["speakers_by_corpus"] = {
             part: _speakers_by_corpus(m) for part, m in (("train", meta_train), ("val", meta_val), ("test", meta_test))
         }
     details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
