@@ -246,3 +246,17 @@ def test_shared_ravdess_and_cross_corpus_samples_together_account_for_every_file
         assert not set(df.loc[df["part"] == "test", "actor"]) & set(df.loc[df["part"] != "test", "actor"])
         assert {"ravdess", "crema-d"} <= set(df.loc[df["part"] == "test", "corpus"])
         assert set(df.loc[df["part"] == "val", "corpus"]) >= {"ravdess", "crema-d"}
+
+
+def test_corpus_table_counts_files_speakers_and_classes(mixed):
+    root, _ = mixed
+    m = data.scan(root, n_jobs=1).manifest
+    t = data.corpus_table(m)
+    assert t.index.tolist() == ["crema-d", "ravdess", "savee", "tess"]
+    assert t["files"].sum() == len(m)
+    assert t.loc["tess", "speakers"] == m.loc[m["corpus"] == "tess", "actor"].nunique()
+    for name, g in m.groupby("corpus"):
+        assert t.loc[name, "emotions"] == ", ".join(e for e in EMOTIONS if e in set(g["emotion"]))
+    assert "calm" not in t.loc["crema-d", "emotions"]
+    one = data.corpus_table(m.drop(columns=["corpus"]))
+    assert one.index.tolist() == ["ravdess"] and one["files"].iloc[0] == len(m)
