@@ -134,7 +134,12 @@ def test_mode_metrics_per_corpus_in_both_modes():
     assert out["single_clip"]["per_corpus"]["crema-d"]["uar"] == pytest.approx(5 / 6)
     assert out["single_clip"]["per_corpus"]["ravdess"]["uar"] == 1.0
     assert out["single_clip"]["uar"] == pytest.approx((0.5 + 7) / 8)  # pooled: neutral 1 of 2, calm counted
+    table = scoring.per_corpus_table(out)
+    assert table.index.tolist() == ["crema-d", "ravdess"] and table.loc["crema-d", "classes"] == 6
+    assert table.loc["crema-d", "uar single_clip"] == pytest.approx(5 / 6)
+    assert table.loc["crema-d", "uar per_speaker"] == 1.0 and table.loc["crema-d", "predicted_absent single_clip"] == 1
     assert "per_corpus" not in scoring.mode_metrics(y, {"per_speaker": right})["per_speaker"]
+    assert scoring.per_corpus_table(scoring.mode_metrics(y, {"per_speaker": right})).empty
     with pytest.raises(DataError, match="shape"):
         scoring.mode_metrics(y, {"per_speaker": right[:3]})
 

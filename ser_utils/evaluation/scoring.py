@@ -20,7 +20,7 @@ from ..config import EMOTIONS
 from ..errors import DataError
 from . import metrics as evaluate
 
-__all__ = ["predictions_table", "comparison_rows", "split_summary", "score", "mode_metrics"]
+__all__ = ["predictions_table", "comparison_rows", "split_summary", "score", "mode_metrics", "per_corpus_table"]
 
 _SHORT = ("accuracy", "uar", "macro_f1")
 
@@ -321,3 +321,30 @@ def mode_metrics(
         if corpus is not None:
             out[mode]["per_corpus"] = evaluate.per_corpus(y, pred, corpus, labels=labels)
     return out
+
+
+def per_corpus_table(prediction_modes: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The per-corpus scores of each mode side by side (notebook 05's table).
+
+    Parameters
+    ----------
+    prediction_modes : mapping
+        :func:`mode_metrics`'s result (with ``per_corpus``).
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by ``corpus``; columns ``n``, ``classes`` (how many), ``chance_uar``, then
+        ``uar <mode>``, ``accuracy <mode>`` and ``predicted_absent <mode>`` per mode.
+        Empty (no rows) when no mode has ``per_corpus``.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for mode, m in prediction_modes.items():
+        for corpus, c in (m.get("per_corpus") or {}).items():
+            row = rows.setdefault(corpus, {"n": c["n"], "classes": len(c["classes"]), "chance_uar": c["chance_uar"]})
+            row[f"uar {mode}"] = c["uar"]
+            row[f"accuracy {mode}"] = c["accuracy"]
+            row[f"predicted_absent {mode}"] = c["predicted_absent"]
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    df.index.name = "corpus"
+    return df
