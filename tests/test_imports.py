@@ -29,6 +29,9 @@ def test_the_module_list_covers_every_layer():
     names = _light_modules()
     for expected in (
         "ser_utils.pipeline",
+        "ser_utils.pipeline.nb05_evaluation",
+        "ser_utils.config.params",
+        "ser_utils.reporting.cli",
         "ser_utils.prep.prepare",
         "ser_utils.evaluation.scoring",
         "ser_utils.data.synth",

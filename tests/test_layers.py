@@ -15,6 +15,8 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "ser_utils"
 
 #: The pipeline's order: a part may import its own layer and the ones below it.
+#: A package (``config/``, ``pipeline/``, ``reporting/`` ...) is one part: each of its modules
+#: sits in the package's layer.
 LAYERS: dict[str, int] = {
     "errors": 0, "config": 0, "files": 0,
     "data": 1,
@@ -85,6 +87,15 @@ def test_no_import_of_an_upper_layer(path):
         if part in LAYERS and LAYERS[part] > LAYERS[own] and part != "__version__"
     ]
     assert not bad, "; ".join(bad)
+
+
+def test_a_module_of_a_package_takes_the_package_layer():
+    assert _part(PKG / "config" / "paths.py") == "config"
+    assert _part(PKG / "pipeline" / "nb05_evaluation.py") == "pipeline"
+    assert _part(PKG / "reporting" / "cli.py") == "reporting"
+    # `from .. import config` inside pipeline/ names the config part
+    run_py = PKG / "pipeline" / "run.py"
+    assert run_py in FILES and "config" in {part for _, part in _imported_parts(run_py)}
 
 
 def test_the_rule_catches_an_upward_import(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from ser_utils.errors import ConfigError
-from ser_utils.reporting import figures, render, runner, summary
+from ser_utils.reporting import cli, execute, figures, overrides, render, runinfo, summary
 
 # Comments holding "=" as in the real notebooks (papermill's own inspection skips such lines).
 PARAMS_CELL = (
@@ -120,7 +120,7 @@ def good_series(tmp_path_factory, fake_data):
         "--reports-dir",
         str(base / "reports"),
     ]
-    status = runner.main(argv)
+    status = cli.main(argv)
     return {"status": status, "reports": base / "reports", "artifacts": base / "artifacts"}
 
 
@@ -236,7 +236,7 @@ def test_failing_notebook_stops_and_is_reported(tmp_path, fake_data, capsys):
     nbdir.mkdir()
     make_nb(nbdir / "01_boom.ipynb", [md("# Boom"), code("x = 1\nraise ValueError('deliberate failure 42')")])
     make_nb(nbdir / "02_after.ipynb", [md("# After"), code("print('never')")])
-    status = runner.main(
+    status = cli.main(
         [
             "--data-dir",
             str(fake_data),
@@ -278,34 +278,34 @@ def _run_nothing(*a, **k):
 
 @pytest.mark.slow
 def test_render_only_rewrites_the_reports_without_running(good_series, capsys, monkeypatch):
-    monkeypatch.setattr(runner, "run_notebooks", _run_nothing)
+    monkeypatch.setattr(cli, "run_notebooks", _run_nothing)
     reports, artifacts = good_series["reports"], good_series["artifacts"]
     (reports / "index.html").unlink()
     (reports / "01_eda.full.html").unlink()
     argv = ["--render-only", "--artifacts-dir", str(artifacts), "--reports-dir", str(reports)]
-    assert runner.main(argv) == 0
+    assert cli.main(argv) == 0
     assert (reports / "01_eda.full.html").is_file()
     assert "01_eda.html" in check_offline_html(reports / "index.html")
-    assert runner.main([*argv, "-p", "seed", "3"]) == 2
+    assert cli.main([*argv, "-p", "seed", "3"]) == 2
     assert "takes no -p" in capsys.readouterr().err
-    assert runner.main(["--render-only", "--artifacts-dir", str(reports / "nowhere")]) == 2
+    assert cli.main(["--render-only", "--artifacts-dir", str(reports / "nowhere")]) == 2
     assert "run without --render-only first" in capsys.readouterr().err
 
 
 def test_unknown_parameter_fails_before_running(tiny_series, fake_data, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(runner, "run_notebooks", _run_nothing)
+    monkeypatch.setattr(cli, "run_notebooks", _run_nothing)
     base = ["--data-dir", str(fake_data), "--notebooks-dir", str(tiny_series), "--reports-dir", str(tmp_path / "r")]
-    assert runner.main([*base, "-p", "unknown_param", "1"]) == 2
+    assert cli.main([*base, "-p", "unknown_param", "1"]) == 2
     assert "unknown parameter 'unknown_param'" in capsys.readouterr().err
-    assert runner.main([*base, "-p", "test_actor", "[17]"]) == 2
+    assert cli.main([*base, "-p", "test_actor", "[17]"]) == 2
     assert "did you mean 'test_actors'" in capsys.readouterr().err
-    assert runner.main([*base, "-p", "n_mels", "32"]) == 2  # valid, but no notebook declares it
+    assert cli.main([*base, "-p", "n_mels", "32"]) == 2  # valid, but no notebook declares it
     assert "declared by none" in capsys.readouterr().err
-    assert runner.main([*base, "--profile", "demo", "-p", "test_actors", "[30]"]) == 2  # invalid value
+    assert cli.main([*base, "--profile", "demo", "-p", "test_actors", "[30]"]) == 2  # invalid value
     assert "test_actors" in capsys.readouterr().err
-    assert runner.main([*base, "-p", "profile", "full"]) == 2
+    assert cli.main([*base, "-p", "profile", "full"]) == 2
     assert "--profile" in capsys.readouterr().err
-    assert runner.main(["--data-dir", str(tmp_path / "nope"), "--notebooks-dir", str(tiny_series)]) == 2
+    assert cli.main(["--data-dir", str(tmp_path / "nope"), "--notebooks-dir", str(tiny_series)]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
 
@@ -317,20 +317,20 @@ def test_declared_parameters_reads_the_cell_with_ast(tmp_path):
         "%matplotlib inline\nprofile = None  # a; None = auto\nseed: int = None\n"
         "conv_filters = [\n    16,  # = first\n    32,\n]\n",
     )
-    assert runner.declared_parameters(nb) == {"profile", "seed", "conv_filters"}
+    assert overrides.declared_parameters(nb) == {"profile", "seed", "conv_filters"}
     plain = nbformat.v4.new_notebook()
     plain.cells = [code("a = 1")]
     nbformat.write(plain, tmp_path / "02_y.ipynb")
-    assert runner.declared_parameters(tmp_path / "02_y.ipynb") == set()
+    assert overrides.declared_parameters(tmp_path / "02_y.ipynb") == set()
 
 
 def test_help_exits_zero(capsys):
-    assert runner.main(["--help"]) == 0
+    assert cli.main(["--help"]) == 0
     assert "--data-dir" in capsys.readouterr().out
 
 
 def test_parse_overrides_values():
-    assert runner.parse_overrides([["test_actors", "[17, 18]"], ["epochs", "3"], ["fmax", "none"]]) == {
+    assert overrides.parse_overrides([["test_actors", "[17, 18]"], ["epochs", "3"], ["fmax", "none"]]) == {
         "test_actors": [17, 18],
         "epochs": 3,
         "fmax": None,
@@ -395,7 +395,7 @@ def test_render_html_is_offline(tmp_path):
 
 
 def test_run_info_keys():
-    info = runner.run_info()
+    info = runinfo.run_info()
     assert set(info) >= {"git_commit", "git_dirty", "date", "machine", "versions"}
     assert info["machine"]["cpu_count"] >= 1 and info["versions"]["numpy"]
     assert re.fullmatch(r"[0-9a-f]{4,40}|unknown", info["git_commit"])
@@ -403,29 +403,29 @@ def test_run_info_keys():
 
 def test_check_declared_names_the_notebooks_that_take_a_parameter():
     declared = {"01_eda": {"profile", "artifacts_dir", "data_dir", "n_mels"}}
-    runner.check_declared({"n_mels": 32}, declared)  # declared: fine
+    overrides.check_declared({"n_mels": 32}, declared)  # declared: fine
     with pytest.raises(
         ConfigError,
         match=r"'seed' are declared by none of the notebooks \(01_eda\).*"
         r"'seed' is taken by 03_oversampling, 04_crnn_training",
     ):
-        runner.check_declared({"seed": 1, "n_mels": 32}, declared)
+        overrides.check_declared({"seed": 1, "n_mels": 32}, declared)
 
 
 def test_the_projects_notebooks_must_match_the_registry(tmp_path):
     from ser_utils import config
 
     nbdir = Path(__file__).resolve().parents[1] / "notebooks"
-    declared = {nb.stem: runner.declared_parameters(nb) for nb in runner.find_notebooks(nbdir)}
-    runner._check_registered(nbdir, declared)  # the project as committed passes
+    declared = {nb.stem: overrides.declared_parameters(nb) for nb in overrides.find_notebooks(nbdir)}
+    overrides._check_registered(nbdir, declared)  # the project as committed passes
     declared["05_evaluation"] = declared["05_evaluation"] | {"seed"}
     with pytest.raises(ConfigError, match=r"05_evaluation\.ipynb: its parameters cell differs .* also assigns seed"):
-        runner._check_registered(nbdir, declared)
+        overrides._check_registered(nbdir, declared)
     for nb in config.NOTEBOOK_PARAMS:
         make_nb(tmp_path / f"{nb}.ipynb", [md("# x")])
     make_nb(tmp_path / "07_unregistered.ipynb", [md("# x")])
     with pytest.raises(ConfigError, match="07_unregistered.ipynb not registered"):
-        runner._check_registered(tmp_path, {})
+        overrides._check_registered(tmp_path, {})
 
 
 # --- the front page, from the templates (no kernel) ------------------------------------------------
@@ -437,7 +437,7 @@ def _fake_runs(tmp_path: Path, *, error: str | None = None) -> list:
         (tmp_path / f"{name}.html").write_text("<p>reader</p>")
         (tmp_path / f"{name}.full.html").write_text("<p>full</p>")
         runs.append(
-            runner.NotebookRun(
+            execute.NotebookRun(
                 name=name,
                 source=tmp_path / f"{name}.ipynb",
                 executed=tmp_path / f"{name}.ipynb",
@@ -493,7 +493,7 @@ def _index(tmp_path: Path, metrics: dict | None, *, runs=None, predictions=None)
         cfg=cfg,
         data={"roots": [str(tmp_path)], "synthetic": False},
         metrics=metrics,
-        info=runner.run_info(),
+        info=runinfo.run_info(),
         overrides={"seed": 3},
         figures=figs,
     )

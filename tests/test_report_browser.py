@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ser_utils import config
-from ser_utils.reporting import figures, runner, summary
+from ser_utils.reporting import execute, figures, runinfo, summary
 
 #: The widths every page is checked at: a desktop and a phone.
 WIDTHS = (1300, 400)
@@ -83,7 +83,7 @@ def test_front_page_fits_a_phone_with_every_figure(browser, tmp_path):
                              "majority class": {"accuracy": 0.125, "uar": 0.125, "macro_f1": 0.03}}}
     preds = pd.DataFrame({"true": list(config.EMOTIONS) * 3, "predicted": list(config.EMOTIONS)[::-1] * 3})
     runs = [
-        runner.NotebookRun(
+        execute.NotebookRun(
             name=f"0{i}_notebook_with_a_rather_long_name",
             source=tmp_path / "x",
             executed=tmp_path / "x",
@@ -100,7 +100,7 @@ def test_front_page_fits_a_phone_with_every_figure(browser, tmp_path):
         cfg=cfg,
         data={"roots": [cfg["data_dir"]], "synthetic": True},
         metrics=metrics,
-        info=runner.run_info(),
+        info=runinfo.run_info(),
         figures=figures.front_page_figures(metrics, predictions=preds),
     )
     shown = check_pages(browser, tmp_path, ["index.html"], tmp_path / "screenshots")

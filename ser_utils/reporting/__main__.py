@@ -1,5 +1,5 @@
 """``python -m ser_utils.reporting``: run the notebooks and write the reports."""
 
-from .runner import main
+from .cli import main
 
 raise SystemExit(main())

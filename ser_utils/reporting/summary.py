@@ -273,7 +273,7 @@ def summary_context(
     metrics : mapping or None
         Notebook 05's ``metrics.json`` (None when it did not run).
     info : mapping
-        :func:`ser_utils.reporting.runner.run_info`.
+        :func:`ser_utils.reporting.runinfo.run_info`.
     overrides : mapping, optional
         The ``-p`` overrides (highlighted in the parameter table).
     figures : sequence of dict

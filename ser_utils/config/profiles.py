@@ -1,0 +1,92 @@
+"""The named profiles (:data:`PROFILES`): overrides of the defaults of :data:`~ser_utils.config.PARAMS`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["PROFILES"]
+
+#: Named profiles: overrides of the defaults of :data:`~ser_utils.config.PARAMS`.
+PROFILES: dict[str, dict[str, Any]] = {
+    # Real RAVDESS, the real recipe: chosen by 5-fold speaker-independent CV within a
+    # 2-core CPU budget (docs/experiments.md, benchmarks/cv_speaker.py). A small
+    # attention CRNN on trimmed, full-length 64-band log-mels, per-speaker
+    # normalisation, SpecAugment, no waveform augmentation (too slow to extract), fused
+    # (fusion_weight 0.6, the defaults above) with an SVM + logistic regression on the
+    # 7-statistic pooled vectors: UAR 0.745 +/- 0.016 over 5 folds of 4 unseen actors.
+    # Issue 11 adds the Whisper-base encoder (int8) with a logistic regression on its
+    # mean + std statistics (encoder_C 0.01), per mode: per-speaker (>= min_speaker_clips
+    # clips of a speaker) and single clip; the parts' fusion weights are chosen on the
+    # validation actors. The whole product, 5 folds by actor (benchmarks/cv_product.py): UAR
+    # 0.803 +/- 0.043 per-speaker, 0.734 +/- 0.045 single clip (docs/experiments.md, session 4).
+    "full": {
+        "encoder": "whisper-base",
+        "n_mels": 64,
+        "aug_copies": 0,
+        "model": "attn_crnn",
+        "conv_filters": [16, 32],
+        "lstm_units": [64],
+        # 40: the CRNN is one part of four now (fusion weight 0.3-0.4 on the validation
+        # actors), and 40 epochs keep a cold run of 2452 files within 10 minutes on 2 cores
+        # (60 epochs: 9.0 min for 2035 files, 7.5 of them in notebook 04; the run stopped at 50,
+        # best 40). CRNN alone, 5 folds (session 2): 0.660 with 60 epochs, 0.634 with 30.
+        "epochs": 40,
+        # pooled (with every pool_stats statistic) for the classic model fused with the CRNN;
+        # ~30 s more extraction on 2 cores
+        "frame_features": [
+            "mfcc",
+            "mfcc_delta",
+            "mfcc_delta2",
+            "chroma",
+            "contrast",
+            "zcr",
+            "rms",
+            "centroid",
+            "bandwidth",
+            "rolloff",
+            "f0",
+        ],
+    },
+    # The synthetic demo corpus, quick on 2 CPU cores.
+    # 12 actors -> 3 gender-balanced folds: 4 test, 2 validation and 6 training actors.
+    # Measured on a 2-core CPU (2026-11-21): about 1.5 minutes for the five notebooks;
+    # bundle UAR ~0.91 (CRNN alone ~0.59).
+    "demo": {
+        # the pretrained encoder is off: the demo (and the notebook-series test in CI) stays fast
+        # and needs no weights; the full profile uses it
+        "encoder": "none",
+        "demo_actors": 12,
+        "sample_rate": 16000,
+        "n_mels": 64,
+        "n_fft": 1024,
+        "hop_length": 512,
+        "aug_copies": 0,
+        "conv_filters": [16, 32],
+        "lstm_units": [32],
+        "dense_units": 32,
+        "epochs": 20,
+        "early_stopping_patience": 6,
+    },
+    # Seed 004's recipe, reproduced for comparison (random split, 100 frames, no trimming).
+    "seed004": {
+        "encoder": "none",
+        "split": "random",
+        "trim_silence": False,
+        "max_frames": 100,
+        "aug_copies": 0,
+        "specaug_time_masks": 0,
+        "specaug_freq_masks": 0,
+        "balance": "oversample",
+        "normalisation": "per_utterance",
+        "model": "crnn",
+        "conv_filters": [32, 64],
+        "lstm_units": [128, 64],
+        "dense_units": 0,
+        "learning_rate": 1e-4,
+        "lr_schedule": "none",
+        "epochs": 60,
+        # the seeds pooled mean and std only, and predicted with the CRNN alone
+        "pool_stats": ["mean", "std"],
+        "fusion_weight": 0.0,
+    },
+}
