@@ -568,3 +568,35 @@ def test_the_front_page_names_the_per_mode_fusion_weights_when_the_bundle_has_th
     m["prediction_modes_weights"] = {"per_speaker": {"crnn": 0.7, "classic": 0.3}, "single_clip": {"classic": 1.0}}
     text = _model_text(m)
     assert "per speaker: crnn 0.7, classic 0.3" in text and "single clip: classic 1" in text and "0.4 / 0.6" not in text
+
+
+# --- several data folders (several corpora) --------------------------------------------------------
+
+
+def test_data_dir_takes_several_folders_on_the_command_line():
+    ap = cli._parser()
+    assert ap.parse_args(["--data-dir", "a", "b", "--data-dir", "c"]).data_dir == ["a", "b", "c"]
+    assert ap.parse_args(["--data-dir", "a"]).data_dir == ["a"]
+    assert ap.parse_args([]).data_dir is None
+    # -p data_dir "[A, B]": folders stay strings, even a folder named like a number
+    assert overrides.parse_overrides([["data_dir", "[/x/ravdess, /x/2024]"]]) == {"data_dir": ["/x/ravdess", "/x/2024"]}
+    assert overrides.parse_overrides([["data_dir", "/x/ravdess"]]) == {"data_dir": "/x/ravdess"}
+
+
+@pytest.mark.slow
+def test_several_data_folders_reach_the_notebooks_as_a_list(tmp_path, fake_data):
+    crema = tmp_path / "crema-d" / "AudioWAV"
+    crema.mkdir(parents=True)
+    sf.write(crema / "1001_DFA_ANG_XX.wav", np.zeros(1600, dtype=np.float32), 16000)
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    got = 'import json, pathlib\npathlib.Path(artifacts_dir, "got.json").write_text(json.dumps(data_dir))'
+    make_nb(nbdir / "01_a.ipynb", [md("# A"), code(got)])
+    for k, how in enumerate((["--data-dir", str(fake_data), str(crema.parent)],
+                             ["-p", "data_dir", f"[{fake_data}, {crema.parent}]"])):
+        art = tmp_path / f"art{k}"
+        argv = [*how, "--notebooks-dir", str(nbdir), "--artifacts-dir", str(art), "--reports-dir", str(tmp_path / "r")]
+        assert cli.main(argv) == 0
+        assert json.loads((art / "got.json").read_text()) == [str(fake_data.resolve()), str(crema.parent.resolve())]
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["data_dir"] == [str(fake_data.resolve()), str(crema.parent.resolve())]

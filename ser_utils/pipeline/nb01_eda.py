@@ -40,6 +40,8 @@ def scan_corpus(run: Run):
         "n_seen": int(len(result.manifest) + len(result.skipped)),
         "synthetic": bool(synthetic),
         "fingerprint": data.fingerprint(result.manifest),
+        # usable files per corpus (RAVDESS, CREMA-D, TESS, SAVEE), largest first
+        "corpora": {str(k): int(v) for k, v in result.manifest["corpus"].value_counts().items()},
         "scan_time_s": round(elapsed, 2),
         "skipped_by_reason": result.skipped["reason"].value_counts().to_dict() if len(result.skipped) else {},
     }
