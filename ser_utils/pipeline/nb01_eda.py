@@ -48,8 +48,10 @@ def scan_corpus(run: Run):
     write_json(run.path("dataset"), run.dataset)
     reasons = ", ".join(f"{n} {r}" for r, n in run.dataset["skipped_by_reason"].items()) or "none"
     print(
-        f"scanned {run.dataset['n_seen']} files in {elapsed:.1f} s: {run.dataset['n_files']} usable, "
-        f"{run.dataset['n_skipped']} skipped ({reasons})"
+        f"scanned {run.dataset['n_seen']} files in {elapsed:.1f} s: {run.dataset['n_files']} usable"
+        + (" (" + ", ".join(f"{c.upper()} {n}" for c, n in run.dataset["corpora"].items()) + ")"
+           if len(run.dataset["corpora"]) > 1 else "")
+        + f", {run.dataset['n_skipped']} skipped ({reasons})"
     )
     if synthetic:
         print("NOTE: this is the SYNTHETIC demo corpus, not real speech; its numbers say nothing about RAVDESS.")
