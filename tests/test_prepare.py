@@ -310,7 +310,7 @@ def test_multi_corpus_meta_carries_corpus_and_class_weights_are_pooled(tmp_path)
     counts = p.settings["corpora"]
     assert sum(c[part] for c in counts.values() for part in ("train", "val", "test")) == len(fs.index)
     assert counts["ravdess"]["test"] == int((p.meta_test["corpus"] == "ravdess").sum())
-    assert isinstance(p.settings["split"]["notes"], list)
+    assert isinstance(p.settings["split"]["notes"], list) and p.settings["split"]["n_folds_used"] == 4
     # the loss: ordinary cross-entropy over the eight classes, weights from the pooled training part
     # ("balanced": n / (8 * count)), so calm, which only RAVDESS has, weighs by its pooled count
     y = p.y_train

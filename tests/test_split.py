@@ -261,6 +261,7 @@ def test_multi_corpus_folds_deal_every_corpus_into_every_fold():
         assert abs(crema.count("male") - crema.count("female")) <= 1
     assert folds == speaker_folds(m, n_folds=5, seed=42) != speaker_folds(m, n_folds=5, seed=1)
     assert len(speaker_folds(m, seed=42)) == 3  # default: the smallest corpus of >= 8 speakers (12) // 4
+    assert make_split(m, {"split": "speaker", "seed": 42}).attrs["n_folds"] == 3  # recorded for the protocol
 
 
 @pytest.mark.parametrize("n_crema", [6, 12])

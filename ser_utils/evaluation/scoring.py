@@ -181,7 +181,8 @@ def split_summary(
     details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
     if split_kind == "speaker" and not sp.get("test_actors"):
         n_actors = len({a for part in actors.values() for a in part})
-        details.update(fold=sp.get("fold", 0), n_folds=sp.get("n_folds") or max(2, n_actors // 4))
+        n_folds = sp.get("n_folds") or sp.get("n_folds_used") or max(2, n_actors // 4)
+        details.update(fold=sp.get("fold", 0), n_folds=n_folds)
     return split_info, evaluate.protocol_text({**split_info, **details})
 
 

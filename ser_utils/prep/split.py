@@ -390,7 +390,8 @@ def speaker_split(
     -------
     part : pd.Series of str, shape (n_files,)
         ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``;
-        ``attrs["notes"]``: list of str (empty for one corpus).
+        ``attrs["notes"]``: list of str (empty for one corpus); ``attrs["n_folds"]``: the
+        number of folds used (when ``test_actors`` is None).
 
     Raises
     ------
@@ -450,6 +451,8 @@ def speaker_split(
     part = np.where(a.isin(test), "test", np.where(a.isin(val), "val", "train")).astype(object)
     out = pd.Series(part, index=manifest.index, name="part")
     out.attrs["notes"] = notes
+    if test_actors is None:
+        out.attrs["n_folds"] = len(folds)  # the folds used (n_folds=None: the default)
     return out
 
 
@@ -470,7 +473,8 @@ def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
     split_df : pd.DataFrame, shape (n_files, 7 to 9)
         ``file_id, path, actor, gender, emotion, label`` (then ``corpus`` and ``speaker``
         when the manifest has them), ``part``, in manifest order (index reset);
-        ``attrs["notes"]``: what the speaker split had to say (:func:`split_notes`).
+        ``attrs["notes"]``: what the speaker split had to say (:func:`split_notes`), and
+        ``attrs["n_folds"]`` the folds used (a speaker split by fold).
 
     Raises
     ------
@@ -512,6 +516,8 @@ def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
     if kind == "speaker":
         check_disjoint(out)
     out.attrs["notes"] = split_notes(part)
+    if "n_folds" in part.attrs:
+        out.attrs["n_folds"] = int(part.attrs["n_folds"])
     return out
 
 
