@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate every report, or run the tests, in a project-local virtual environment.
 #
-#   ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...]   run notebooks 01-05 -> reports/
+#   ./run_all.sh [--data-dir DIR...] [--profile NAME] [-p NAME VALUE ...]  run notebooks 01-05 -> reports/
 #   ./run_all.sh --test [pytest args]                                   lint (ruff) and run the test suite (installs Chromium if missing)
 #   ./run_all.sh --app [streamlit args]                                 the web app on http://127.0.0.1:8501 (offline)
 #   ./run_all.sh --build-model [--data-dir DIR]                         rebuild models/ravdess-actors-01-20 from RAVDESS
@@ -18,7 +18,7 @@ VENV="$ROOT/.venv"
 usage() {
   cat <<'TXT'
 Usage:
-  ./run_all.sh [--data-dir DIR] [--profile NAME] [-p NAME VALUE ...] [--artifacts-dir DIR] [--reports-dir DIR]
+  ./run_all.sh [--data-dir DIR...] [--profile NAME] [-p NAME VALUE ...] [--artifacts-dir DIR] [--reports-dir DIR]
   ./run_all.sh --test [pytest args]
   ./run_all.sh --app [streamlit args]
   ./run_all.sh --build-model [--data-dir DIR] [--out DIR]
@@ -28,10 +28,14 @@ Runs the notebooks in notebooks/ in order with papermill and renders them to
 reports/NN_name.html, reports/index.html, reports/report.html and reports/metrics.json.
 
   --data-dir DIR   RAVDESS audio (any layout: official zips, Kaggle, flat folder).
+                   Several folders train on several corpora together: --data-dir A B C
+                   (or repeated --data-dir), e.g. RAVDESS with CREMA-D, TESS and SAVEE
+                   (`python -m ser_utils.download --other-corpora` says where to get them).
                    Default: data/ if it holds RAVDESS files, else the synthetic demo
                    corpus, made once under data/demo-corpus/.
-  --profile NAME   demo (default on demo data) or full (default on real data), or seed004
-                   (the seed project's recipe, for comparison).
+  --profile NAME   demo (default on demo data) or full (default on real data), seed004
+                   (the seed project's recipe, for comparison), or multi (the full recipe
+                   for several corpora: 5 folds dealt per corpus, fewer CRNN epochs).
   -p NAME VALUE    override one parameter, e.g. -p split speaker -p test_actors "[17, 18, 19, 20]"
                    (VALUE is read as YAML). `python -m ser_utils.config` lists every parameter.
   --test [ARGS]    lint with ruff, then run the test suite (pytest ARGS) in the same environment.

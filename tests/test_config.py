@@ -28,6 +28,16 @@ def test_resolve_applies_the_profile_over_the_defaults(profile):
     assert cfg[untouched] == config.PARAMS[untouched].default
 
 
+def test_the_multi_profile_is_the_full_recipe_for_several_corpora():
+    full, multi = config.resolve("full"), config.resolve("multi")
+    assert multi["n_folds"] == 5 and multi["balance"] == "class_weight"
+    assert multi["epochs"] < full["epochs"]
+    changed = {k for k in config.PARAMS if full[k] != multi[k]}
+    assert changed <= {"n_folds", "balance", "epochs", "early_stopping_patience", "reduce_lr_patience",
+                       "classic_model"}, changed
+    assert config.resolve("multi", test_actors=[1, 1001, 2001, 3001])["test_actors"] == [1, 1001, 2001, 3001]
+
+
 def test_resolve_overrides_and_none_keeps_the_profile():
     cfg = config.resolve("demo", epochs=3, n_mels=None, test_actors="[18, 17, 18]", vocal_channels="speech")
     assert cfg["epochs"] == 3
@@ -58,7 +68,10 @@ def test_resolve_overrides_and_none_keeps_the_profile():
         ({"model": 3}, "'model' must be a string"),
         ({"fmax": 9000.0}, "above the Nyquist frequency of sample_rate=16000"),
         ({"hop_length": 2048}, "hop_length=2048 must not exceed n_fft=1024"),
-        ({"test_actors": [30]}, "test_actors must be a non-empty list of actor numbers 1-24"),
+        ({"test_actors": [30]}, "test_actors must be a non-empty list of actor numbers (RAVDESS 1-24, CREMA-D"),
+        ({"test_actors": [1000]}, "got [1000]"),
+        ({"data_dir": []}, "'data_dir' must be a folder or a non-empty list of folders"),
+        ({"data_dir": ["a", 3]}, "'data_dir' must be a folder or a non-empty list of folders"),
         ({"test_actors": []}, "test_actors must be a non-empty list"),
     ],
 )
@@ -74,7 +87,7 @@ def _literal(text: str) -> str:
 
 
 def test_resolve_refuses_unknown_profiles_and_names():
-    with pytest.raises(ConfigError, match="unknown profile 'fast'; choose one of full, demo, seed004"):
+    with pytest.raises(ConfigError, match="unknown profile 'fast'; choose one of full, demo, seed004, multi"):
         config.resolve("fast")
     with pytest.raises(ConfigError, match=r"unknown parameter\(s\) 'epoch', 'zzz'.*python -m ser_utils.config"):
         config.resolve("demo", zzz=1, epoch=3)
@@ -86,6 +99,11 @@ def test_resolve_refuses_unknown_profiles_and_names():
 def test_check_coerces_and_validates_one_value(tmp_path):
     assert config.check("seed", "7") == 7
     assert config.check("data_dir", tmp_path) == str(tmp_path)
+    # several folders: a list, or "[A, B]" as -p data_dir gives it; one item is one folder
+    assert config.check("data_dir", [tmp_path / "a", "b"]) == [str(tmp_path / "a"), "b"]
+    assert config.check("data_dir", "[/x/ravdess, '/x/crema d']") == ["/x/ravdess", "/x/crema d"]
+    assert config.check("data_dir", ["/x/ravdess"]) == "/x/ravdess"
+    assert config.check("test_actors", "[1001, 2002]") == [1001, 2002]
     assert config.check("fmax", None) is None  # optional
     assert config.check("test_actors", 17) == [17]
     assert config.check("trim_silence", "off") is False

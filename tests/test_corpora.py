@@ -257,3 +257,45 @@ def test_shared_cross_corpus_samples_are_all_read(shared_data):
     assert rates["OAF_food_fear"] == 96000 and rates["YAF_germ_angry"] == 24414
     assert set(m.loc[m["corpus"] == "tess", "gender"]) == {"female"}
     assert set(m.loc[m["corpus"] == "savee", "gender"]) == {"male"}
+
+
+@pytest.mark.shared
+def test_shared_ravdess_and_cross_corpus_samples_together_account_for_every_file(shared_data):
+    samples = shared_data / "cross-corpus-samples"
+    if not samples.is_dir():
+        pytest.skip(f"{samples} is absent")
+    roots = [shared_data / "ravdess-22k", samples]
+    res = data.scan(roots, n_jobs=2)
+    folders = {"ravdess": shared_data / "ravdess-22k", "crema-d": samples / "crema-d", "tess": samples / "tess",
+               "savee": samples / "savee"}
+    assert res.n_files == sum(_n_files(r) for r in roots)
+    for corpus_name, folder in folders.items():  # per corpus: manifest + skipped == files on disk
+        inside = f"{os.path.realpath(folder)}{os.sep}"
+        kept = res.manifest[res.manifest["path"].map(os.path.realpath).str.startswith(inside)]
+        skipped = res.skipped[res.skipped["path"].map(os.path.realpath).str.startswith(inside)]
+        assert len(kept) + len(skipped) == _n_files(folder), corpus_name
+        assert set(kept["corpus"]) == {corpus_name}
+    m = res.manifest
+    assert m["corpus"].value_counts().to_dict() == {"ravdess": 2035, "crema-d": 72, "savee": 56, "tess": 44}
+    assert res.skip_counts == {"duplicate": 1}  # Actor 07's byte-identical pair
+    # a speaker split of all four: every speaker in one part, every big corpus in every test fold
+    for fold in range(5):
+        df = make_split(m, {"split": "speaker", "n_folds": 5, "fold": fold, "n_val_actors": 2, "seed": 42})
+        check_disjoint(df)
+        assert not set(df.loc[df["part"] == "test", "actor"]) & set(df.loc[df["part"] != "test", "actor"])
+        assert {"ravdess", "crema-d"} <= set(df.loc[df["part"] == "test", "corpus"])
+        assert set(df.loc[df["part"] == "val", "corpus"]) >= {"ravdess", "crema-d"}
+
+
+def test_corpus_table_counts_files_speakers_and_classes(mixed):
+    root, _ = mixed
+    m = data.scan(root, n_jobs=1).manifest
+    t = data.corpus_table(m)
+    assert t.index.tolist() == ["crema-d", "ravdess", "savee", "tess"]
+    assert t["files"].sum() == len(m)
+    assert t.loc["tess", "speakers"] == m.loc[m["corpus"] == "tess", "actor"].nunique()
+    for name, g in m.groupby("corpus"):
+        assert t.loc[name, "emotions"] == ", ".join(e for e in EMOTIONS if e in set(g["emotion"]))
+    assert "calm" not in t.loc["crema-d", "emotions"]
+    one = data.corpus_table(m.drop(columns=["corpus"]))
+    assert one.index.tolist() == ["ravdess"] and one["files"].iloc[0] == len(m)

@@ -207,3 +207,24 @@ def test_cli(server, tmp_path, capsys, monkeypatch):
     rc = dl.main(["--out", str(tmp_path / "f"), "--parts", "speech", "--base-url", "http://127.0.0.1:9", "--quiet"])
     err = capsys.readouterr().err.strip()
     assert rc == 1 and err.startswith("error: could not download") and "\n" not in err
+
+
+def test_other_corpora_are_documented_not_downloaded(capsys, monkeypatch, tmp_path):
+    import urllib.request
+
+    def no_network(*a, **k):
+        raise AssertionError("--other-corpora must not open the network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    monkeypatch.chdir(tmp_path)
+    assert dl.main(["--other-corpora"]) == 0
+    out = capsys.readouterr().out
+    assert "github.com/CheyneyComputerScience/CREMA-D" in out and "Open Database License" in out
+    assert "tspace.library.utoronto.ca" in out and "CC BY-NC-ND 4.0" in out
+    assert "kahlan.eps.surrey.ac.uk/savee" in out and "research" in out
+    assert "--data-dir" in out and "--profile multi" in out
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    assert set(dl.OTHER_CORPORA) == {"crema-d", "tess", "savee"}
+    with pytest.raises(SystemExit) as exc:  # --out stays required for RAVDESS
+        dl.main([])
+    assert exc.value.code == 2 and "--other-corpora" in capsys.readouterr().err

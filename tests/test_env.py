@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -226,3 +227,17 @@ def test_real_ravdess_folder(shared_data):
     found = env.find_kaggle_ravdess(shared_data)
     assert {root / "song", root / "speech"} <= set(found)
     assert all(p.name in ("song", "speech") for p in found)
+
+
+def test_several_corpora_folders_are_accepted(tmp_path):
+    ravdess = touch(tmp_path / "ravdess" / "Actor_03" / SPEECH.format(a=3)).parent.parent
+    crema = touch(tmp_path / "crema" / "AudioWAV" / "1001_DFA_ANG_XX.wav").parent.parent
+    tess = touch(tmp_path / "tess" / "OAF_angry" / "OAF_back_angry.wav").parent.parent
+    savee = touch(tmp_path / "savee" / "AudioData" / "DC" / "a01.wav").parent.parent.parent
+    roots, synthetic = env.resolve_data_dir([ravdess, crema, tess, savee], environ={})
+    assert roots == [p.resolve() for p in (ravdess, crema, tess, savee)] and synthetic is False
+    roots, _ = env.resolve_data_dir(None, environ={"SER_DATA_DIR": f"{ravdess}{os.pathsep}{crema}"})
+    assert roots == [ravdess.resolve(), crema.resolve()]
+    touch(tmp_path / "odd" / "DC" / "x01.wav")  # neither a corpus name nor SAVEE's code
+    with pytest.raises(DataError, match="nor one named as CREMA-D, TESS or SAVEE"):
+        env.resolve_data_dir([crema, tmp_path / "odd"], environ={})

@@ -202,6 +202,76 @@ def test_breakdowns_validates_columns():
     assert list(only_actor) == ["actor"] and only_actor["actor"].loc[5, "accuracy"] == 0.5
 
 
+# --- several corpora ----------------------------------------------------------------------
+
+# CREMA-D's six classes (no calm, no surprised), two files each; RAVDESS's eight, one file each
+_CREMA = ["neutral", "happy", "sad", "angry", "fearful", "disgust"]
+
+
+def _two_corpora(crema_pred: dict[str, str] | None = None):
+    true = [e for e in _CREMA for _ in range(2)] + list(EMOTIONS)
+    pred = list(true)
+    for i, e in enumerate(true[:12]):
+        pred[i] = (crema_pred or {}).get(e, e)
+    corpus = ["crema-d"] * 12 + ["ravdess"] * 8
+    return true, pred, corpus
+
+
+def test_per_corpus_uar_averages_over_the_classes_of_that_corpus_only():
+    true, pred, corpus = _two_corpora()
+    pc = E.per_corpus(true, pred, corpus)
+    assert list(pc) == ["crema-d", "ravdess"]
+    assert pc["crema-d"]["classes"] == _CREMA and pc["crema-d"]["n"] == 12
+    assert pc["crema-d"]["uar"] == 1.0  # calm and surprised are absent: not averaged in as 0
+    assert pc["crema-d"]["chance_uar"] == pytest.approx(1 / 6)
+    assert pc["ravdess"]["classes"] == list(EMOTIONS) and pc["ravdess"]["uar"] == 1.0
+    assert "calm" not in pc["crema-d"]["per_class_recall"]
+    json.dumps(pc)
+
+
+def test_calm_predictions_on_crema_d_neutral_files_lower_crema_d_uar():
+    true, pred, corpus = _two_corpora({"neutral": "calm"})  # both CREMA-D neutral files predicted calm
+    pc = E.per_corpus(true, pred, corpus)
+    crema = pc["crema-d"]
+    assert crema["per_class_recall"]["neutral"] == 0.0  # an error of the file's true class
+    assert crema["uar"] == pytest.approx(5 / 6)
+    assert crema["accuracy"] == pytest.approx(10 / 12)
+    assert crema["predicted_absent"] == 2 and crema["classes"] == _CREMA  # calm still not a CREMA-D class
+    assert pc["ravdess"]["uar"] == 1.0  # the other corpus is untouched
+    one_wrong = E.per_corpus(*_two_corpora({"neutral": "sad"}))["crema-d"]
+    assert one_wrong["uar"] == pytest.approx(crema["uar"])  # calm is as wrong as any other wrong class
+    assert one_wrong["predicted_absent"] == 0
+    # the corpus breakdown tells the same, and the pooled score averages calm (RAVDESS's) in
+    b = E.breakdowns(pd.DataFrame({"y_true": true, "y_pred": pred, "corpus": corpus, "actor": [1001] * 12 + [1] * 8}))
+    assert list(b) == ["corpus", "actor"]
+    assert b["corpus"].loc["crema-d", "uar"] == pytest.approx(5 / 6)
+    assert E.metrics(true, pred)["averaged_over"] == list(EMOTIONS)
+
+
+def test_corpus_breakdown_left_out_for_one_corpus_and_per_corpus_validates():
+    df = pd.DataFrame({"y_true": [0, 1], "y_pred": [0, 0], "corpus": ["ravdess"] * 2, "actor": [1, 2]})
+    assert list(E.breakdowns(df)) == ["actor"]
+    assert list(E.breakdowns(df[["y_true", "y_pred", "corpus"]])) == ["corpus"]
+    with pytest.raises(DataError, match="corpus must have shape"):
+        E.per_corpus([0, 1], [0, 1], ["ravdess"])
+    with pytest.raises(DataError, match="missing values"):
+        E.per_corpus([0, 1], [0, 1], ["ravdess", None])
+
+
+def test_protocol_text_names_the_corpora():
+    info = {
+        "split": "speaker", "synthetic": False, "n_files": {"train": 90, "val": 20, "test": 30},
+        "actors": {"train": [1, 2, 1001, 1002], "val": [3, 1003], "test": [4, 1004, 2001]},
+        "corpora": {"ravdess": 60, "crema-d": 70, "tess": 10},
+        "speakers_by_corpus": {"train": {"ravdess": 2, "crema-d": 2}, "val": {"ravdess": 1, "crema-d": 1},
+                               "test": {"ravdess": 1, "crema-d": 1, "tess": 1}},
+    }
+    text = E.protocol_text(info)
+    assert "**Data: RAVDESS, CREMA-D and TESS**" in text and "CREMA-D 70 files" in text
+    assert "test: 3 speakers (RAVDESS 1, CREMA-D 1, TESS 1) (30 files)" in text
+    assert "Data: RAVDESS**" not in text
+
+
 # --- baselines -------------------------------------------------------------------------
 
 

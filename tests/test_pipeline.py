@@ -121,6 +121,20 @@ def test_scan_corpus_saves_manifest_and_dataset(steps):
     assert sorted(manifest["actor"].unique()) == list(ACTORS)
     assert set(manifest["emotion"]) == set(config.EMOTIONS)
     assert "SYNTHETIC" in steps["r2"].banner()
+    assert ds["corpora"] == {"ravdess": 64}
+
+
+def test_banner_names_the_corpora_and_their_files(tmp_path):
+    run = pipeline.Run(notebook="02_features", cfg=config.resolve("multi"), artifacts_dir=tmp_path, dataset={
+        "n_files": 2207, "roots": ["/a", "/b"], "synthetic": False, "fingerprint": "f",
+        "corpora": {"ravdess": 2035, "crema-d": 72, "savee": 56, "tess": 44}})
+    text = run.banner()
+    assert "real recordings of RAVDESS (2035 files), CREMA-D (72 files), SAVEE (56 files), TESS (44 files)" in text
+    assert "2207 usable files from /a, /b" in text and "RAVDESS recordings" not in text
+    run.dataset["corpora"] = {"ravdess": 2035}
+    assert "real RAVDESS recordings" in run.banner()
+    run.dataset.pop("corpora")  # a dataset.json of before
+    assert "real RAVDESS recordings" in run.banner()
 
 
 def test_parameters_table_lists_exactly_the_notebooks_parameters(steps):

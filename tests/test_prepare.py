@@ -286,3 +286,68 @@ def test_classic_model_never_sees_the_test_part(corpus, norm):
     if norm == "per_speaker":
         for k in stats:
             np.testing.assert_array_equal(stats[k], stats2[k])
+
+
+# --------------------------------------------------------------------------- several corpora
+
+
+def _multi_feature_set(seed: int = 0):
+    """A FeatureSet of three corpora, no audio: RAVDESS 1-12 (8 classes), CREMA-D 1001-1008 (6), SAVEE 3001-3004."""
+    from ser_utils.config import EMOTIONS
+    from ser_utils.features.featureset import FeatureSet
+
+    classes = {
+        "ravdess": EMOTIONS,
+        "crema-d": ("neutral", "happy", "sad", "angry", "fearful", "disgust"),
+        "savee": ("neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"),
+    }
+    speakers = [("ravdess", a, "male" if a % 2 else "female") for a in range(1, 13)]
+    speakers += [("crema-d", 1000 + i, "male" if i % 2 else "female") for i in range(1, 9)]
+    speakers += [("savee", 3000 + i, "male") for i in range(1, 5)]
+    rng = np.random.default_rng(seed)
+    rows, mels = [], []
+    for corpus_name, a, g in speakers:
+        for e in classes[corpus_name]:
+            for r in range(3 if corpus_name == "crema-d" else 2):
+                fid = f"{corpus_name}-{a}-{e}-{r}"
+                t = int(rng.integers(20, 40))
+                mels.append((rng.normal(size=(16, t)) + EMOTIONS.index(e)).astype(np.float32))
+                rows.append(dict(file_id=fid, path=f"/x/{fid}.wav", actor=a, gender=g, emotion=e,
+                                 label=EMOTIONS.index(e), vocal_channel="speech", intensity="normal", statement="",
+                                 repetition=r + 1, corpus=corpus_name, speaker=f"{corpus_name}:{a}", n_frames=t,
+                                 trimmed_duration_s=t / 50))
+    index = pd.DataFrame(rows)
+    pooled = np.stack([m.mean(axis=1) for m in mels]).astype(np.float32)
+    return FeatureSet(logmels=mels, pooled=pooled, pooled_names=[f"b{i}" for i in range(16)], index=index,
+                      settings={"n_mels": 16})
+
+
+def test_multi_corpus_meta_carries_corpus_and_class_weights_are_pooled(tmp_path):
+    fs = _multi_feature_set()
+    cfg = _cfg(test_actors=None, n_folds=4, fold=1, n_val_actors=1, aug_copies=0, balance="class_weight",
+               normalisation="per_speaker")
+    p = prepare_datasets(fs, cfg, cache_dir=None, progress=False)
+    for part in ("train", "val", "test"):
+        meta = getattr(p, f"meta_{part}")
+        assert {"corpus", "speaker"} <= set(meta.columns)
+        assert (meta["speaker"] == meta["corpus"] + ":" + meta["actor"].astype(str)).all()
+    assert set(p.meta_test["corpus"]) == {"ravdess", "crema-d", "savee"}  # each corpus in the test fold
+    assert set(p.split_df.columns) >= {"corpus", "speaker"}
+    counts = p.settings["corpora"]
+    assert sum(c[part] for c in counts.values() for part in ("train", "val", "test")) == len(fs.index)
+    assert counts["ravdess"]["test"] == int((p.meta_test["corpus"] == "ravdess").sum())
+    assert isinstance(p.settings["split"]["notes"], list) and p.settings["split"]["n_folds_used"] == 4
+    # the loss: ordinary cross-entropy over the eight classes, weights from the pooled training part
+    # ("balanced": n / (8 * count)), so calm, which only RAVDESS has, weighs by its pooled count
+    y = p.y_train
+    n, present = len(y), np.unique(y)
+    assert len(present) == 8 and len(p.X_train) == p.settings["n_files"]["train"]  # no rows added
+    calm = int(np.sum(y == 1))
+    assert calm == int(((p.meta_train["corpus"] == "ravdess") & (p.meta_train["emotion"] == "calm")).sum())
+    assert p.class_weight[1] == pytest.approx(n / (8 * calm))
+    assert p.class_weight[1] > p.class_weight[0]  # calm is rarer than neutral, which every corpus has
+    save_prepared(p, tmp_path / "03")
+    q = load_prepared(tmp_path / "03")
+    pd.testing.assert_frame_equal(q.meta_test, p.meta_test, check_dtype=False)
+    assert q.split_df["speaker"].tolist() == p.split_df["speaker"].tolist()
+    assert q.settings == p.settings

@@ -627,3 +627,70 @@ def test_the_front_page_names_the_per_mode_fusion_weights_when_the_bundle_has_th
     m["prediction_modes_weights"] = {"per_speaker": {"crnn": 0.7, "classic": 0.3}, "single_clip": {"classic": 1.0}}
     text = _model_text(m)
     assert "per speaker: crnn 0.7, classic 0.3" in text and "single clip: classic 1" in text and "0.4 / 0.6" not in text
+
+
+# --- several data folders (several corpora) --------------------------------------------------------
+
+
+def test_data_dir_takes_several_folders_on_the_command_line():
+    ap = cli._parser()
+    assert ap.parse_args(["--data-dir", "a", "b", "--data-dir", "c"]).data_dir == ["a", "b", "c"]
+    assert ap.parse_args(["--data-dir", "a"]).data_dir == ["a"]
+    assert ap.parse_args([]).data_dir is None
+    # -p data_dir "[A, B]": folders stay strings, even a folder named like a number
+    assert overrides.parse_overrides([["data_dir", "[/x/ravdess, /x/2024]"]]) == {"data_dir": ["/x/ravdess", "/x/2024"]}
+    assert overrides.parse_overrides([["data_dir", "/x/ravdess"]]) == {"data_dir": "/x/ravdess"}
+
+
+@pytest.mark.slow
+def test_several_data_folders_reach_the_notebooks_as_a_list(tmp_path, fake_data):
+    crema = tmp_path / "crema-d" / "AudioWAV"
+    crema.mkdir(parents=True)
+    sf.write(crema / "1001_DFA_ANG_XX.wav", np.zeros(1600, dtype=np.float32), 16000)
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    got = 'import json, pathlib\npathlib.Path(artifacts_dir, "got.json").write_text(json.dumps(data_dir))'
+    make_nb(nbdir / "01_a.ipynb", [md("# A"), code(got)])
+    for k, how in enumerate((["--data-dir", str(fake_data), str(crema.parent)],
+                             ["-p", "data_dir", f"[{fake_data}, {crema.parent}]"])):
+        art = tmp_path / f"art{k}"
+        argv = [*how, "--notebooks-dir", str(nbdir), "--artifacts-dir", str(art), "--reports-dir", str(tmp_path / "r")]
+        assert cli.main(argv) == 0
+        assert json.loads((art / "got.json").read_text()) == [str(fake_data.resolve()), str(crema.parent.resolve())]
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["data_dir"] == [str(fake_data.resolve()), str(crema.parent.resolve())]
+
+
+def _per_corpus(crema_uar: float, ravdess_uar: float) -> dict:
+    from ser_utils.config import EMOTIONS
+
+    return {
+        "crema-d": {"n": 40, "accuracy": crema_uar, "uar": crema_uar, "macro_f1": crema_uar, "chance_uar": 1 / 6,
+                    "classes": ["neutral", "happy", "sad", "angry", "fearful", "disgust"], "predicted_absent": 3},
+        "ravdess": {"n": 20, "accuracy": ravdess_uar, "uar": ravdess_uar, "macro_f1": ravdess_uar,
+                    "chance_uar": 1 / 8, "classes": list(EMOTIONS), "predicted_absent": 0},
+    }
+
+
+def test_front_page_shows_each_corpus_in_both_modes_side_by_side(tmp_path):
+    modes = {
+        "per_speaker": {"accuracy": 0.61, "uar": 0.6, "macro_f1": 0.59, "n": 60, "description": "together",
+                        "per_corpus": _per_corpus(0.553, 0.712)},
+        "single_clip": {"accuracy": 0.52, "uar": 0.5, "macro_f1": 0.49, "n": 60, "description": "alone",
+                        "per_corpus": _per_corpus(0.447, 0.621)},
+    }
+    m = _fake_metrics(prediction_modes=modes, corpora={"crema-d": {"test": 40}, "ravdess": {"test": 20}},
+                      speakers_by_corpus={"test": {"crema-d": 3, "ravdess": 4}, "train": {"crema-d": 9, "ravdess": 12},
+                                          "val": {"crema-d": 2, "ravdess": 2}})
+    text = _index(tmp_path, m)
+    table = text[text.index("By corpus"):]
+    table = table[: table.index("</table>")]
+    assert re.search(r"CREMA-D.*55\.3 %.*44\.7 %.*16\.7 %", table, re.S)  # per speaker, single clip, chance
+    assert re.search(r"RAVDESS.*71\.2 %.*62\.1 %.*12\.5 %", table, re.S)
+    assert "UAR, per speaker" in table and "UAR, single clip" in table
+    assert "Speech emotion recognition on CREMA-D and RAVDESS" in text
+    assert "by 7 speakers (CREMA-D 3, RAVDESS 4)" in text
+    # one corpus in the test part: no table, the RAVDESS title
+    one = {k: dict(v, per_corpus={"ravdess": v["per_corpus"]["ravdess"]}) for k, v in modes.items()}
+    text = _index(tmp_path, _fake_metrics(prediction_modes=one))
+    assert "By corpus" not in text and "Speech emotion recognition on RAVDESS" in text

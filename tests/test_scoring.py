@@ -133,3 +133,53 @@ def test_split_summary_names_the_fallbacks_and_the_folds_used():
     assert "Small data" in protocol and note in protocol
     info, protocol = scoring.split_summary({"split": {"kind": "speaker", "seed": 3}}, **args)
     assert info["fallbacks"] == [] and "Small data" not in protocol
+
+
+def test_mode_metrics_per_corpus_in_both_modes():
+    from ser_utils.config import EMOTIONS
+
+    crema = ["neutral", "happy", "sad", "angry", "fearful", "disgust"]
+    y = np.array([EMOTIONS.index(e) for e in crema] + list(range(8)))
+    corpus = ["crema-d"] * 6 + ["ravdess"] * 8
+    right = np.eye(8)[y]
+    calm = right.copy()
+    calm[0] = np.eye(8)[1]  # the CREMA-D neutral file predicted calm
+    out = scoring.mode_metrics(y, {"per_speaker": right, "single_clip": calm}, corpus=corpus,
+                               descriptions={"per_speaker": "together"})
+    assert out["per_speaker"]["description"] == "together" and out["single_clip"]["description"] == ""
+    for mode in ("per_speaker", "single_clip"):
+        pc = out[mode]["per_corpus"]
+        assert set(pc) == {"crema-d", "ravdess"} and pc["crema-d"]["n"] == 6 and pc["ravdess"]["n"] == 8
+        assert pc["crema-d"]["classes"] == crema
+    assert out["per_speaker"]["per_corpus"]["crema-d"]["uar"] == 1.0
+    assert out["single_clip"]["per_corpus"]["crema-d"]["uar"] == pytest.approx(5 / 6)
+    assert out["single_clip"]["per_corpus"]["ravdess"]["uar"] == 1.0
+    assert out["single_clip"]["uar"] == pytest.approx((0.5 + 7) / 8)  # pooled: neutral 1 of 2, calm counted
+    table = scoring.per_corpus_table(out)
+    assert table.index.tolist() == ["crema-d", "ravdess"] and table.loc["crema-d", "classes"] == 6
+    assert table.loc["crema-d", "uar single_clip"] == pytest.approx(5 / 6)
+    assert table.loc["crema-d", "uar per_speaker"] == 1.0 and table.loc["crema-d", "predicted_absent single_clip"] == 1
+    assert "per_corpus" not in scoring.mode_metrics(y, {"per_speaker": right})["per_speaker"]
+    assert scoring.per_corpus_table(scoring.mode_metrics(y, {"per_speaker": right})).empty
+    with pytest.raises(DataError, match="shape"):
+        scoring.mode_metrics(y, {"per_speaker": right[:3]})
+
+
+def test_split_summary_of_several_corpora_names_them():
+    meta = pd.DataFrame({"vocal_channel": ["speech"] * 3, "actor": [1, 1001, 2001],
+                         "corpus": ["ravdess", "crema-d", "tess"]})
+    info, protocol = scoring.split_summary(
+        {
+            "split": {"kind": "speaker", "seed": 3, "fold": 0, "n_folds": 5},
+            "n_files": {"train": 3, "val": 3, "test": 3},
+            "corpora": {"crema-d": {"train": 1, "val": 1, "test": 1}, "ravdess": {"train": 1, "val": 1, "test": 1},
+                        "tess": {"train": 1, "val": 1, "test": 1}},
+        },
+        actors={"train": [1, 1001, 2001], "val": [1, 1001, 2001], "test": [1, 1001, 2001]},
+        meta_train=meta, meta_val=meta, meta_test=meta,
+        defaults={"split": "speaker", "normalisation": "per_speaker", "balance": "none", "seed": 42},
+        synthetic=False,
+    )
+    assert info["corpora"]["tess"] == {"train": 1, "val": 1, "test": 1}
+    assert info["speakers_by_corpus"]["test"] == {"crema-d": 1, "ravdess": 1, "tess": 1}
+    assert "CREMA-D, RAVDESS and TESS" in protocol and "test: 3 speakers (CREMA-D 1, RAVDESS 1, TESS 1)" in protocol

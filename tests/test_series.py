@@ -157,6 +157,12 @@ def test_metrics_json_has_the_required_keys_and_honest_values(series):
     alone = [name for name in m["baselines"] if name.endswith("alone")]
     assert len(alone) == 2 and any(name.startswith("CRNN") for name in alone), m["baselines"]
     assert "majority class" in m["baselines"]
+    # each prediction mode scored per corpus too (one corpus here: the same numbers as the mode's)
+    for mode in ("per_speaker", "single_clip"):
+        pm = m["prediction_modes"][mode]
+        assert set(pm["per_corpus"]) == {"ravdess"}
+        one = pm["per_corpus"]["ravdess"]
+        assert one["n"] == m["n_test"] == pm["n"] and one["uar"] == pytest.approx(pm["uar"])
 
 
 def test_predict_command_uses_the_saved_bundle(series, corpus):

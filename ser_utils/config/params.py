@@ -15,7 +15,7 @@ class Param:
     """One parameter: its default, what it means, and how it is checked.
 
     ``kind`` is one of ``"int"``, ``"float"``, ``"bool"``, ``"str"``, ``"path"``,
-    ``"int_list"``, ``"str_list"``; ``choices`` restricts the value (or, for
+    ``"paths"`` (one path, or a list of paths), ``"int_list"``, ``"str_list"``; ``choices`` restricts the value (or, for
     ``str_list``, each item); ``low``/``high`` bound numbers (inclusive);
     ``optional`` allows ``None`` as a value.
     """
@@ -40,8 +40,9 @@ PARAMS: dict[str, Param] = {
     "data_dir": _p(
         "data",
         None,
-        "path",
-        "RAVDESS audio root(s); None = data/ if it has RAVDESS files, else the demo corpus",
+        "paths",
+        "audio folder, or a list of folders (RAVDESS, CREMA-D, TESS, SAVEE read together); "
+        "None = data/ if it has RAVDESS files, else the demo corpus",
         optional=True,
     ),
     "demo_actors": _p(

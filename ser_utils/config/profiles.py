@@ -90,3 +90,28 @@ PROFILES: dict[str, dict[str, Any]] = {
         "fusion_weight": 0.0,
     },
 }
+
+# Several corpora at once (issue 18): RAVDESS with CREMA-D, TESS and SAVEE
+# (`./run_all.sh --profile multi --data-dir A B C D`), still scored on the eight RAVDESS classes.
+# The `full` recipe, with what ~13,000 files (RAVDESS 2,035 + CREMA-D 7,442 + TESS 2,800 +
+# SAVEE 480) need to stay within ~30 minutes on 2 cores. Not measured at that size (estimated
+# from the idle `full` run of docs/experiments.md and the 2,207-file multi run of 2026-12-02):
+# scan ~0.5 min; features ~5-6 min (96 files/s handcrafted, 52 files/s encoder, shorter clips);
+# the CRNN ~5.6 ms per training file and epoch, so ~53 s per epoch on ~9,500 training files;
+# the classic and encoder heads ~42 s on 1,745 files, growing as n^1.3-n^1.8 (the SVM) to ~7-17
+# min on ~10,200; evaluation ~1.5 min. Hence 10 CRNN epochs (~9 min): each epoch makes 6-7x the
+# updates of a RAVDESS epoch, and the CRNN weighs 0.1-0.2 in the fused modes (measured on the
+# 2,207 files: crnn 0.1 / 0.2, classic 0.6 / 0.5, encoder 0.3 / 0.3).
+PROFILES["multi"] = {
+    **PROFILES["full"],
+    # 5 folds dealt per corpus (ser_utils.prep.split): every corpus with >= 5 speakers (RAVDESS,
+    # CREMA-D) has speakers in every test fold; TESS (2) and SAVEE (4) are in 2 and 4 folds
+    "n_folds": 5,
+    # ordinary cross-entropy over the eight classes, weighted by the pooled training part's class
+    # counts (calm comes from RAVDESS alone): no oversampled copies, which would add ~5,000 rows to
+    # the ~9,500 training files and their CRNN time
+    "balance": "class_weight",
+    "epochs": 10,
+    "early_stopping_patience": 4,
+    "reduce_lr_patience": 2,
+}

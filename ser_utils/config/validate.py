@@ -68,6 +68,8 @@ def _check(name: str, value: Any) -> Any:
             value = os.fspath(value)
         if not isinstance(value, str):
             raise ConfigError(f"parameter {name!r} must be a string, got {value!r}")
+    elif kind == "paths":
+        value = _paths(name, value)
     elif kind in ("int_list", "str_list"):
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             value = [value]
@@ -90,11 +92,33 @@ def _check(name: str, value: Any) -> Any:
     return value
 
 
+def _paths(name: str, value: Any) -> str | list[str]:
+    """One path (a string) or several (a list of strings, ``"[A, B]"`` on the command line)."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, str):
+        s = value.strip()
+        if not (s.startswith("[") and s.endswith("]")):
+            return value
+        value = [part.strip().strip("'\"") for part in s[1:-1].split(",") if part.strip()]
+    if isinstance(value, (list, tuple)):
+        items = [os.fspath(v) if isinstance(v, os.PathLike) else v for v in value]
+        if not items or not all(isinstance(v, str) and v for v in items):
+            raise ConfigError(f"parameter {name!r} must be a folder or a non-empty list of folders, got {value!r}")
+        return items[0] if len(items) == 1 else list(items)
+    raise ConfigError(f"parameter {name!r} must be a folder or a list of folders, got {value!r}")
+
+
 def check(name: str, value: Any) -> Any:
     """Validate (and coerce) one parameter's value; raise :class:`ConfigError` when it is wrong."""
     if name not in PARAMS:
         raise ConfigError(f"unknown parameter {name!r}; run `python -m ser_utils.config` to list them")
     return _check(name, value)
+
+
+def _is_actor(a: int) -> bool:
+    """An actor number the scan gives (:mod:`ser_utils.data.corpora`)."""
+    return 1 <= a <= 24 or 1001 <= a <= 1091 or 2001 <= a <= 2002 or 3001 <= a <= 3004
 
 
 def resolve(profile: str = "full", /, **overrides: Any) -> dict[str, Any]:
@@ -135,9 +159,12 @@ def resolve(profile: str = "full", /, **overrides: Any) -> dict[str, Any]:
     if out["hop_length"] > out["n_fft"]:
         raise ConfigError(f"hop_length={out['hop_length']} must not exceed n_fft={out['n_fft']}")
     if out["test_actors"] is not None:
-        bad = [a for a in out["test_actors"] if not 1 <= a <= 24]
+        bad = [a for a in out["test_actors"] if not _is_actor(a)]
         if bad or not out["test_actors"]:
-            raise ConfigError(f"test_actors must be a non-empty list of actor numbers 1-24, got {out['test_actors']!r}")
+            raise ConfigError(
+                "test_actors must be a non-empty list of actor numbers (RAVDESS 1-24, CREMA-D 1001-1091, "
+                f"TESS 2001-2002, SAVEE 3001-3004), got {out['test_actors']!r}"
+            )
         out["test_actors"] = sorted(set(out["test_actors"]))
     out["profile"] = profile
     return out

@@ -54,6 +54,7 @@ __all__ = [
     "is_synthetic",
     "fingerprint",
     "summary",
+    "corpus_table",
 ]
 
 #: Why a file is left out of the manifest (the ``reason`` column of ``skipped``).
@@ -684,3 +685,35 @@ def summary(manifest: pd.DataFrame) -> dict:
         "actor": counts("actor"),
         "corpus": counts("corpus") if "corpus" in manifest.columns else {},
     }
+
+
+def corpus_table(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Files, speakers, hours and emotions of each corpus of a manifest.
+
+    Parameters
+    ----------
+    manifest : pd.DataFrame
+        :attr:`ScanResult.manifest` (a manifest without ``corpus`` counts as one corpus, ``"ravdess"``).
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by ``corpus`` (sorted), columns ``files``, ``speakers``, ``hours`` and
+        ``emotions`` (the classes present, in :data:`ser_utils.config.EMOTIONS` order, joined by ", ").
+    """
+    missing = {"actor", "emotion", "duration_s"} - set(manifest.columns)
+    if missing:
+        raise DataError(f"corpus_table needs a scan manifest; missing columns {sorted(missing)}")
+    corpus = manifest["corpus"].astype(str) if "corpus" in manifest.columns else pd.Series("ravdess", manifest.index)
+    rows = {}
+    for name, g in manifest.groupby(corpus.to_numpy()):
+        present = set(g["emotion"])
+        rows[str(name)] = {
+            "files": int(len(g)),
+            "speakers": int(g["actor"].nunique()),
+            "hours": round(float(g["duration_s"].sum()) / 3600, 2),
+            "emotions": ", ".join(e for e in EMOTIONS if e in present),
+        }
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=["files", "speakers", "hours", "emotions"])
+    df.index.name = "corpus"
+    return df.sort_index()

@@ -17,6 +17,13 @@ existing part folder always holds a complete archive; such a part is skipped unl
 ``force``. Command line::
 
     python -m ser_utils.download --out data/ [--parts speech song] [--force]
+    python -m ser_utils.download --other-corpora
+
+The other corpora the scan reads (CREMA-D, TESS, SAVEE; :mod:`ser_utils.data.corpora`) are
+**not** downloaded by this project and never shipped with it: each has its own licence and
+its own official source, which :data:`OTHER_CORPORA` lists (``--other-corpora`` prints it,
+and ``--help`` ends with it). Get them there, then pass their folders beside RAVDESS
+(``./run_all.sh --data-dir data/ravdess data/crema-d data/tess data/savee``).
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ __all__ = [
     "download_ravdess",
     "safe_extract",
     "fetch_zenodo_checksums",
+    "OTHER_CORPORA",
+    "other_corpora_text",
     "main",
 ]
 
@@ -54,6 +63,53 @@ ZENODO_RECORD = 1188976
 ZENODO_URL = f"https://zenodo.org/records/{ZENODO_RECORD}/files"
 #: The record's metadata (file names, sizes, ``md5:`` checksums) as JSON.
 ZENODO_API = f"https://zenodo.org/api/records/{ZENODO_RECORD}"
+
+#: Where a user gets each other corpus officially, under which licence, and the layout the
+#: scan reads. Text only: the project has no download code for them and never ships them.
+OTHER_CORPORA: dict[str, dict[str, str]] = {
+    "crema-d": {
+        "name": "CREMA-D (Crowd-sourced Emotional Multimodal Actors Dataset; Cao et al. 2014)",
+        "source": "https://github.com/CheyneyComputerScience/CREMA-D (the audio is in AudioWAV/, "
+        "stored with Git LFS: `git lfs clone` or the repository's download instructions)",
+        "licence": "Open Database License (ODbL v1.0); the contents under the Database Contents License",
+        "layout": "AudioWAV/1001_DFA_ANG_XX.wav (91 actors 1001-1091, 7442 files); keep VideoDemographics.csv "
+        "beside AudioWAV/ so the scan reads each actor's gender",
+    },
+    "tess": {
+        "name": "TESS (Toronto emotional speech set; Dupuis & Pichora-Fuller 2010)",
+        "source": "the University of Toronto's TSpace, https://tspace.library.utoronto.ca/handle/1807/24487, "
+        "and its Dataverse (Borealis): search for 'Toronto emotional speech set'",
+        "licence": "CC BY-NC-ND 4.0 (attribution, non-commercial, no derivatives)",
+        "layout": "OAF_angry/OAF_back_angry.wav, YAF_pleasant_surprised/YAF_tool_ps.wav ... "
+        "(2 speakers, 2800 files; folder spellings vary, any is read)",
+    },
+    "savee": {
+        "name": "SAVEE (Surrey Audio-Visual Expressed Emotion; Haq & Jackson 2009)",
+        "source": "the University of Surrey's SAVEE page, http://kahlan.eps.surrey.ac.uk/savee/ "
+        "(the database is released there on request)",
+        "licence": "free of charge for research purposes, under the terms the SAVEE page states",
+        "layout": "AudioData/DC/a01.wav ... (4 speakers DC, JE, JK, KL; 480 files), "
+        "or the flat ALL/DC_a01.wav of copies that renamed them",
+    },
+}
+
+
+def other_corpora_text() -> str:
+    """Where to get CREMA-D, TESS and SAVEE officially, their licences and layouts, as plain text."""
+    lines = [
+        "Other corpora the pipeline reads beside RAVDESS (not downloaded by this project, never shipped with it;",
+        "each under its own licence: get it from its official source and respect its terms):",
+        "",
+    ]
+    for key, c in OTHER_CORPORA.items():
+        lines += [f"  {key}: {c['name']}", f"    where:   {c['source']}", f"    licence: {c['licence']}",
+                  f"    layout:  {c['layout']}", ""]
+    lines += [
+        "Then train on them together, e.g.:",
+        "  ./run_all.sh --profile multi --data-dir data/ravdess data/crema-d data/tess data/savee",
+    ]
+    return "\n".join(lines)
+
 
 _CHUNK = 1 << 20
 _TIMEOUT_S = 60
@@ -349,15 +405,21 @@ def download_ravdess(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ser_utils.download --out DIR [--parts speech song] [--force]``; returns the exit status."""
+    """``python -m ser_utils.download --out DIR [--parts speech song] [--force]`` or ``--other-corpora``; the exit status."""
     ap = argparse.ArgumentParser(
         prog="python -m ser_utils.download",
         description=(
             f"Download the RAVDESS audio-only archives (Zenodo record {ZENODO_RECORD}), "
             "verify their MD5 and extract them."
         ),
+        epilog=other_corpora_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ap.add_argument("--out", required=True, type=Path, help="target folder, e.g. data/")
+    ap.add_argument("--out", type=Path, help="target folder, e.g. data/ (required unless --other-corpora)")
+    ap.add_argument(
+        "--other-corpora", action="store_true",
+        help="print where to get CREMA-D, TESS and SAVEE officially (and their licences), then exit",
+    )
     ap.add_argument(
         "--parts", nargs="+", choices=tuple(PARTS), default=list(PARTS), help="which archives (default: both)"
     )
@@ -365,6 +427,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--base-url", default=ZENODO_URL, help="where the archives are served (default: Zenodo)")
     ap.add_argument("--quiet", action="store_true", help="no progress output")
     args = ap.parse_args(argv)
+    if args.other_corpora:
+        print(other_corpora_text())
+        return 0
+    if args.out is None:
+        ap.error("--out DIR is required (or --other-corpora to see where to get CREMA-D, TESS and SAVEE)")
     try:
         folders = download_ravdess(
             args.out, parts=args.parts, base_url=args.base_url, force=args.force, progress=not args.quiet

@@ -1,4 +1,4 @@
-"""Where the code runs (local, Kaggle, Colab) and where the RAVDESS audio is.
+"""Where the code runs (local, Kaggle, Colab) and where the audio is (RAVDESS, and other corpora beside it).
 
 The notebooks call :func:`setup_notebook` in their first cell (a no-op on a local
 machine; on Colab or Kaggle it installs what is missing and says where the data is) and
@@ -35,6 +35,7 @@ __all__ = [
     "detect",
     "find_kaggle_ravdess",
     "has_ravdess_audio",
+    "has_corpus_audio",
     "is_demo_corpus",
     "resolve_data_dir",
     "missing_packages",
@@ -156,6 +157,37 @@ def has_ravdess_audio(folder: str | os.PathLike, *, exclude: Iterable[str | os.P
     return False
 
 
+def _is_corpus_audio(path: Path) -> bool:
+    if path.name.startswith(".") or not path.name.lower().endswith(AUDIO_EXTENSIONS):
+        return False
+    from .corpora import read_name
+
+    try:
+        read_name(path)
+    except FilenameError:
+        return False
+    return True
+
+
+def has_corpus_audio(folder: str | os.PathLike) -> bool:
+    """True when ``folder`` (recursively) holds audio named as RAVDESS, CREMA-D, TESS or SAVEE name it.
+
+    Parameters
+    ----------
+    folder : path-like
+        Where to look; a file counts when it is itself such a file
+        (:func:`ser_utils.data.corpora.read_name` reads its name).
+    """
+    folder = Path(folder)
+    if folder.is_file():
+        return _is_corpus_audio(folder)
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if any(_is_corpus_audio(Path(dirpath) / f) for f in filenames):
+            return True
+    return False
+
+
 def is_demo_corpus(folder: str | os.PathLike) -> bool:
     """True when ``folder`` or one of its parents has the synthetic demo corpus marker."""
     folder = Path(folder).resolve()
@@ -229,7 +261,9 @@ def find_kaggle_ravdess(input_root: str | os.PathLike = _KAGGLE_INPUT, *, max_de
     return sorted(roots)
 
 
-def _as_paths(data_dir: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+def _as_paths(data_dir: str | os.PathLike | Iterable[str | os.PathLike], *, sep: str | None = None) -> list[Path]:
+    if isinstance(data_dir, str) and sep and sep in data_dir:  # SER_DATA_DIR=A:B (os.pathsep)
+        data_dir = [p for p in data_dir.split(sep) if p]
     if isinstance(data_dir, (str, os.PathLike)):
         return [Path(data_dir).expanduser()]
     paths = [Path(p).expanduser() for p in data_dir]
@@ -242,10 +276,11 @@ def _check_roots(paths: list[Path], *, source: str) -> list[Path]:
     for p in paths:
         if not p.exists():
             raise DataError(f"the data folder {p} ({source}) does not exist. {DATA_HELP}")
-        if not has_ravdess_audio(p):
+        if not has_corpus_audio(p):
             raise DataError(
                 f"the data folder {p} ({source}) holds no RAVDESS-named .wav/.flac file "
-                f"(names like 03-01-05-02-01-01-12.wav). {DATA_HELP}"
+                "(names like 03-01-05-02-01-01-12.wav), nor one named as CREMA-D, TESS or SAVEE name theirs "
+                f"(1001_DFA_ANG_XX.wav, OAF_back_angry.wav, DC/a01.wav). {DATA_HELP}"
             )
     return [p.resolve() for p in paths]
 
@@ -274,8 +309,9 @@ def resolve_data_dir(
     Parameters
     ----------
     data_dir : path-like or list of path-like, optional
-        Explicit folder(s); each must exist and hold RAVDESS-named audio. ``None``:
-        ``$SER_DATA_DIR`` if set, else on Kaggle the attached RAVDESS datasets, else
+        Explicit folder(s); each must exist and hold audio named as RAVDESS, CREMA-D,
+        TESS or SAVEE name theirs (several folders: several corpora, read together).
+        ``None``: ``$SER_DATA_DIR`` if set (several folders separated by ``os.pathsep``), else on Kaggle the attached RAVDESS datasets, else
         ``project_data`` when it holds RAVDESS files outside its ``demo-corpus``
         sub-folder, else the demo corpus ``project_data/demo-corpus``.
     demo_actors : int
@@ -304,12 +340,12 @@ def resolve_data_dir(
     Raises
     ------
     DataError
-        A given folder does not exist or holds no RAVDESS-named audio; or loose RAVDESS
+        A given folder does not exist or holds no audio of the four corpora; or loose RAVDESS
         files lie directly in ``data/`` beside the demo corpus.
     """
     environ = os.environ if environ is None else environ
     if data_dir is None and environ.get("SER_DATA_DIR"):
-        roots = _check_roots(_as_paths(environ["SER_DATA_DIR"]), source="from $SER_DATA_DIR")
+        roots = _check_roots(_as_paths(environ["SER_DATA_DIR"], sep=os.pathsep), source="from $SER_DATA_DIR")
         return roots, all(is_demo_corpus(r) for r in roots)
     if data_dir is not None:
         roots = _check_roots(_as_paths(data_dir), source="given as data_dir")

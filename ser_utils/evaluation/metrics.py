@@ -9,6 +9,12 @@ Averages over classes ("UAR", macro F1) are taken over the classes that occur in
 has no recall to average, and counting it as 0 would cap the score. The result states
 which classes were absent (``absent_classes``) and which were averaged over.
 Predictions of an absent class still count as errors (accuracy, the true class's recall).
+
+Several corpora (RAVDESS with CREMA-D, TESS, SAVEE) share the eight RAVDESS classes, but not
+every corpus has every class (only RAVDESS has ``calm``; CREMA-D has no ``surprised``).
+:func:`per_corpus` scores each corpus's test files on their own, so a corpus's UAR averages
+the recalls of the classes *its* test files hold, and a prediction of a class the corpus
+lacks (``calm`` on a CREMA-D file) is an error of that file's true class.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ __all__ = [
     "confusion",
     "breakdowns",
     "BREAKDOWN_COLUMNS",
+    "per_corpus",
     "confused_pairs",
     "majority_baseline",
     "comparison_table",
@@ -36,10 +43,12 @@ __all__ = [
     "format_mean_std",
     "describe_split",
     "protocol_text",
+    "corpus_name",
 ]
 
-#: The columns :func:`breakdowns` groups by, in the order of its result.
-BREAKDOWN_COLUMNS: tuple[str, ...] = ("vocal_channel", "intensity", "gender", "actor")
+#: The columns :func:`breakdowns` groups by, in the order of its result (``corpus`` only
+#: when the test files come from more than one corpus).
+BREAKDOWN_COLUMNS: tuple[str, ...] = ("corpus", "vocal_channel", "intensity", "gender", "actor")
 
 _SUMMARY_KEYS: tuple[str, ...] = ("accuracy", "uar", "macro_f1")
 
@@ -241,21 +250,22 @@ def confused_pairs(
 
 
 def breakdowns(pred_df: pd.DataFrame, *, labels: Sequence[str] = EMOTIONS) -> dict[str, pd.DataFrame]:
-    """Accuracy and UAR per group: speech vs song, normal vs strong, female vs male, actor.
+    """Accuracy and UAR per group: corpus, speech vs song, normal vs strong, female vs male, actor.
 
     Parameters
     ----------
     pred_df : pandas.DataFrame
         One row per test file with ``y_true`` and ``y_pred`` (indices or names) and any
-        of the columns in :data:`BREAKDOWN_COLUMNS` (``vocal_channel``, ``intensity``,
-        ``gender``, ``actor``); the missing ones are left out of the result.
+        of the columns in :data:`BREAKDOWN_COLUMNS` (``corpus``, ``vocal_channel``,
+        ``intensity``, ``gender``, ``actor``); the missing ones are left out of the
+        result, and so is ``corpus`` when it holds one corpus only.
 
     Returns
     -------
     dict of str to pandas.DataFrame
         For each grouping column present: a table indexed by group value (sorted) with
         columns ``n`` (int), ``accuracy`` and ``uar`` (UAR over the classes present in
-        that group).
+        that group: a corpus's over its own classes, see :func:`per_corpus`).
 
     Raises
     ------
@@ -268,6 +278,8 @@ def breakdowns(pred_df: pd.DataFrame, *, labels: Sequence[str] = EMOTIONS) -> di
     if missing:
         raise DataError(f"pred_df lacks column(s) {missing}; it needs y_true and y_pred, got {list(pred_df.columns)}")
     groups = [c for c in BREAKDOWN_COLUMNS if c in pred_df.columns]
+    if "corpus" in groups and pred_df["corpus"].nunique() < 2 and len(groups) > 1:
+        groups.remove("corpus")  # one corpus: the breakdown would repeat the overall score
     if not groups:
         raise DataError(f"pred_df has none of the grouping columns {list(BREAKDOWN_COLUMNS)}")
     t, p, labs = _pair(pred_df["y_true"].to_numpy(), pred_df["y_pred"].to_numpy(), labels)
@@ -285,6 +297,57 @@ def breakdowns(pred_df: pd.DataFrame, *, labels: Sequence[str] = EMOTIONS) -> di
         df.index.name = col
         df["n"] = df["n"].astype(int)
         out[col] = df
+    return out
+
+
+def per_corpus(y_true: Any, y_pred: Any, corpus: Any, *, labels: Sequence[str] = EMOTIONS) -> dict[str, dict[str, Any]]:
+    """The scores of each corpus's test files on their own.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like, shape (n,)
+        Class indices or names over all of ``labels`` (the eight RAVDESS classes).
+    corpus : array-like of str, shape (n,)
+        Each file's corpus (``"ravdess"``, ``"crema-d"``, ``"tess"``, ``"savee"``).
+    labels : sequence of str
+
+    Returns
+    -------
+    dict of str to dict
+        Corpus (sorted) -> JSON-able ``n``, ``accuracy``, ``uar``, ``macro_f1``, ``classes``
+        (the classes present in that corpus's test files: its UAR and macro F1 average
+        over these only), ``chance_uar`` (``1 / len(classes)``), ``predicted_absent``
+        (files predicted as a class that corpus's test files do not hold, e.g. ``calm`` on
+        CREMA-D; each is an error of its true class) and ``per_class_recall``
+        (``{class: recall}`` over ``classes``).
+
+    Raises
+    ------
+    DataError
+        Lengths differ, a corpus value is missing, or bad labels.
+    """
+    t, p, labs = _pair(y_true, y_pred, labels)
+    c = np.asarray(corpus, dtype=object)
+    if c.ndim != 1 or c.size != t.size:
+        raise DataError(f"corpus must have shape ({t.size},) like y_true, got {np.shape(corpus)}")
+    if pd.isna(c).any() or any(str(v) == "" for v in c.tolist()):
+        raise DataError("corpus has missing values: every test file needs its corpus")
+    c = c.astype(str)
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted(set(c.tolist())):
+        mask = c == name
+        m = metrics(t[mask], p[mask], labels=labs)
+        present = set(m["averaged_over"])
+        out[name] = {
+            "n": m["n"],
+            "accuracy": m["accuracy"],
+            "uar": m["uar"],
+            "macro_f1": m["macro_f1"],
+            "classes": m["averaged_over"],
+            "chance_uar": 1.0 / len(present),
+            "predicted_absent": int(sum(labs[i] not in present for i in p[mask].tolist())),
+            "per_class_recall": {k: m["per_class"][k]["recall"] for k in m["averaged_over"]},
+        }
     return out
 
 
@@ -473,6 +536,16 @@ def describe_split(
     return info
 
 
+def corpus_name(corpus: str) -> str:
+    """A corpus as readers know it: ``"crema-d"`` -> ``"CREMA-D"``."""
+    return str(corpus).upper()
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _actor_list(actors: Sequence[int]) -> str:
     return ", ".join(f"{int(a):02d}" for a in actors) if actors else "none"
 
@@ -486,7 +559,9 @@ def protocol_text(split_info: Mapping[str, Any]) -> str:
         ``split`` (``"random"`` or ``"speaker"``), ``synthetic`` (bool), and optionally
         ``n_files`` ``{part: int}``, ``actors`` ``{part: [int]}``, ``seed``, ``fold``,
         ``n_folds``, ``test_size``, ``val_size``, ``vocal_channels`` (as
-        :func:`describe_split` returns), ``fallbacks`` (sentences: what small data changed).
+        :func:`describe_split` returns), ``fallbacks`` (sentences: what small data changed);
+        with several corpora ``corpora`` (``{corpus: files}``) and ``speakers_by_corpus``
+        (``{part: {corpus: speakers}}``).
 
     Returns
     -------
@@ -511,6 +586,16 @@ def protocol_text(split_info: Mapping[str, Any]) -> str:
             "**Data: the synthetic demo corpus** (generated signals with RAVDESS-style names, "
             "not real speech): the numbers below only show that the pipeline runs end to end and "
             "say nothing about emotion recognition."
+        )
+    elif len(split_info.get("corpora") or {}) > 1:
+        corpora: Mapping[str, int] = split_info["corpora"]
+        names = [corpus_name(c) for c in corpora]
+        data = (
+            f"**Data: {_and(names)}** ("
+            + ", ".join(f"{corpus_name(c)} {int(n)} files" for c, n in corpora.items())
+            + ")"
+            + (f", {len(all_actors)} speakers" if all_actors else "")
+            + ", scored on the eight RAVDESS classes (each corpus's UAR over the classes it has)."
         )
     else:
         channels = split_info.get("vocal_channels")
@@ -541,11 +626,22 @@ def protocol_text(split_info: Mapping[str, Any]) -> str:
         if "seed" in split_info:
             notes.append(f"seed {split_info['seed']}")
         fold = f" ({'; '.join(notes)})" if notes else ""
-        parts = "; ".join(
-            f"{p}: actors {_actor_list(actors[p])}" + (f" ({n_files[p]} files)" if p in n_files else "")
-            for p in ("train", "val", "test")
-            if p in actors
-        )
+        by_corpus: Mapping[str, Mapping[str, int]] = split_info.get("speakers_by_corpus") or {}
+        if len(split_info.get("corpora") or {}) > 1 and by_corpus:
+            parts = "; ".join(
+                f"{p}: {sum(by_corpus.get(p, {}).values())} speakers ("
+                + ", ".join(f"{corpus_name(c)} {n}" for c, n in by_corpus.get(p, {}).items())
+                + ")"
+                + (f" ({n_files[p]} files)" if p in n_files else "")
+                for p in ("train", "val", "test")
+                if p in actors
+            )
+        else:
+            parts = "; ".join(
+                f"{p}: actors {_actor_list(actors[p])}" + (f" ({n_files[p]} files)" if p in n_files else "")
+                for p in ("train", "val", "test")
+                if p in actors
+            )
         proto = (
             f"**Protocol: speaker-independent split**{fold}: no actor appears in more "
             "than one part, so test scores are on voices the model never heard."

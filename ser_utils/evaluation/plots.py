@@ -584,7 +584,9 @@ def actors_by_part(split_df: pd.DataFrame, *, title: str | None = None):
             x, vals, bottom=bottom, label=f"{part} ({int(vals.sum())} files)", color=_PART_COLORS.get(part), width=0.8
         )
         bottom += vals
-    ax.set_xticks(x, [f"{int(a):02d}" for a in table.index])
+    many = len(table) > 40  # several corpora: 100+ speakers
+    ax.set_xticks(x, [f"{int(a):02d}" for a in table.index], rotation=90 if many else 0,
+                  fontsize="xx-small" if many else None)
     ax.set_xlabel("actor")
     ax.set_ylabel("files")
     ax.legend(ncols=len(parts), loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
@@ -592,7 +594,9 @@ def actors_by_part(split_df: pd.DataFrame, *, title: str | None = None):
     if title is None:
         test_actors = [int(a) for a in table.index if "test" in table.columns and table.loc[a, "test"] > 0]
         title = "Files per actor and part" + (
-            f" (test actors: {', '.join(f'{a:02d}' for a in test_actors)})" if 0 < len(test_actors) < len(table) else ""
+            (f" (test actors: {', '.join(f'{a:02d}' for a in test_actors)})" if len(test_actors) <= 12
+             else f" ({len(test_actors)} test actors)")
+            if 0 < len(test_actors) < len(table) else ""
         )
     ax.set_title(title)
     return fig

@@ -20,7 +20,7 @@ from ..config import EMOTIONS
 from ..errors import DataError
 from . import metrics as evaluate
 
-__all__ = ["predictions_table", "comparison_rows", "split_summary", "score"]
+__all__ = ["predictions_table", "comparison_rows", "split_summary", "score", "mode_metrics", "per_corpus_table"]
 
 _SHORT = ("accuracy", "uar", "macro_f1")
 
@@ -142,7 +142,9 @@ def split_summary(
     split_info : dict
         ``split``, the actors of each part, file counts, ``synthetic``, ``normalisation``,
         ``balance``, ``fallbacks`` (what small data changed in notebook 03, each
-        ``"data preparation: ..."``; :func:`ser_utils.models.settings.fallbacks`).
+        ``"data preparation: ..."``; :func:`ser_utils.models.settings.fallbacks`); ``corpora``
+        (``{corpus: {part: files}}``) when the files have a corpus, and with several
+        ``speakers_by_corpus`` (``{part: {corpus: speakers}}``).
     protocol : str
         :func:`ser_utils.evaluation.metrics.protocol_text` of it.
     """
@@ -164,19 +166,44 @@ def split_summary(
         # labelled as ser_utils.models.settings.fallbacks labels them
         "fallbacks": [f"data preparation: {n}" for n in settings.get("fallbacks") or []],
     }
-    channels = pd.concat([meta_train, meta_val, meta_test])["vocal_channel"]
+    every = pd.concat([meta_train, meta_val, meta_test])
+    corpora = _corpora(settings)
+    if corpora:
+        split_info["corpora"] = corpora
+    channels = every["vocal_channel"]
     details = {
         "actors": dict(actors),
         "n_files": settings.get("n_files", {}),
         "seed": sp.get("seed", settings.get("seed", defaults["seed"])),
         "vocal_channels": [c for c in ("speech", "song") if c in set(channels.dropna())],
     }
+    if len(corpora) > 1:
+        details["corpora"] = {c: sum(n.values()) for c, n in corpora.items()}
+        details["speakers_by_corpus"] = split_info["speakers_by_corpus"] = {
+            part: _speakers_by_corpus(m) for part, m in (("train", meta_train), ("val", meta_val), ("test", meta_test))
+        }
     details.update({k: sp[k] for k in ("test_size", "val_size") if sp.get(k) is not None})
     if split_kind == "speaker" and not sp.get("test_actors"):
         n_actors = len({a for part in actors.values() for a in part})
         n_folds = sp.get("n_folds_used") or sp.get("n_folds") or max(2, n_actors // 4)
         details.update(fold=sp.get("fold", 0), n_folds=n_folds)
     return split_info, evaluate.protocol_text({**split_info, **details})
+
+
+def _corpora(settings: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Files per corpus and part, as notebook 03 recorded them (``Prepared.settings["corpora"]``; none before)."""
+    recorded = settings.get("corpora")
+    if isinstance(recorded, Mapping) and recorded:
+        return {str(c): {p: int(n) for p, n in v.items()} for c, v in recorded.items()}
+    return {}
+
+
+def _speakers_by_corpus(meta: pd.DataFrame) -> dict[str, int]:
+    """Distinct speakers of each corpus among a part's real files (no SMOTE rows)."""
+    if "corpus" not in meta.columns or not len(meta):
+        return {}
+    real = meta[(meta["actor"].astype(int) >= 0) & (meta["corpus"].astype(str) != "")]
+    return {str(c): int(n) for c, n in real.groupby("corpus")["actor"].nunique().sort_index().items()}
 
 
 def score(
@@ -252,3 +279,77 @@ def score(
         "breakdowns": evaluate.breakdowns(pred_df, labels=labels),
         "confused": evaluate.confused_pairs(y_true, y_pred, labels=labels),
     }
+
+
+def mode_metrics(
+    y_true: Any,
+    p_modes: Mapping[str, Any],
+    *,
+    corpus: Any = None,
+    descriptions: Mapping[str, str] | None = None,
+    labels: Sequence[str] = EMOTIONS,
+) -> dict[str, dict[str, Any]]:
+    """``metrics.json``'s ``prediction_modes``: the scores of each prediction mode, per corpus too.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n,)
+    p_modes : mapping of str to array, each (n, n_classes)
+        Mode (``"per_speaker"``, ``"single_clip"``) -> the bundle's probabilities in it.
+    corpus : array-like of str, shape (n,), optional
+        Each test file's corpus (the test part's ``corpus`` column); ``None`` for no
+        ``per_corpus`` entry.
+    descriptions : mapping of str to str, optional
+        Mode -> a sentence (``ser_utils.models.modes.DESCRIPTIONS``).
+    labels : sequence of str
+
+    Returns
+    -------
+    dict of str to dict
+        Mode -> ``accuracy``, ``uar``, ``macro_f1``, ``n``, ``description``, and with
+        ``corpus`` given ``per_corpus`` (:func:`ser_utils.evaluation.metrics.per_corpus`:
+        ``{corpus: {n, accuracy, uar, macro_f1, classes, chance_uar, predicted_absent,
+        per_class_recall}}``; one entry for a single corpus).
+    """
+    y = np.asarray(y_true)
+    out: dict[str, dict[str, Any]] = {}
+    for mode, p in p_modes.items():
+        pred = _probs(f"p_modes[{mode!r}]", p, len(y), len(labels)).argmax(axis=1)
+        m = evaluate.metrics(y, pred, labels=labels)
+        out[mode] = {
+            "accuracy": float(m["accuracy"]),
+            "uar": float(m["uar"]),
+            "macro_f1": float(m["macro_f1"]),
+            "n": int(len(y)),
+            "description": (descriptions or {}).get(mode, ""),
+        }
+        if corpus is not None:
+            out[mode]["per_corpus"] = evaluate.per_corpus(y, pred, corpus, labels=labels)
+    return out
+
+
+def per_corpus_table(prediction_modes: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The per-corpus scores of each mode side by side (notebook 05's table).
+
+    Parameters
+    ----------
+    prediction_modes : mapping
+        :func:`mode_metrics`'s result (with ``per_corpus``).
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by ``corpus``; columns ``n``, ``classes`` (how many), ``chance_uar``, then
+        ``uar <mode>``, ``accuracy <mode>`` and ``predicted_absent <mode>`` per mode.
+        Empty (no rows) when no mode has ``per_corpus``.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for mode, m in prediction_modes.items():
+        for corpus, c in (m.get("per_corpus") or {}).items():
+            row = rows.setdefault(corpus, {"n": c["n"], "classes": len(c["classes"]), "chance_uar": c["chance_uar"]})
+            row[f"uar {mode}"] = c["uar"]
+            row[f"accuracy {mode}"] = c["accuracy"]
+            row[f"predicted_absent {mode}"] = c["predicted_absent"]
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    df.index.name = "corpus"
+    return df

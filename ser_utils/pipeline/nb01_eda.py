@@ -40,14 +40,18 @@ def scan_corpus(run: Run):
         "n_seen": int(len(result.manifest) + len(result.skipped)),
         "synthetic": bool(synthetic),
         "fingerprint": data.fingerprint(result.manifest),
+        # usable files per corpus (RAVDESS, CREMA-D, TESS, SAVEE), largest first
+        "corpora": {str(k): int(v) for k, v in result.manifest["corpus"].value_counts().items()},
         "scan_time_s": round(elapsed, 2),
         "skipped_by_reason": result.skipped["reason"].value_counts().to_dict() if len(result.skipped) else {},
     }
     write_json(run.path("dataset"), run.dataset)
     reasons = ", ".join(f"{n} {r}" for r, n in run.dataset["skipped_by_reason"].items()) or "none"
     print(
-        f"scanned {run.dataset['n_seen']} files in {elapsed:.1f} s: {run.dataset['n_files']} usable, "
-        f"{run.dataset['n_skipped']} skipped ({reasons})"
+        f"scanned {run.dataset['n_seen']} files in {elapsed:.1f} s: {run.dataset['n_files']} usable"
+        + (" (" + ", ".join(f"{c.upper()} {n}" for c, n in run.dataset["corpora"].items()) + ")"
+           if len(run.dataset["corpora"]) > 1 else "")
+        + f", {run.dataset['n_skipped']} skipped ({reasons})"
     )
     if synthetic:
         print("NOTE: this is the SYNTHETIC demo corpus, not real speech; its numbers say nothing about RAVDESS.")

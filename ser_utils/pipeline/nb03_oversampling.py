@@ -12,6 +12,8 @@ def prepare(run: Run, fs):
     from ..prep import prepare as prep
 
     p = prep.prepare_datasets(fs, run.cfg, cache_dir=run.cache_dir, progress=True)
+    for note in p.settings["split"].get("notes", []):  # several corpora: one too small for a fold or validation
+        print(f"split: {note}")
     folder = run.path("datasets").parent
     prep.save_prepared(p, folder)
     return p

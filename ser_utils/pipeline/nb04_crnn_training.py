@@ -57,7 +57,7 @@ def train_model(run: Run, prepared):
     settings["training"]["parameters"] = {k: cfg[k] for k, s in config.PARAMS.items() if s.section == "train"}
     settings["classic"] = classic_info
     # what it was trained on, for whoever loads the bundle (the app flags the synthetic demo corpus)
-    settings["data"] = {k: run.dataset.get(k) for k in ("synthetic", "n_files", "fingerprint")}
+    settings["data"] = {k: run.dataset.get(k) for k in ("synthetic", "n_files", "fingerprint", "corpora")}
     # the prediction modes: encoder heads, a single-clip classic model, fusion weights on validation actors
     from ..models import parts
 

@@ -24,7 +24,9 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
     dict
         ``metrics`` (the bundle's: the CRNN fused with the classic part when
         ``fusion_weight > 0``), ``pred_df`` (one row per test file), ``comparison``
-        (table), ``breakdowns``, ``confused``, ``protocol`` (markdown).
+        (table), ``breakdowns``, ``confused``, ``protocol`` (markdown), ``per_corpus``
+        (each test corpus's UAR, accuracy and files in both prediction modes,
+        :func:`ser_utils.evaluation.scoring.per_corpus_table`), ``summary`` (``metrics.json``).
     """
     from ..evaluation import scoring
     from ..models import recipe
@@ -82,7 +84,7 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         protocol=protocol,
         normalisation_description=prepared.settings.get("normalisation_description"),
     )
-    out["prediction_modes"] = _mode_metrics(prepared.y_test, p_modes)
+    out["prediction_modes"] = _mode_metrics(prepared.y_test, p_modes, prepared.meta_test)
     if has_modes:
         out["prediction_modes_weights"] = {m: bundle_obj.prediction_modes[m]["weights"] for m in p_modes}
         out["min_speaker_clips"] = int(bundle_obj.prediction_modes["min_speaker_clips"])
@@ -98,6 +100,7 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         "breakdowns": scored["breakdowns"],
         "confused": scored["confused"],
         "protocol": protocol,
+        "per_corpus": scoring.per_corpus_table(out["prediction_modes"]),
         "summary": out,
     }
 
@@ -156,22 +159,18 @@ def _mode_probabilities(run: Run, prepared, bundle_obj) -> tuple[dict[str, np.nd
     return out, extra
 
 
-def _mode_metrics(y: np.ndarray, p_modes: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
-    """``metrics.json``'s ``prediction_modes``: accuracy, UAR, macro F1, n and a description per mode."""
-    from ..evaluation import metrics as ev
+def _mode_metrics(y: np.ndarray, p_modes: dict[str, np.ndarray], meta_test: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """``metrics.json``'s ``prediction_modes``: accuracy, UAR, macro F1, n, a description, and ``per_corpus``.
+
+    ``per_corpus`` (:func:`ser_utils.evaluation.metrics.per_corpus`) scores each corpus's test files
+    on their own, over the classes that corpus's test files hold; it is left out for datasets
+    prepared before files had a corpus.
+    """
+    from ..evaluation import scoring
     from ..models import modes
 
-    out = {}
-    for mode, p in p_modes.items():
-        m = ev.metrics(np.asarray(y), p.argmax(1))
-        out[mode] = {
-            "accuracy": float(m["accuracy"]),
-            "uar": float(m["uar"]),
-            "macro_f1": float(m["macro_f1"]),
-            "n": int(len(y)),
-            "description": modes.DESCRIPTIONS[mode],
-        }
-    return out
+    corpus = meta_test["corpus"].to_numpy() if "corpus" in meta_test.columns else None
+    return scoring.mode_metrics(y, p_modes, corpus=corpus, descriptions=modes.DESCRIPTIONS)
 
 
 def predict_one(run: Run, bundle_obj, path: str | os.PathLike | None, prepared=None) -> dict[str, Any]:

@@ -84,7 +84,13 @@ class Run:
         d = self.dataset
         if not d:
             return f"profile {self.cfg['profile']!r}; artifacts in {self.artifacts_dir}"
-        kind = "SYNTHETIC demo corpus (not real speech)" if d.get("synthetic") else "real RAVDESS recordings"
+        corpora = d.get("corpora") or {}
+        if d.get("synthetic"):
+            kind = "SYNTHETIC demo corpus (not real speech)"
+        elif len(corpora) > 1:
+            kind = "real recordings of " + ", ".join(f"{c.upper()} ({n} files)" for c, n in corpora.items())
+        else:
+            kind = f"real {next(iter(corpora), 'ravdess').upper()} recordings"
         return (
             f"Data: {kind}, {d.get('n_files', '?')} usable files from {', '.join(d.get('roots', []))} "
             f"(fingerprint {d.get('fingerprint', '?')}). Profile {self.cfg['profile']!r}. "

@@ -71,6 +71,8 @@ META_COLUMNS: tuple[str, ...] = (
     "intensity",
     "statement",
     "repetition",
+    "corpus",
+    "speaker",
 )
 _ARRAYS = ("X", "y", "len")
 _PARTS = ("train", "val", "test")
@@ -213,8 +215,10 @@ def prepare_datasets(
     Prepared
         ``settings`` holds ``n_frames``, ``n_frames_from`` (``"max_frames"`` or
         ``"percentile"``), ``length_percentile``, ``n_mels``, ``channels``, ``deltas``,
-        ``features`` (``fs.settings``), ``split`` (kind and parameters),
-        ``actors`` (per part), ``n_files`` (per part), ``augmentation``,
+        ``features`` (``fs.settings``), ``split`` (kind and parameters, and ``notes``:
+        what a split of several corpora had to say), ``actors`` (per part), ``n_files``
+        (per part), ``corpora`` (``{corpus: {part: files}}``, when the index has a
+        ``corpus`` column), ``augmentation``,
         ``normalisation``, ``normalisation_description``, ``normalisation_stats``
         (what ``normalise.apply`` needs at prediction time), ``balance``,
         ``class_counts_files`` (original training files), ``class_counts_before`` /
@@ -265,8 +269,10 @@ def _prepare(fs: Any, cfg: Mapping[str, Any], *, cache_dir: str | os.PathLike | 
         "channels": 1 + deltas,
         "deltas": deltas,
         "features": dict(fs.settings),
-        "split": {**_split_record(cfg, seed), **{f"{k}_used": v for k, v in used.items()}},
+        "split": {**_split_record(cfg, seed), **{f"{k}_used": v for k, v in used.items()},
+                  "notes": split_mod.split_notes(split_df)},
         "actors": split_mod.actors_by_part(split_df),
+        "corpora": _corpus_counts(split_df),
         "n_files": {p: int(len(pos[p])) for p in _PARTS},
         "n_rows": {p: int(len(y[p])) for p in _PARTS},
         "augmentation": aug_info,
@@ -453,11 +459,19 @@ def _balanced_meta(meta_train: pd.DataFrame, idx: np.ndarray, yb: np.ndarray, *,
         mb.loc[k, "file_id"] = [f"smote-{j}" for j in range(len(k))]
         mb.loc[k, "source_file_id"] = ""
         mb.loc[k, "actor"] = -1
-        for col in ("gender", "path", "vocal_channel", "intensity", "statement"):
+        for col in ("gender", "path", "vocal_channel", "intensity", "statement", "corpus", "speaker"):
             if col in mb.columns:
                 mb[col] = mb[col].astype(object)
                 mb.loc[k, col] = ""
     return mb
+
+
+def _corpus_counts(split_df: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Files of each corpus in each part, ``{corpus: {"train": n, "val": n, "test": n}}`` (empty without ``corpus``)."""
+    if "corpus" not in split_df.columns:
+        return {}
+    table = pd.crosstab(split_df["corpus"], split_df["part"]).reindex(columns=list(_PARTS), fill_value=0)
+    return {str(c): {p: int(table.loc[c, p]) for p in _PARTS} for c in table.index}
 
 
 def _split_record(cfg: Mapping[str, Any], seed: int) -> dict[str, Any]:
@@ -550,7 +564,7 @@ def load_prepared(folder: str | os.PathLike) -> Prepared:
     with np.load(folder / "datasets.npz", allow_pickle=False) as z:
         arr = {k: z[k] for k in z.files}
     str_cols = {"file_id": str, "source_file_id": str, "path": str, "gender": str, "emotion": str,
-                "vocal_channel": str, "intensity": str, "statement": str}
+                "vocal_channel": str, "intensity": str, "statement": str, "corpus": str, "speaker": str}
 
     def _csv(name: str) -> pd.DataFrame:
         df = pd.read_csv(folder / name, dtype=str_cols, keep_default_na=False)

@@ -8,6 +8,16 @@ Two kinds of split:
   actors balanced by gender, and the validation actors are taken from the training
   actors, never from the test actors.
 
+A manifest of several corpora (its ``corpus`` column holds more than one name: RAVDESS,
+CREMA-D, TESS, SAVEE read together, see :mod:`ser_utils.data.corpora`) is split per
+corpus: each corpus's speakers are dealt into the folds on their own (gender-balanced
+within the corpus), so every corpus with at least ``n_folds`` speakers has speakers in
+every test fold, and each corpus with enough training speakers gives its own validation
+speakers. A speaker is one ``actor`` number, which the scan makes unique across corpora
+(RAVDESS 1-24, CREMA-D 1001-1091, TESS 2001-2002, SAVEE 3001-3004), so the same raw id in
+two corpora (CREMA-D's ``1012`` and another corpus's ``1012``) is two speakers. A manifest of
+one corpus is split exactly as it was before corpora were told apart.
+
 Every split is decided on the manifest only, before any augmentation, normalisation or
 balancing, so nothing fitted later can see the test files.
 
@@ -37,6 +47,8 @@ __all__ = [
     "make_split_info",
     "check_disjoint",
     "actors_by_part",
+    "corpus_of_actors",
+    "split_notes",
 ]
 
 #: The three parts, in order.
@@ -66,6 +78,57 @@ def _actor_genders(manifest: pd.DataFrame) -> dict[int, str]:
             raise DataError(f"actor(s) {sorted(set(dup.tolist()))} have more than one gender in the manifest")
         return {int(a): str(g) for a, g in zip(pairs["actor"], pairs["gender"])}
     return {int(a): ("male" if a % 2 else "female") for a in sorted(set(actors.tolist()))}
+
+
+def corpus_of_actors(manifest: pd.DataFrame) -> dict[int, str]:
+    """Actor -> its corpus (``"ravdess"``, ``"crema-d"``...); every actor ``""`` without a ``corpus`` column.
+
+    Raises
+    ------
+    DataError
+        An actor number names speakers of two corpora, or two different ``speaker`` ids
+        (the scan gives every speaker of every corpus its own number: a manifest that
+        breaks this would merge two voices in the per-speaker statistics).
+    """
+    _require_columns(manifest, ["actor"])
+    actors = manifest["actor"].astype(int)
+    if "corpus" not in manifest.columns:
+        return {int(a): "" for a in sorted(set(actors.tolist()))}
+    cols = {"actor": actors, "corpus": manifest["corpus"].astype(str)}
+    if "speaker" in manifest.columns:
+        cols["speaker"] = manifest["speaker"].astype(str)
+    pairs = pd.DataFrame(cols).drop_duplicates()
+    dup = sorted(set(pairs["actor"][pairs["actor"].duplicated()].tolist()))
+    if dup:
+        who = pairs[pairs["actor"] == dup[0]]
+        names = ", ".join(" ".join(map(str, r[1:])) for r in who.itertuples(index=False))
+        raise DataError(
+            f"actor number(s) {dup} each name more than one speaker (actor {dup[0]}: {names}); expected one number "
+            "per speaker of every corpus, as ser_utils.data.corpus.scan gives (RAVDESS 1-24, CREMA-D 1001-1091, "
+            "TESS 2001-2002, SAVEE 3001-3004)"
+        )
+    return {int(a): str(c) for a, c in zip(pairs["actor"], pairs["corpus"])}
+
+
+def _corpora(owner: Mapping[int, str]) -> list[str]:
+    """The corpora of a manifest, sorted by name (a single ``""`` without a ``corpus`` column)."""
+    return sorted(set(owner.values()))
+
+
+def split_notes(split: pd.Series | pd.DataFrame) -> list[str]:
+    """What a speaker split of several corpora had to say (a corpus too small for every fold or for validation).
+
+    Parameters
+    ----------
+    split : pd.Series or pd.DataFrame
+        What :func:`speaker_split` or :func:`make_split` returned.
+
+    Returns
+    -------
+    list of str
+        One sentence per note; empty for one corpus, a random split, or nothing to say.
+    """
+    return list(getattr(split, "attrs", {}).get("notes", []))
 
 
 def random_split(
@@ -209,20 +272,40 @@ def _per_class_split(strat: np.ndarray, *, test_size: float, val_size: float, se
     return part
 
 
-def speaker_folds(manifest: pd.DataFrame, *, n_folds: int | None = None, seed: int = 42) -> list[list[int]]:
-    """Group the actors into folds balanced by gender.
+def _default_n_folds(owner: Mapping[int, str]) -> int:
+    """Folds of about four speakers; with several corpora, of the smallest corpus that has eight or more."""
+    n_actors = len(owner)
+    sizes = pd.Series(list(owner.values())).value_counts()
+    if len(sizes) > 1 and (sizes >= 8).any():
+        return max(2, int(sizes[sizes >= 8].min()) // 4)
+    return max(2, n_actors // 4)
 
-    The actors of each gender are shuffled (by ``seed``) and dealt round-robin, males
-    first, then females continuing where the males stopped, so fold sizes differ by at
-    most one and each fold holds as equal a number of men and women as possible
-    (24 actors, 6 folds: 2 + 2 in each; 20 actors, 5 folds: 2 + 2 in each).
+
+def speaker_folds(manifest: pd.DataFrame, *, n_folds: int | None = None, seed: int = 42) -> list[list[int]]:
+    """Group the actors into folds balanced by gender (and, with several corpora, by corpus).
+
+    One corpus: the actors of each gender are shuffled (by ``seed``) and dealt
+    round-robin, males first, then females continuing where the males stopped, so fold
+    sizes differ by at most one and each fold holds as equal a number of men and women as
+    possible (24 actors, 6 folds: 2 + 2 in each; 20 actors, 5 folds: 2 + 2 in each).
+
+    Several corpora (the ``corpus`` column holds more than one name): the same dealing,
+    corpus by corpus (sorted by name), each corpus's men then women, every corpus
+    continuing where the one before stopped. So a corpus with at least ``n_folds``
+    speakers has speakers in every fold (sizes differing by at most one, genders balanced
+    within the corpus), a smaller corpus is spread over as many folds as it has speakers,
+    and the folds' totals differ by at most one.
 
     Parameters
     ----------
     manifest : pd.DataFrame
-        Needs an ``actor`` column (and ``gender``; else odd actors are male).
+        Needs an ``actor`` column (and ``gender``, else odd actors are male; ``corpus``
+        for several corpora).
     n_folds : int, optional
-        Number of folds; default ``max(2, n_actors // 4)`` (folds of about 4 actors).
+        Number of folds. Default: ``max(2, n_actors // 4)`` (folds of about 4 actors); with
+        several corpora, ``max(2, n // 4)`` where ``n`` is the speaker count of the
+        smallest corpus with at least 8 speakers (so that corpus has about 4 speakers per
+        fold: RAVDESS 20 + CREMA-D 91 -> 5).
     seed : int
 
     Returns
@@ -234,13 +317,16 @@ def speaker_folds(manifest: pd.DataFrame, *, n_folds: int | None = None, seed: i
     ------
     ConfigError
         ``n_folds`` below 2 or above the number of actors.
+    DataError
+        An actor number names two speakers (:func:`corpus_of_actors`).
     """
     _require_columns(manifest, ["actor"])
     genders = _actor_genders(manifest)
+    owner = corpus_of_actors(manifest)
     actors = sorted(genders)
     n_actors = len(actors)
     if n_folds is None:
-        n_folds = max(2, n_actors // 4)
+        n_folds = _default_n_folds(owner)
     if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         raise ConfigError(f"n_folds must be an integer >= 2, got {n_folds!r}")
     if n_actors < n_folds:
@@ -249,9 +335,12 @@ def speaker_folds(manifest: pd.DataFrame, *, n_folds: int | None = None, seed: i
             "expected at least one actor per fold (lower n_folds, name test_actors, or use split random)"
         )
     rng = np.random.default_rng(seed)
-    males = [a for a in actors if genders[a] == "male"]
-    others = [a for a in actors if genders[a] != "male"]
-    order = [int(a) for a in rng.permutation(males)] + [int(a) for a in rng.permutation(others)]
+    order: list[int] = []
+    for corpus in _corpora(owner):  # one corpus: a single pass, exactly the dealing of one corpus
+        mine = [a for a in actors if owner[a] == corpus]
+        males = [a for a in mine if genders[a] == "male"]
+        others = [a for a in mine if genders[a] != "male"]
+        order += [int(a) for a in rng.permutation(males)] + [int(a) for a in rng.permutation(others)]
     folds: list[list[int]] = [[] for _ in range(int(n_folds))]
     for i, actor in enumerate(order):
         folds[i % n_folds].append(actor)
@@ -273,6 +362,28 @@ def _pick_val_actors(train_actors: list[int], genders: dict[int, str], n_val: in
     return sorted(picked)
 
 
+def _pick_val_per_corpus(
+    train: list[int], genders: dict[int, str], owner: Mapping[int, str], n_val: int, seed: int
+) -> tuple[list[int], list[str]]:
+    """``n_val`` validation actors from each corpus keeping at least as many for training; and the notes.
+
+    A corpus with fewer than ``2 * n_val`` training actors gives none (all its training
+    actors train), and a note says so.
+    """
+    val: list[int] = []
+    notes: list[str] = []
+    for corpus in _corpora(owner):
+        mine = [a for a in train if owner[a] == corpus]
+        if n_val and len(mine) >= 2 * n_val:
+            val += _pick_val_actors(mine, genders, n_val, seed)
+        elif n_val:
+            notes.append(
+                f"{corpus} has {len(mine)} training speaker(s), fewer than 2 x n_val_actors = {2 * n_val}: "
+                f"it gives no validation speaker (all {len(mine)} train)"
+            )
+    return sorted(val), notes
+
+
 def speaker_split(
     manifest: pd.DataFrame,
     *,
@@ -284,10 +395,17 @@ def speaker_split(
 ) -> pd.Series:
     """Split by actor: no actor has files in two parts.
 
+    With several corpora the folds are dealt per corpus (:func:`speaker_folds`) and the
+    validation actors are picked per corpus: ``n_val_actors`` from each corpus that keeps at
+    least as many training actors (``2 * n_val_actors`` or more before the pick); a corpus
+    with fewer gives none, and the result's ``attrs["notes"]`` (:func:`split_notes`) says
+    so, as it says which corpora are too small to be in every test fold.
+
     Parameters
     ----------
     manifest : pd.DataFrame, shape (n_files, ...)
-        Needs ``actor`` (and ``gender``; else odd actors are male).
+        Needs ``actor`` (and ``gender``; else odd actors are male; ``corpus`` for
+        several corpora).
     test_actors : sequence of int, optional
         These actors, and only these, form the test part; an empty sequence means no
         test part (training a model on every actor). ``None``: use fold ``fold`` of
@@ -297,20 +415,26 @@ def speaker_split(
     fold : int
         Which fold is the test part, ``0 <= fold < n_folds``.
     n_val_actors : int
-        Validation actors taken from the training actors, genders alternating
-        (2 -> one man and one woman when both are available); ``0`` for none.
+        Validation actors taken from the training actors (of each corpus, with several),
+        genders alternating (2 -> one man and one woman when both are available); ``0``
+        for none.
     seed : int
 
     Returns
     -------
     part : pd.Series of str, shape (n_files,)
-        ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``.
+        ``"train"``, ``"val"`` or ``"test"``, index aligned with ``manifest``;
+        ``attrs["notes"]``: list of str (empty for one corpus); ``attrs["n_folds"]``: the
+        number of folds used (when ``test_actors`` is None).
 
     Raises
     ------
     ConfigError
-        Fold out of range; a named test actor has no files; one actor only (nothing to
-        test a speaker-independent model on); no actor left for training.
+        Fold out of range; a named test actor has no files; no training actor would be
+        left; several corpora of which none has enough training actors for validation;
+        one actor only (nothing to test a speaker-independent model on).
+    DataError
+        An actor number names two speakers (:func:`corpus_of_actors`).
 
     Warns
     -----
@@ -337,9 +461,11 @@ def _speaker_split(
     """:func:`speaker_split`, and what it used: ``n_folds`` (None with named test actors) and ``n_val_actors``."""
     _require_columns(manifest, ["actor"])
     genders = _actor_genders(manifest)
+    owner = corpus_of_actors(manifest)
     actors = sorted(genders)
     if isinstance(n_val_actors, bool) or not isinstance(n_val_actors, (int, np.integer)) or n_val_actors < 0:
         raise ConfigError(f"n_val_actors must be an integer >= 0, got {n_val_actors!r}")
+    notes: list[str] = []
     used_folds = None
     if test_actors is not None:
         test = sorted({int(a) for a in test_actors})  # empty: no test part (a model to ship)
@@ -361,23 +487,52 @@ def _speaker_split(
             folds = _enough_outside(manifest, folds, fold=int(fold), need=min(2, int(n_val_actors) + 1), seed=seed)
         test = folds[int(fold)]
         used_folds = len(folds)
+        notes += _small_corpus_notes(owner, folds, test, fold=int(fold))
     train = [a for a in actors if a not in test]
     if not train:
         raise ConfigError(
             f"too few actors for a speaker split: test actors {test} leave no training actor (the manifest has "
             f"{len(actors)}: {actors}). Name fewer test_actors, or use split random"
         )
-    n_val = min(int(n_val_actors), len(train) - 1)
-    if n_val < n_val_actors:
-        fallback(
-            f"speaker split: {n_val} validation actor(s) instead of {int(n_val_actors)}: the {len(train)} actor(s) "
-            f"outside the test part ({train}) must leave one for training"
-            + ("; there is no validation part" if n_val == 0 else "")
-        )
-    val = _pick_val_actors(train, genders, n_val, seed)
+    if len(_corpora(owner)) > 1:
+        val, val_notes = _pick_val_per_corpus(train, genders, owner, int(n_val_actors), seed)
+        notes += val_notes
+        if n_val_actors and not val:
+            raise ConfigError(
+                f"no corpus has enough training speakers for {n_val_actors} validation speaker(s) each "
+                f"({'; '.join(val_notes)}). Lower n_val_actors, name fewer test_actors, or use split random"
+            )
+        n_val = len(val)
+    else:
+        n_val = min(int(n_val_actors), len(train) - 1)
+        if n_val < n_val_actors:
+            fallback(
+                f"speaker split: {n_val} validation actor(s) instead of {int(n_val_actors)}: the {len(train)} "
+                f"actor(s) outside the test part ({train}) must leave one for training"
+                + ("; there is no validation part" if n_val == 0 else "")
+            )
+        val = _pick_val_actors(train, genders, n_val, seed)
     a = manifest["actor"].astype(int)
     part = np.where(a.isin(test), "test", np.where(a.isin(val), "val", "train")).astype(object)
-    return pd.Series(part, index=manifest.index, name="part"), {"n_folds": used_folds, "n_val_actors": n_val}
+    out = pd.Series(part, index=manifest.index, name="part")
+    out.attrs["notes"] = notes
+    if used_folds is not None:
+        out.attrs["n_folds"] = used_folds  # the folds used (n_folds=None: the default)
+    return out, {"n_folds": used_folds, "n_val_actors": n_val}
+
+
+def _small_corpus_notes(owner: Mapping[int, str], folds: list[list[int]], test: list[int], *, fold: int) -> list[str]:
+    """With several corpora: which have fewer speakers than folds (so are missing from some test folds)."""
+    notes = []
+    if len(_corpora(owner)) > 1:
+        for corpus in _corpora(owner):
+            n_c = sum(1 for c in owner.values() if c == corpus)
+            if n_c < len(folds):
+                notes.append(
+                    f"{corpus} has {n_c} speaker(s), fewer than the {len(folds)} folds: it is in {n_c} of the "
+                    f"test folds" + ("" if any(owner[a] == corpus for a in test) else f", not in fold {fold}")
+                )
+    return notes
 
 
 def _enough_outside(
@@ -404,16 +559,18 @@ def make_split(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
     ----------
     manifest : pd.DataFrame, shape (n_files, ...)
         ``ser_utils.data.corpus.scan(...).manifest`` (``file_id``, ``path``, ``actor``,
-        ``emotion``, ``label``; ``gender`` if present).
+        ``emotion``, ``label``; ``gender``, ``corpus``, ``speaker`` if present).
     cfg : mapping
         Uses ``split``, ``seed``, and ``test_size``/``val_size`` (random) or
         ``test_actors``/``n_folds``/``fold``/``n_val_actors`` (speaker).
 
     Returns
     -------
-    split_df : pd.DataFrame, shape (n_files, 7)
-        ``file_id, path, actor, gender, emotion, label, part``, in manifest order
-        (index reset).
+    split_df : pd.DataFrame, shape (n_files, 7 to 9)
+        ``file_id, path, actor, gender, emotion, label`` (then ``corpus`` and ``speaker``
+        when the manifest has them), ``part``, in manifest order (index reset);
+        ``attrs["notes"]``: what the speaker split had to say (:func:`split_notes`), and
+        ``attrs["n_folds"]`` the folds used (a speaker split by fold).
 
     Raises
     ------
@@ -427,7 +584,7 @@ def make_split_info(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> tuple[pd.
 
     Returns
     -------
-    split_df : pd.DataFrame, shape (n_files, 7)
+    split_df : pd.DataFrame, shape (n_files, 7 to 9)
         As :func:`make_split`.
     used : dict
         Speaker split: ``n_folds`` (None with named test actors) and ``n_val_actors`` as
@@ -454,31 +611,39 @@ def make_split_info(manifest: pd.DataFrame, cfg: Mapping[str, Any]) -> tuple[pd.
     else:
         raise ConfigError(f"split must be 'random' or 'speaker', got {kind!r}")
     genders = _actor_genders(manifest)
-    out = pd.DataFrame(
-        {
-            "file_id": manifest["file_id"].astype(str).to_numpy(),
-            "path": manifest["path"].astype(str).to_numpy(),
-            "actor": manifest["actor"].astype(int).to_numpy(),
-            "gender": [genders[int(a)] for a in manifest["actor"]],
-            "emotion": manifest["emotion"].astype(str).to_numpy(),
-            "label": manifest["label"].astype(int).to_numpy(),
-            "part": part.to_numpy(),
-        }
-    )
+    cols: dict[str, Any] = {
+        "file_id": manifest["file_id"].astype(str).to_numpy(),
+        "path": manifest["path"].astype(str).to_numpy(),
+        "actor": manifest["actor"].astype(int).to_numpy(),
+        "gender": [genders[int(a)] for a in manifest["actor"]],
+        "emotion": manifest["emotion"].astype(str).to_numpy(),
+        "label": manifest["label"].astype(int).to_numpy(),
+    }
+    for c in ("corpus", "speaker"):  # so the evaluation can group by corpus
+        if c in manifest.columns:
+            cols[c] = manifest[c].astype(str).to_numpy()
+    cols["part"] = part.to_numpy()
+    out = pd.DataFrame(cols)
     if kind == "speaker":
         check_disjoint(out)
+    out.attrs["notes"] = split_notes(part)
+    if "n_folds" in part.attrs:
+        out.attrs["n_folds"] = int(part.attrs["n_folds"])
     return out, used
 
 
 def check_disjoint(split_df: pd.DataFrame) -> None:
-    """Make sure no actor (and no file) is in two parts.
+    """Make sure no speaker (and no file) is in two parts.
 
-    Call it on speaker splits; a random split shares actors between parts by design.
+    Call it on speaker splits; a random split shares actors between parts by design. A
+    speaker is an ``actor`` number; with ``corpus`` and ``speaker`` columns, also each
+    ``(corpus, speaker)`` pair (so the same raw id in two corpora is two speakers, and one
+    speaker under two numbers is still one).
 
     Raises
     ------
     DataError
-        Naming each actor found in two parts, and the parts; or a file listed twice.
+        Naming each actor (or speaker) found in two parts, and the parts; or a file listed twice.
     """
     _require_columns(split_df, ["actor", "part"])
     bad_parts = sorted(set(split_df["part"]) - set(PARTS))
@@ -492,6 +657,13 @@ def check_disjoint(split_df: pd.DataFrame) -> None:
     if shared:
         desc = "; ".join(f"actor {a} in {' and '.join(p)}" for a, p in shared.items())
         raise DataError(f"speaker leakage: {desc}. Expected each actor in exactly one part")
+    if {"corpus", "speaker"} <= set(split_df.columns):
+        keys = [split_df["corpus"].astype(str), split_df["speaker"].astype(str)]
+        parts_of = split_df.groupby(keys)["part"].agg(lambda s: sorted(set(s)))
+        shared_s = {k: p for k, p in parts_of.items() if len(p) > 1}
+        if shared_s:
+            desc = "; ".join(f"speaker {s!r} of {c} in {' and '.join(p)}" for (c, s), p in shared_s.items())
+            raise DataError(f"speaker leakage: {desc}. Expected each speaker in exactly one part")
 
 
 def actors_by_part(split_df: pd.DataFrame) -> dict[str, list[int]]:

@@ -4,7 +4,8 @@
 
 1. checks every ``-p NAME VALUE`` (known name, valid value, declared by a notebook)
    before anything runs;
-2. finds the data (:func:`ser_utils.data.locate.resolve_data_dir`: ``--data-dir``, else ``data/``
+2. finds the data (:func:`ser_utils.data.locate.resolve_data_dir`: ``--data-dir`` (one folder or
+   several: RAVDESS with CREMA-D, TESS, SAVEE), else ``data/``
    if it holds RAVDESS files, else the synthetic demo corpus made once under
    ``data/demo-corpus``); the profile defaults to ``demo`` on synthetic data and
    ``full`` on real data;
@@ -58,8 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="RAVDESS audio (default: data/ if it holds RAVDESS files, "
-        "else the synthetic demo corpus, made once under data/demo-corpus/)",
+        nargs="+",
+        action="extend",
+        help="audio folder(s): RAVDESS, and CREMA-D, TESS or SAVEE beside it (several folders: "
+        "--data-dir A B C, or --data-dir A --data-dir B; they are read together). "
+        "Default: data/ if it holds RAVDESS files, else the synthetic demo corpus, made once under data/demo-corpus/",
     )
     ap.add_argument(
         "--profile",
@@ -116,6 +120,8 @@ def _plan(args: argparse.Namespace, root: Path) -> _Plan:
         if args.data_dir:
             raise ConfigError("give the data folder once: --data-dir or -p data_dir, not both")
         args.data_dir = overrides.pop("data_dir")
+    if isinstance(args.data_dir, list) and len(args.data_dir) == 1:
+        args.data_dir = args.data_dir[0]
     notebooks = find_notebooks(args.notebooks_dir or root / "notebooks")
     declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
     if args.notebooks_dir is None:  # the project's own notebooks: registered, cells as registered
@@ -170,7 +176,7 @@ def _run(args: argparse.Namespace, root: Path, artifacts: Path, reports: Path) -
         "artifacts_dir": str(artifacts.resolve()),
         **plan.overrides,
     }
-    kind = "SYNTHETIC demo corpus" if plan.synthetic else "RAVDESS"
+    kind = "SYNTHETIC demo corpus" if plan.synthetic else "real recordings"
     print(
         f"data: {', '.join(map(str, plan.roots))} ({kind}); profile: {plan.profile}"
         + (f"; overrides: {', '.join(f'{k}={v!r}' for k, v in plan.overrides.items())}" if plan.overrides else "")

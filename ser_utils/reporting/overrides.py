@@ -92,7 +92,10 @@ def parse_overrides(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
             )
         if name in out:
             raise ConfigError(f"parameter {name!r} is given twice with -p")
-        out[name] = config.parse_value(value)
+        parsed = config.parse_value(value)
+        if parsed is not None and config.PARAMS[name].kind == "paths":  # "[A, B]": folders, never numbers
+            parsed = config.check(name, value)
+        out[name] = parsed
     return out
 
 

@@ -3,7 +3,8 @@
 Both come from Jinja2 templates under ``templates/`` with autoescaping on (every value
 from a run is escaped; only HTML this module builds itself is marked safe). The front page
 answers, in one screen, how good the model is (the headline scores of each prediction
-mode as large numbers), on what (the protocol in one sentence) and where it fails (the
+mode as large numbers; with several corpora in the test part, each corpus's UAR in the two
+modes side by side), on what (the protocol in one sentence) and where it fails (the
 confusion matrix, the recall per emotion, the comparison with its parts and a baseline,
 other corpora when the run scored them), with the run's duration and machine and a link
 to each notebook's reader and full version; the parameters, data and versions are folded
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
+from ..evaluation.metrics import corpus_name
 from ..files import write_text
 from . import render
 
@@ -107,10 +109,63 @@ def _modes(metrics: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None
                       "each recording is predicted on its own.")
 
 
+def _corpus_names(metrics: Mapping[str, Any]) -> list[str]:
+    """The corpora of the run's files (``metrics["corpora"]``), as readers know them; empty for one corpus."""
+    corpora = metrics.get("corpora")
+    if not isinstance(corpora, Mapping) or len(corpora) < 2:
+        return []
+    return [corpus_name(c) for c in corpora]
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _per_corpus(metrics: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The per-corpus scores of each prediction mode, side by side: the modes' labels and one row per corpus.
+
+    Empty when the test part holds one corpus (or the run reports no ``per_corpus``).
+    """
+    modes = metrics.get("prediction_modes")
+    if not isinstance(modes, Mapping):
+        return [], []
+    tables = {k: m["per_corpus"] for k, m in modes.items() if isinstance(m, Mapping)
+              and isinstance(m.get("per_corpus"), Mapping)}
+    corpora = sorted({c for t in tables.values() for c in t})
+    if len(corpora) < 2:
+        return [], []
+    labels = [_MODE_LABELS.get(k, str(k).replace("_", " ").capitalize()) for k in tables]
+    rows = []
+    for c in corpora:
+        first = next(t[c] for t in tables.values() if c in t)
+        rows.append({
+            "corpus": corpus_name(c), "n": first.get("n"), "classes": len(first.get("classes") or []),
+            "chance": first.get("chance_uar"),
+            "scores": [(t.get(c) or {}).get("uar") for t in tables.values()],
+            "accuracy": [(t.get(c) or {}).get("accuracy") for t in tables.values()],
+        })
+    return labels, rows
+
+
 def protocol_sentence(metrics: Mapping[str, Any], *, synthetic: bool) -> str:
     """The protocol in one sentence: how many test files, whose voices, trained on what."""
-    data = "the synthetic demo corpus (not real speech)" if synthetic else "RAVDESS"
+    names = _corpus_names(metrics)
+    data = "the synthetic demo corpus (not real speech)" if synthetic else (_and(names) if names else "RAVDESS")
     n_test, n_train = metrics.get("n_test", "?"), metrics.get("n_train", "?")
+    if names and metrics.get("split") != "random":
+        spk = metrics.get("speakers_by_corpus") or {}
+
+        def who(part: str, key: str) -> str:
+            counts = spk.get(part) if isinstance(spk, Mapping) else None
+            if isinstance(counts, Mapping) and counts:
+                return (f"{sum(int(n) for n in counts.values())} speakers ("
+                        + ", ".join(f"{corpus_name(c)} {int(n)}" for c, n in counts.items()) + ")")
+            return f"{len(metrics.get(key) or [])} speakers"
+
+        val = metrics.get("val_actors")
+        return (f"Tested on {n_test} recordings of {data} by {who('test', 'test_actors')}, whom the model never "
+                f"heard: it learned from {n_train} recordings of {who('train', 'train_actors')}"
+                + (f" (validation: {who('val', 'val_actors')})" if val else "") + ".")
     if metrics.get("split") == "random":
         return (f"Tested on {n_test} recordings of {data} drawn at random from the same actors as the "
                 f"{n_train} training recordings, so the model has heard these voices before "
@@ -236,15 +291,21 @@ def summary_context(
         "parameters": _parameter_rows(cfg, data, overrides), "chance": 1 / len(config.EMOTIONS),
         "n_emotions": len(config.EMOTIONS),
         "data": _data_rows(data), "has_cross_corpus": False, "cross_corpus_files": [],
+        "corpus_modes": [], "corpus_rows": [],
     }
+    if metrics and _corpus_names(metrics):
+        ctx["title"] = f"Speech emotion recognition on {_and(_corpus_names(metrics))}"
     if metrics:
         modes, note = _modes(metrics)
         rows = [("the bundle", *(metrics.get(k) for k, _ in _HEADLINE))]
         rows += [(name, *(v.get(k) for k, _ in _HEADLINE)) for name, v in (metrics.get("baselines") or {}).items()
                  if isinstance(v, Mapping)]
+        corpus_modes, corpus_rows = _per_corpus(metrics)
         ctx.update(
             metrics=metrics,
             modes=modes,
+            corpus_modes=corpus_modes,
+            corpus_rows=corpus_rows,
             modes_note=note,
             model=_model_text(metrics),
             protocol=protocol_sentence(metrics, synthetic=synthetic),
