@@ -219,6 +219,7 @@ def test_a_45_file_folder_of_three_actors_with_odd_files_runs_to_the_end(tmp_pat
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert metrics["status"] == "ok" and metrics["n_test"] >= 8
     assert any("surprised has 2" in n for n in metrics["fallbacks"])
+    assert any(n.startswith("prediction modes:") for n in metrics["fallbacks"])  # the training ones too
     assert "Small data" in metrics["protocol"]
     printed = _outputs(tmp_path, "04_crnn_training")
     assert "fallback (prediction modes): choosing the fusion weights" in printed

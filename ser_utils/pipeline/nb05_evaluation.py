@@ -84,6 +84,8 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         protocol=protocol,
         normalisation_description=prepared.settings.get("normalisation_description"),
     )
+    # every fallback of the run (notebook 03's, the CRNN's, the classic model's, the prediction modes'), labelled
+    out["fallbacks"] = bundle_obj.fallbacks
     out["prediction_modes"] = _mode_metrics(prepared.y_test, p_modes, prepared.meta_test)
     if has_modes:
         out["prediction_modes_weights"] = {m: bundle_obj.prediction_modes[m]["weights"] for m in p_modes}
