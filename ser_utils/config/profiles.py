@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .labels import FRAME_FEATURES
+
 __all__ = ["PROFILES"]
 
 #: Named profiles: overrides of the defaults of :data:`~ser_utils.config.PARAMS`.
@@ -33,19 +35,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "epochs": 40,
         # pooled (with every pool_stats statistic) for the classic model fused with the CRNN;
         # ~30 s more extraction on 2 cores
-        "frame_features": [
-            "mfcc",
-            "mfcc_delta",
-            "mfcc_delta2",
-            "chroma",
-            "contrast",
-            "zcr",
-            "rms",
-            "centroid",
-            "bandwidth",
-            "rolloff",
-            "f0",
-        ],
+        "frame_features": list(FRAME_FEATURES),  # every one
     },
     # The synthetic demo corpus, quick on 2 CPU cores.
     # 12 actors -> 3 gender-balanced folds: 4 test, 2 validation and 6 training actors.
