@@ -184,6 +184,35 @@ def _features(manifest: pd.DataFrame, cfg: dict, args) -> tuple[np.ndarray, np.n
     return np.asarray(ef.pooled, np.float64), np.asarray(fs.pooled, np.float64), info
 
 
+def corpus_weights(corpora: np.ndarray) -> np.ndarray:
+    """Sample weights giving every corpus the same total weight (mean weight 1).
+
+    Parameters
+    ----------
+    corpora : np.ndarray of str, shape (n,)
+        The corpus of each training row.
+
+    Returns
+    -------
+    np.ndarray, float64, shape (n,)
+        ``n / (n_corpora * n_rows_of_that_corpus)`` for each row.
+    """
+    names, inv, counts = np.unique(corpora, return_inverse=True, return_counts=True)
+    return len(corpora) / (len(names) * counts[inv].astype(np.float64))
+
+
+def _weighted_logreg(X: np.ndarray, y: np.ndarray, C: float, seed: int, w: np.ndarray):
+    """``cv_encoder._logreg`` (= the classic model's logreg part) fitted with sample weights on the loss."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    m = make_pipeline(
+        StandardScaler(), LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=seed)
+    )
+    return m.fit(X, y, logisticregression__sample_weight=w)
+
+
 def _score_fold(
     E: np.ndarray,
     H: np.ndarray,
@@ -199,9 +228,11 @@ def _score_fold(
     test_corpora = [c for c in CORPORA if (te & (corp == c)).any()]
     out: dict[str, dict] = {}
     fit_s: dict[str, float] = {}
-    plans = [(name, names, False) for name, names in train_sets]
+    plans = [(name, names, False, False) for name, names in train_sets]
+    if args.corpus_balance:
+        plans += [(f"{name} (corpus-balanced)", names, False, True) for name, names in train_sets if len(names) > 1]
     if aug is not None:
-        plans += [(f"{name}+perturbed", names, True) for name, names in train_sets if "ravdess" in names]
+        plans += [(f"{name}+perturbed", names, True, False) for name, names in train_sets if "ravdess" in names]
     for mode in ("per_speaker", "single_clip"):
         Em = standardise_per_actor(E, actors) if mode == "per_speaker" else E
         Hm = standardise_per_actor(H, actors) if mode == "per_speaker" else H
@@ -213,7 +244,7 @@ def _score_fold(
             key = a_act * 100 + pd.factorize(ia["perturbed"])[0]
             Ea_m = standardise_per_actor(Ea, key) if mode == "per_speaker" else Ea
             Ha_m = standardise_per_actor(Ha, key) if mode == "per_speaker" else Ha
-        for name, names, with_aug in plans:
+        for name, names, with_aug, balanced in plans:
             tr = ~te & np.isin(corp, names)
             Etr, Htr, ytr = Em[tr], Hm[tr], y[tr]
             if with_aug:
@@ -221,9 +252,17 @@ def _score_fold(
                 Htr = np.concatenate([Htr, Ha_m[a_tr]])
                 ytr = np.concatenate([ytr, ia["label"].to_numpy()[a_tr]])
             t0 = time.perf_counter()
-            p_enc = cve._probs(cve._logreg(Etr, ytr, cfg["encoder_C"], cfg["seed"]), Em[te])
-            t1 = time.perf_counter()
-            p_hand = classic.probabilities(classic.fit_configured(Htr, ytr, cfg), Hm[te], n_classes=N_CLASSES)
+            if balanced:
+                w = corpus_weights(corp[tr])
+                p_enc = cve._probs(
+                    _weighted_logreg(Etr.astype(np.float32), ytr, cfg["encoder_C"], cfg["seed"], w), Em[te]
+                )
+                t1 = time.perf_counter()
+                p_hand = cve._probs(_weighted_logreg(Htr, ytr, cfg["classic_logreg_C"], cfg["seed"], w), Hm[te])
+            else:
+                p_enc = cve._probs(cve._logreg(Etr, ytr, cfg["encoder_C"], cfg["seed"]), Em[te])
+                t1 = time.perf_counter()
+                p_hand = classic.probabilities(classic.fit_configured(Htr, ytr, cfg), Hm[te], n_classes=N_CLASSES)
             fit_s[f"{name} [{mode}] n_train={len(ytr)}"] = {
                 "encoder_logreg_s": round(t1 - t0, 1),
                 "classic_s": round(time.perf_counter() - t1, 1),
@@ -235,7 +274,11 @@ def _score_fold(
                 for c in test_corpora:
                     rows = corp[te] == c
                     yt = y[te][rows]
-                    out[f"{name} | {head} [{mode}] @ {c}"] = evaluate.metrics(yt, p[rows].argmax(1))
+                    m = evaluate.metrics(yt, p[rows].argmax(1))
+                    m["recall"] = {
+                        e: round(v["recall"], 4) for e, v in m["per_class"].items() if e in m["averaged_over"]
+                    }
+                    out[f"{name} | {head} [{mode}] @ {c}"] = m
                     if args.restricted and c != "ravdess":
                         pr = _restricted(p[rows], c)
                         out[f"{name} | {head} [{mode}] @ {c} (own classes)"] = evaluate.metrics(yt, pr.argmax(1))
@@ -296,6 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--classic-model", choices=classic.KINDS, default=None, help="default: the full profile's")
     ap.add_argument("--fuse", type=float, nargs="+", default=[0.5], help="weights of the classic model in the fusion")
     ap.add_argument("--restricted", action="store_true", help="also score on each corpus's own classes")
+    ap.add_argument(
+        "--corpus-balance",
+        action="store_true",
+        help="also each multi-corpus training set with sample weights giving every corpus the same total weight "
+        "(both heads logistic regressions: needs --classic-model logreg)",
+    )
     ap.add_argument("--perturb", nargs="*", default=[], help="speed:F or pitch:S copies of the training RAVDESS audio")
     ap.add_argument("--perturb-dir", type=Path, default=None, help="where the perturbed copies are written")
     ap.add_argument("--max-folds", type=int, default=None, help="score only the first N folds (a quick check)")
@@ -321,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{markdown_table(res, own_classes=True)}"
         )
         return 0
+    if args.corpus_balance and args.classic_model != "logreg":
+        raise SystemExit("--corpus-balance weights logistic regressions only: add --classic-model logreg")
     if args.perturb and args.perturb_dir is None:
         raise SystemExit("--perturb needs --perturb-dir (outside the repository)")
 
@@ -371,7 +422,10 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "label": label,
                 "test_speakers": test,
-                "scores": {k2: {**cve._short(v), "n": v["n"]} for k2, v in scores.items()},
+                "scores": {
+                    k2: {**cve._short(v), "n": v["n"], **({"recall": v["recall"]} if "recall" in v else {})}
+                    for k2, v in scores.items()
+                },
                 "fit_s": fit_s,
                 "wall_s": round(wall, 1),
             }
@@ -402,7 +456,9 @@ def main(argv: list[str] | None = None) -> int:
     for key in keys:
         vals = [r["scores"][key] for r in runs if key in r["scores"]]
         s = cve._summary(vals)
-        result.setdefault("summary", {})[key] = {**s, "n_folds": len(vals)}
+        rec = [v["recall"] for v in vals if "recall" in v]
+        mean_recall = {e: round(float(np.mean([r[e] for r in rec if e in r])), 4) for e in rec[0]} if rec else {}
+        result.setdefault("summary", {})[key] = {**s, "n_folds": len(vals), **({"recall": mean_recall} if rec else {})}
         print(f"  {key:<80} {cve._fmt_summary(s)}  ({len(vals)} folds)")
     result["minutes"] = round((time.perf_counter() - t_start) / 60, 2)
     print(f"  wall time: {result['minutes']:.1f} min\n\n{markdown_table(result)}")
