@@ -213,6 +213,28 @@ def _weighted_logreg(X: np.ndarray, y: np.ndarray, C: float, seed: int, w: np.nd
     return m.fit(X, y, logisticregression__sample_weight=w)
 
 
+def _score_heads(
+    out: dict[str, dict],
+    name: str,
+    heads: dict[str, np.ndarray],
+    mode: str,
+    y: np.ndarray,
+    corp: np.ndarray,
+    test_corpora: list[str],
+    args,
+) -> None:
+    """Each head's metrics on each test corpus (and on its own classes with ``--restricted``) into ``out``."""
+    for head, p in heads.items():
+        for c in test_corpora:
+            rows = corp == c
+            m = evaluate.metrics(y[rows], p[rows].argmax(1))
+            m["recall"] = {e: round(v["recall"], 4) for e, v in m["per_class"].items() if e in m["averaged_over"]}
+            out[f"{name} | {head} [{mode}] @ {c}"] = m
+            if args.restricted and c != "ravdess":
+                pr = _restricted(p[rows], c)
+                out[f"{name} | {head} [{mode}] @ {c} (own classes)"] = evaluate.metrics(y[rows], pr.argmax(1))
+
+
 def _score_fold(
     E: np.ndarray,
     H: np.ndarray,
@@ -226,6 +248,7 @@ def _score_fold(
     """Every (training set, head, mode) on one fold, scored on each test corpus."""
     y, actors, corp = idx["label"].to_numpy(), idx["actor"].to_numpy(), idx["corpus"].to_numpy()
     test_corpora = [c for c in CORPORA if (te & (corp == c)).any()]
+    present = [c for c in CORPORA if c in set(corp)]
     out: dict[str, dict] = {}
     fit_s: dict[str, float] = {}
     plans = [(name, names, False, False) for name, names in train_sets]
@@ -234,6 +257,7 @@ def _score_fold(
     if aug is not None:
         plans += [(f"{name}+perturbed", names, True, False) for name, names in train_sets if "ravdess" in names]
     for mode in ("per_speaker", "single_clip"):
+        fused: dict[str, dict[str, np.ndarray]] = {}
         Em = standardise_per_actor(E, actors) if mode == "per_speaker" else E
         Hm = standardise_per_actor(H, actors) if mode == "per_speaker" else H
         if aug is not None:
@@ -270,18 +294,12 @@ def _score_fold(
             heads = {"enc logreg": p_enc, cfg["classic_model"]: p_hand}
             for w in args.fuse:
                 heads[f"enc + {cfg['classic_model']} w={w:g}"] = (1 - w) * p_enc + w * p_hand
-            for head, p in heads.items():
-                for c in test_corpora:
-                    rows = corp[te] == c
-                    yt = y[te][rows]
-                    m = evaluate.metrics(yt, p[rows].argmax(1))
-                    m["recall"] = {
-                        e: round(v["recall"], 4) for e, v in m["per_class"].items() if e in m["averaged_over"]
-                    }
-                    out[f"{name} | {head} [{mode}] @ {c}"] = m
-                    if args.restricted and c != "ravdess":
-                        pr = _restricted(p[rows], c)
-                        out[f"{name} | {head} [{mode}] @ {c} (own classes)"] = evaluate.metrics(yt, pr.argmax(1))
+            fused[name] = heads
+            _score_heads(out, name, heads, mode, y[te], corp[te], test_corpora, args)
+        for spec in args.ensembles:
+            a, b = (_parse_train_sets([x], present)[0][0] for x in spec.split("&"))
+            heads = {h: 0.5 * (fused[a][h] + fused[b][h]) for h in fused[a]}
+            _score_heads(out, f"{a} & {b} (mean of the two)", heads, mode, y[te], corp[te], test_corpora, args)
     return out, fit_s
 
 
@@ -339,6 +357,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--classic-model", choices=classic.KINDS, default=None, help="default: the full profile's")
     ap.add_argument("--fuse", type=float, nargs="+", default=[0.5], help="weights of the classic model in the fusion")
     ap.add_argument("--restricted", action="store_true", help="also score on each corpus's own classes")
+    ap.add_argument(
+        "--ensembles",
+        nargs="*",
+        default=[],
+        metavar="A&B",
+        help="also the mean of two training sets' probabilities, e.g. 'ravdess&all' (both among --train-sets)",
+    )
     ap.add_argument(
         "--corpus-balance",
         action="store_true",
