@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import numpy as np
+from results_table import append_result
 
 from ser_utils import (
     config,
@@ -346,9 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     result["minutes"] = round((time.perf_counter() - t_start) / 60, 2)
     print(f"  wall time: {result['minutes']:.1f} min")
     if not args.no_record:
-        with open(args.results, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(result) + "\n")
-        print(f"  appended to {args.results}")
+        append_result(args.results, result)
     return 0
 
 

@@ -53,6 +53,7 @@ for p in (str(REPO), str(HERE)):
 import cv_encoder as cve
 import numpy as np
 import pandas as pd
+from results_table import append_result
 
 from ser_utils import config, features
 from ser_utils.data import corpus
@@ -488,9 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     result["minutes"] = round((time.perf_counter() - t_start) / 60, 2)
     print(f"  wall time: {result['minutes']:.1f} min\n\n{markdown_table(result)}")
     if not args.no_record:
-        with open(args.results, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(result) + "\n")
-        print(f"  appended to {args.results}")
+        append_result(args.results, result)
     return 0
 
 

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results_table import append_result
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results.jsonl"
@@ -129,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "aggregated_existing_runs": args.aggregate_only,
     }
     if not args.no_record:
-        with open(args.results, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(result) + "\n")
-        print(f"appended to {args.results}")
+        append_result(args.results, result, indent="")
     return 0
 
 

@@ -49,6 +49,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
+from results_table import append_result  # noqa: E402
 
 from ser_utils import (
     config,  # noqa: E402
@@ -291,10 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  training per fold: {np.mean(tt):.0f} s mean ({min(tt):.0f}-{max(tt):.0f})")
     print(f"  wall time: {total_min:.1f} min (features {t_feat:.0f} s)")
     if not args.no_record:
-        args.results.parent.mkdir(parents=True, exist_ok=True)
-        with open(args.results, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(result) + "\n")
-        print(f"  appended to {args.results}")
+        append_result(args.results, result)
     return 0
 
 
