@@ -40,7 +40,7 @@ _MODES = ("per_speaker", "single_clip")
 
 def _run_fold(k: int, args) -> float:
     out = args.out / f"fold{k}"
-    cmd = [str(REPO / "run_all.sh"), "--data-dir", str(args.data_dir), "--profile", "full"]
+    cmd = [str(REPO / "run_all.sh"), "--data-dir", *map(str, args.data_dir), "--profile", args.profile]
     cmd += ["-p", "split", "speaker", "-p", "fold", str(k), "--artifacts-dir", str(out)]
     cmd += ["--reports-dir", str(out / "reports")]
     if args.cache_dir:
@@ -67,6 +67,11 @@ def _fold_row(k: int, args) -> dict:
     for mode in _MODES:
         row[mode] = {key: round(m["prediction_modes"][mode][key], 4) for key in ("uar", "accuracy", "macro_f1")}
     row["parts_alone_per_speaker_uar"] = {name: round(b["uar"], 4) for name, b in m["baselines"].items()}
+    corpora = m["prediction_modes"][_MODES[0]].get("per_corpus") or {}
+    if len(corpora) > 1:  # each test corpus's UAR over its own classes, in both modes
+        row["per_corpus_uar"] = {
+            c: {mode: round(m["prediction_modes"][mode]["per_corpus"][c]["uar"], 4) for mode in _MODES} for c in corpora
+        }
     return row
 
 
@@ -78,11 +83,13 @@ def _mean_std(values: list[float]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line (see the module docstring); returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data-dir", type=Path, nargs="+", default=[DEFAULT_DATA], help="one folder, or several corpora")
+    ap.add_argument("--profile", default="full", help="full, or multi for several corpora")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--out", type=Path, default=Path("/tmp/cv_product"))
     ap.add_argument("--cache-dir", type=Path, default=None, help="shared feature cache (default: each fold's own)")
     ap.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("--of", type=int, default=None, help="the protocol's folds when --folds runs fewer (multi: 5)")
     ap.add_argument("--aggregate-only", action="store_true")
     ap.add_argument("--name", default="the full product (run_all.sh per fold), both prediction modes")
     ap.add_argument("--results", type=Path, default=RESULTS)
@@ -106,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name in rows[0]["parts_alone_per_speaker_uar"]:
         summary[f"{name} (per-speaker UAR)"] = _mean_std([r["parts_alone_per_speaker_uar"][name] for r in rows])
+    for c in sorted({c for r in rows for c in r.get("per_corpus_uar", {})}):  # a corpus may miss a test fold
+        scored = [r["per_corpus_uar"][c] for r in rows if c in r.get("per_corpus_uar", {})]
+        for mode in _MODES:
+            summary[f"{c} {mode} UAR"] = _mean_std([u[mode] for u in scored])
     print("summary")
     for key, s in summary.items():
         print(
@@ -118,10 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     result = {
         "name": args.name,
-        "profile": "full",
+        "profile": args.profile,
         "overrides": dict(args.param),
+        "data_dirs": [str(d) for d in args.data_dir],
         "protocol": "speaker",
-        "n_folds": args.folds,
+        "n_folds": args.of or args.folds,
         "runs": rows,
         "summary": summary,
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
