@@ -4,7 +4,7 @@
 #   ./run_all.sh [--data-dir DIR...] [--profile NAME] [-p NAME VALUE ...]  run notebooks 01-05 -> reports/
 #   ./run_all.sh --test [pytest args]                                   lint (ruff) and run the test suite (installs Chromium if missing)
 #   ./run_all.sh --app [streamlit args]                                 the web app on http://127.0.0.1:8501 (offline)
-#   ./run_all.sh --build-model [--data-dir DIR]                         rebuild models/ravdess-actors-01-20 from RAVDESS
+#   ./run_all.sh --build-model --data-dir DIR...                        rebuild models/four-corpora from the corpora
 #   ./run_all.sh --help
 #
 # First use creates .venv/ beside this script and installs requirements.txt into it
@@ -21,7 +21,7 @@ Usage:
   ./run_all.sh [--data-dir DIR...] [--profile NAME] [-p NAME VALUE ...] [--artifacts-dir DIR] [--reports-dir DIR]
   ./run_all.sh --test [pytest args]
   ./run_all.sh --app [streamlit args]
-  ./run_all.sh --build-model [--data-dir DIR] [--out DIR]
+  ./run_all.sh --build-model [--data-dir DIR...] [--out DIR]
   ./run_all.sh --help
 
 Runs the notebooks in notebooks/ in order with papermill and renders them to
@@ -42,11 +42,13 @@ reports/NN_name.html, reports/index.html, reports/report.html and reports/metric
   --app [ARGS]     start the web app (Streamlit, app/streamlit_app.py) on http://127.0.0.1:8501,
                    offline: upload or record a clip, see the predicted emotion. It uses
                    the newest bundle under artifacts/, else the shipped model in
-                   models/ravdess-actors-01-20 (SER_MODEL_DIR=DIR picks another).
-  --build-model    rebuild the shipped model: the full profile trained on every RAVDESS
-                   actor in --data-dir (default data/), with its scores measured on actors
-                   17-20 held out in a first training and its MODEL_CARD.md (about 15
-                   minutes on 2 idle cores; work files in artifacts/.build-model/).
+                   models/four-corpora (SER_MODEL_DIR=DIR picks another).
+  --build-model    rebuild the shipped model, models/four-corpora: the multi profile (classic
+                   part: logistic regression) on every speaker of the folders given
+                   (RAVDESS, CREMA-D, TESS, SAVEE; one RAVDESS folder: the full profile),
+                   with its scores measured in a first training on the first speaker fold
+                   of each corpus held out, and its MODEL_CARD.md (about 35 minutes on 2
+                   cores for the four corpora; work files in artifacts/.build-model/).
 
 Environment: SER_NO_VENV=1 uses the current Python instead of .venv/.
 TXT

@@ -1,19 +1,22 @@
-"""Build the model that ships with the project: ``models/ravdess-actors-01-20/``.
+"""Build the model that ships with the project: ``models/four-corpora/``.
 
 Usage::
 
-    python -m ser_utils.build_model [--data-dir DIR] [--out DIR] [--work-dir DIR]
-    ./run_all.sh --build-model [--data-dir DIR]
+    python -m ser_utils.build_model --data-dir RAVDESS [CREMA-D TESS SAVEE] [--out DIR] [--work-dir DIR]
+    ./run_all.sh --build-model --data-dir RAVDESS CREMA-D TESS SAVEE
 
-Two trainings of the ``full`` profile on real RAVDESS (never the synthetic demo corpus):
+Two trainings of one recipe on real recordings (never the synthetic demo corpus): the ``full``
+profile for one folder, the ``multi`` profile for several (with the logistic regression as the
+classic model, :data:`MULTI_OVERRIDES`, so that the bundle stays under :data:`SIZE_LIMIT`):
 
-1. **evaluation**: actors 17-20 held out (:data:`EVAL_TEST_ACTORS`), validation actors
-   from the other 16; the held-out actors are scored in both prediction modes
-   (:func:`score_modes`) through the bundle itself, as ``python -m ser_utils.predict`` and
-   the app would predict them;
-2. **the shipped model**: the same recipe on every actor of the data (no test part),
-   validation actors chosen inside them (early stopping only); saved to ``--out`` with
-   the measured scores in ``bundle.json`` (``evaluation``) and a ``MODEL_CARD.md``.
+1. **evaluation**: speakers held out, validation speakers from the others; the held-out
+   speakers are scored in both prediction modes (:func:`score_modes`, per corpus too)
+   through the bundle itself, as ``python -m ser_utils.predict`` and the app would predict
+   them. One folder: RAVDESS actors 17-20 (:data:`EVAL_TEST_ACTORS`); several: the first of the
+   5 speaker folds dealt per corpus (what ``./run_all.sh --profile multi`` tests on);
+2. **the shipped model**: the same recipe on every speaker of the data (no test part),
+   validation speakers chosen inside them (early stopping, fusion weights); saved to
+   ``--out`` with the measured scores in ``bundle.json`` (``evaluation``) and a ``MODEL_CARD.md``.
 
 The feature cache under ``--work-dir`` is shared by both trainings, so the second one
 re-extracts nothing.
@@ -32,14 +35,21 @@ from typing import Any
 import numpy as np
 
 from . import config, pipeline
+from .data.download import OTHER_CORPORA
 from .errors import DataError, SERError
+from .evaluation.metrics import corpus_name
 from .files import write_json, write_text
 from .models.shipped import SHIPPED_NAME
 
-__all__ = ["EVAL_TEST_ACTORS", "SHIPPED_NAME", "build", "main", "model_card", "score_modes"]
+__all__ = ["EVAL_TEST_ACTORS", "MULTI_OVERRIDES", "SHIPPED_NAME", "build", "main", "model_card", "score_modes"]
 
-#: Actors held out to measure the recipe on unseen speakers (the run_all.sh protocol).
+#: RAVDESS actors held out to measure a one-folder recipe on unseen speakers.
 EVAL_TEST_ACTORS: tuple[int, ...] = (17, 18, 19, 20)
+
+#: On top of the ``multi`` profile for a shipped model of several corpora: two RBF SVMs fitted
+#: on ~10,000 files keep ~8,000 support vectors of 1,463 values each (88 MB measured on the
+#: four corpora), so the classic part is the logistic regression alone (kilobytes).
+MULTI_OVERRIDES: dict[str, Any] = {"classic_model": "logreg"}
 
 #: The shipped bundle stays under this many bytes (it lives in git).
 SIZE_LIMIT = 20e6
@@ -81,13 +91,15 @@ def compact(folder: str | Path, settings: dict[str, Any], *, limit: float = SIZE
             done.append(name)
     return done
 
-def score_modes(bundle, paths: list[str], labels_true: list[str]) -> dict[str, dict[str, Any]]:
+def score_modes(
+    bundle, paths: list[str], labels_true: list[str], *, corpora: list[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """Score files in both prediction modes through the bundle's own modes.
 
     Each mode is forced for every file (:meth:`Bundle.mode_probabilities`, what
     ``python -m ser_utils.predict`` and the app use): ``per_speaker`` with all files in one
     call, each file's speaker from its name (:func:`ser_utils.models.bundle.speaker_of`), so
-    each unseen actor is standardised with the statistics of all its files;
+    each unseen speaker is standardised with the statistics of all its files;
     ``single_clip``: no statistics of any test speaker, what one upload of a stranger gets.
 
     Parameters
@@ -97,19 +109,22 @@ def score_modes(bundle, paths: list[str], labels_true: list[str]) -> dict[str, d
         Corpus-named files (their names give their speakers).
     labels_true : list of str, length n
         Each file's true emotion.
+    corpora : list of str, length n, optional
+        Each file's corpus: each mode then has ``per_corpus`` scores, each over the classes
+        that corpus has (:func:`ser_utils.evaluation.scoring.mode_metrics`).
 
     Returns
     -------
     dict
         ``{"per_speaker": {...}, "single_clip": {...}}``, each with ``accuracy``, ``uar``,
-        ``macro_f1``, ``n``, ``description``.
+        ``macro_f1``, ``n``, ``description`` (and ``per_corpus``).
 
     Raises
     ------
     DataError
         A file cannot be read, or its name gives no speaker.
     """
-    from .evaluation import metrics as ev
+    from .evaluation import scoring
     from .models.bundle import speaker_of
 
     mels, P, ok, errors = bundle.analyse(paths)
@@ -118,20 +133,18 @@ def score_modes(bundle, paths: list[str], labels_true: list[str]) -> dict[str, d
     speakers = [speaker_of(p) for p in ok]
     if None in speakers:
         raise DataError(f"score_modes needs corpus file names (for their speakers), got {ok[speakers.index(None)]!r}")
-    truth = [labels_true[paths.index(p)] for p in ok]
+    row = {p: i for i, p in enumerate(paths)}
+    y = np.array([bundle.labels.index(labels_true[row[p]]) for p in ok])
     E = bundle.encoder_features(ok)
     texts = {
-        "per_speaker": "all clips of each unseen actor predicted together: features standardised per speaker",
+        "per_speaker": "all clips of each unseen speaker predicted together: features standardised per speaker",
         "single_clip": "each clip alone, speaker unknown: no statistics of the test speaker",
     }
-    out: dict[str, dict[str, Any]] = {}
-    for mode, text in texts.items():
-        probs = bundle.mode_probabilities(mels, P, E, speakers, [mode] * len(ok))
-        pred = [bundle.labels[int(i)] for i in np.argmax(probs, axis=1)]
-        m = ev.metrics(truth, pred, labels=bundle.labels)
-        out[mode] = {"accuracy": float(m["accuracy"]), "uar": float(m["uar"]), "macro_f1": float(m["macro_f1"]),
-                     "n": len(ok), "description": text}
-    return out
+    probs = {mode: bundle.mode_probabilities(mels, P, E, speakers, [mode] * len(ok)) for mode in texts}
+    out = scoring.mode_metrics(y, probs, corpus=None if corpora is None else [corpora[row[p]] for p in ok],
+                               descriptions=texts, labels=bundle.labels)
+    return {mode: {k: (float(v) if k in ("accuracy", "uar", "macro_f1") else v) for k, v in m.items()}
+            for mode, m in out.items()}
 
 
 def _train(run: pipeline.Run, fs, log) -> Path:
@@ -142,12 +155,41 @@ def _train(run: pipeline.Run, fs, log) -> Path:
     return run.path("bundle", must_exist=True)
 
 
+def _data_dirs(data_dir: str | Path | list | tuple | None) -> str | list[str] | None:
+    if isinstance(data_dir, (list, tuple)):
+        dirs = [str(d) for d in data_dir]
+        return dirs[0] if len(dirs) == 1 else dirs
+    return None if data_dir is None else str(data_dir)
+
+
+def _data_info(run: pipeline.Run, manifest) -> dict[str, Any]:
+    """``bundle.json``'s ``data``: what the shipped model learnt from, per corpus."""
+    counts = manifest.groupby("corpus").agg(files=("actor", "size"), speakers=("actor", "nunique"))
+    return {"synthetic": False, "corpus": ", ".join(corpus_name(c) for c in counts.index),
+            "corpora": {c: {"files": int(r.files), "speakers": int(r.speakers)} for c, r in counts.iterrows()},
+            "n_files": run.dataset["n_files"], "actors": sorted(int(a) for a in manifest["actor"].unique()),
+            "fingerprint": run.dataset["fingerprint"]}
+
+
+def _evaluate(run: pipeline.Run, fs, manifest, *, per_corpus: bool, log) -> tuple[dict, Any, dict]:
+    """Train the evaluation bundle and score its held-out speakers through it: (scores, their rows, training)."""
+    from .models.bundle import load_bundle
+
+    b = load_bundle(_train(run, fs, log))
+    training = {k: b.settings.get("training", {}).get(k) for k in ("epochs_run", "best_epoch", "train_time_s")}
+    test = manifest[manifest["actor"].isin([int(a) for a in b.settings["actors"]["test"]])]
+    scores = score_modes(b, [str(p) for p in test["path"]], list(test["emotion"]),
+                         corpora=list(test["corpus"]) if per_corpus else None)
+    log("scores on unseen speakers: " + json.dumps({k: round(v["uar"], 3) for k, v in scores.items()}))
+    return scores, test, training
+
+
 def build(
-    data_dir: str | Path | None,
+    data_dir: str | Path | list | tuple | None,
     *,
     out_dir: str | Path,
     work_dir: str | Path,
-    test_actors: tuple[int, ...] = EVAL_TEST_ACTORS,
+    test_actors: tuple[int, ...] | None = None,
     overrides: dict[str, Any] | None = None,
     log=print,
 ) -> dict[str, Any]:
@@ -155,20 +197,22 @@ def build(
 
     Parameters
     ----------
-    data_dir : path or None
-        Real RAVDESS audio (``None``: ``data/`` when it holds RAVDESS files).
+    data_dir : path, list of paths, or None
+        Real recordings: RAVDESS, or several corpora's folders (``None``: ``data/`` when it
+        holds RAVDESS files). Several folders train the ``multi`` profile with
+        :data:`MULTI_OVERRIDES`, one the ``full`` profile.
     out_dir, work_dir : path
         Where the bundle goes; where the trainings' artifacts and the feature cache go.
-    test_actors : tuple of int
-        Held out in the evaluation run.
+    test_actors : tuple of int, optional
+        Held out in the evaluation run. Default: :data:`EVAL_TEST_ACTORS` for one folder,
+        the first speaker fold dealt per corpus for several.
     overrides : dict, optional
-        Parameters on top of the ``full`` profile (tests use tiny ones; the shipped
-        model uses none).
+        Parameters on top of the profile (tests use tiny ones).
 
     Returns
     -------
     dict
-        What went into ``bundle.json``'s ``evaluation`` key (scores, actors, timings).
+        What went into ``bundle.json``'s ``evaluation`` key (scores, speakers, timings).
 
     Raises
     ------
@@ -177,9 +221,14 @@ def build(
     """
     t_start = time.perf_counter()
     work = Path(work_dir)
-    given = {"data_dir": None if data_dir is None else str(data_dir), "cache_dir": str(work / "cache"),
-             "split": "speaker", "test_actors": list(test_actors)}
-    cfg = config.resolve("full", **given, **(overrides or {}))
+    dirs = _data_dirs(data_dir)
+    several = isinstance(dirs, list)
+    profile, extra = ("multi", MULTI_OVERRIDES) if several else ("full", {})
+    if test_actors is None and not several:
+        test_actors = EVAL_TEST_ACTORS
+    held = {"fold": 0} if test_actors is None else {"test_actors": list(test_actors)}
+    given = {"data_dir": dirs, "cache_dir": str(work / "cache"), "split": "speaker", **held}
+    cfg = config.resolve(profile, **given, **{**extra, **(overrides or {})})
     run = pipeline.Run(notebook="01_eda", cfg=cfg, artifacts_dir=work / "eval",
                        given={k: v for k, v in given.items() if v is not None})
     scan = pipeline.scan_corpus(run)
@@ -189,46 +238,42 @@ def build(
         )
     fs = pipeline.extract_features(run, scan.manifest)
     pipeline.extract_encoder(run, scan.manifest)  # the encoder heads' inputs (nothing when encoder is none)
-    log(f"1/2 evaluation run: actors {list(test_actors)} held out")
-    eval_bundle_dir = _train(run, fs, log)
-    from .models.bundle import load_bundle
+    log(f"1/2 evaluation run ({profile} profile): " + (f"actors {list(test_actors)} held out" if test_actors
+                                                       else "the first speaker fold of each corpus held out"))
+    scores, test, eval_training = _evaluate(run, fs, scan.manifest, per_corpus=several, log=log)
 
-    b = load_bundle(eval_bundle_dir)
-    eval_training = {k: b.settings.get("training", {}).get(k) for k in ("epochs_run", "best_epoch", "train_time_s")}
-    test = scan.manifest[scan.manifest["actor"].isin(test_actors)]
-    scores = score_modes(b, [str(p) for p in test["path"]], list(test["emotion"]))
-    log("scores on unseen actors: " + json.dumps({k: round(v["uar"], 3) for k, v in scores.items()}))
-
-    log("2/2 the shipped model: every actor, validation actors inside them, no test part")
-    final = pipeline.Run(notebook="04_crnn_training", cfg=dict(run.cfg, test_actors=[]),
+    log("2/2 the shipped model: every speaker, validation speakers inside them, no test part")
+    final = pipeline.Run(notebook="04_crnn_training", cfg=dict(run.cfg, test_actors=[]),  # fold is then unused
                          artifacts_dir=work / "final", dataset=run.dataset)
     shutil.copytree(run.path("features").parent, final.path("features").parent, dirs_exist_ok=True)  # what it loads
     final_dir = _train(final, fs, log)
     settings = json.loads((final_dir / "bundle.json").read_text(encoding="utf-8"))
+    what = f"actors {list(test_actors)}" if test_actors else "the first of 5 speaker folds dealt per corpus"
     evaluation = {
-        "protocol": f"the same recipe trained with actors {list(test_actors)} held out "
-        "(validation actors from the others), "
-        "those actors scored through the bundle",
-        "test_actors": list(test_actors),
+        "protocol": f"the same recipe trained with {what} held out (validation speakers from the others), "
+        "those speakers scored through the bundle",
+        "profile": profile,
+        "test_actors": sorted(int(a) for a in test["actor"].unique()),
         "n_test_files": len(test),
         "prediction_modes": scores,
         "training": eval_training,
         "built": time.strftime("%Y-%m-%d"),
         "build_time_s": round(time.perf_counter() - t_start, 1),
     }
-    settings["evaluation"] = evaluation
+    settings.update(evaluation=evaluation, data=_data_info(run, scan.manifest))
+    _save(final_dir, settings, Path(out_dir), log)
+    return evaluation
+
+
+def _save(final_dir: Path, settings: dict[str, Any], out: Path, log) -> None:
+    """Compact the bundle if it must, write its ``bundle.json``, copy it to ``out`` with its card."""
     settings["compacted"] = compact(final_dir, settings)  # support vectors stored as float16, if any
-    settings["data"] = {"synthetic": False, "corpus": "RAVDESS", "n_files": run.dataset["n_files"],
-                        "actors": sorted(int(a) for a in scan.manifest["actor"].unique()),
-                        "fingerprint": run.dataset["fingerprint"]}
     write_json(final_dir / "bundle.json", settings)
-    out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(final_dir, out)
     write_text(out / "MODEL_CARD.md", model_card(settings))
     log(f"saved {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB)")
-    return evaluation
 
 
 def _fmt(m: dict[str, Any]) -> str:
@@ -256,31 +301,102 @@ def _parts_text(settings: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: Each corpus a shipped model may learn from: its citation and licence (the other corpora's
+#: from :data:`ser_utils.data.download.OTHER_CORPORA`).
+CORPUS_TERMS: dict[str, dict[str, str]] = {
+    "ravdess": {
+        "name": "RAVDESS (Livingstone SR, Russo FA (2018), PLoS ONE 13(5): e0196391)",
+        "licence": "CC BY-NC-SA 4.0 (attribution, non-commercial, share alike)",
+    },
+    **{k: {"name": v["name"], "licence": v["licence"]} for k, v in OTHER_CORPORA.items()},
+}
+
+
+def _corpora_text(data: dict[str, Any]) -> str:
+    """The card's table of the training corpora: files, speakers, licence."""
+    corpora = data.get("corpora") or {"ravdess": {"files": data["n_files"], "speakers": len(data["actors"])}}
+    rows = [f"| {CORPUS_TERMS.get(c, {}).get('name', corpus_name(c))} | {v['files']} | {v['speakers']} | "
+            f"{CORPUS_TERMS.get(c, {}).get('licence', 'see the corpus')} |" for c, v in corpora.items()]
+    return "| corpus | files | speakers | licence |\n|---|---|---|---|\n" + "\n".join(rows)
+
+
+def _scores_text(modes: dict[str, Any]) -> str:
+    """The card's score table: each mode, all held-out files, then each corpus over its own classes."""
+    rows = []
+    for mode in ("per_speaker", "single_clip"):
+        m = modes[mode]
+        rows.append(f"| {mode.replace('_', ' ')} ({m['description']}) | all {_fmt(m)}")
+        for c, pc in (m.get("per_corpus") or {}).items() if len(m.get("per_corpus") or {}) > 1 else []:
+            rows.append(f"| {mode.replace('_', ' ')} | {corpus_name(c)} ({len(pc['classes'])} classes) {_fmt(pc)}")
+    return "| prediction mode | scored on | UAR | accuracy | macro F1 | files |\n|---|---|---|---|---|---|\n" + (
+        "\n".join(rows)
+    )
+
+
+def _licence_text(data: dict[str, Any]) -> str:
+    corpora = list(data.get("corpora") or ["ravdess"])
+    if corpora == ["ravdess"]:
+        return ("RAVDESS is licensed CC BY-NC-SA 4.0. These weights are derived from it and inherit the licence: "
+                "CC BY-NC-SA 4.0 (attribution, non-commercial, share alike).")
+    return (
+        "The weights are derived from every corpus in the table above, so they inherit the most restrictive "
+        "of their terms: **non-commercial research and teaching use only**, with attribution of each corpus "
+        "(RAVDESS CC BY-NC-SA 4.0, TESS CC BY-NC-ND 4.0, SAVEE research use only; CREMA-D's ODbL is the "
+        "least restrictive). Whether trained weights are a derivative work under TESS's no-derivatives "
+        "clause is not settled; if it matters to you, rebuild the model without TESS "
+        "(`--data-dir` without it). No audio of any corpus is shipped."
+    )
+
+
 def model_card(settings: dict[str, Any]) -> str:
     """The ``MODEL_CARD.md`` text of a shipped bundle's ``bundle.json`` contents."""
     ev = settings["evaluation"]
     data = settings["data"]
-    modes = ev["prediction_modes"]
     sp = settings.get("actors", {})
     model = settings.get("model", {})
     cl = settings.get("classic", {})
     tr = settings.get("training", {})
-    actors = data["actors"]
+    corpora = list(data.get("corpora") or ["ravdess"])
+    several = len(corpora) > 1
     fused_with = " and the encoder heads" if settings.get("encoder") else f" with weight {cl.get('fusion_weight')}"
     compacted = (
         f"; those of {', '.join(settings['compacted'])} as float16, to keep the bundle under "
-        f"{SIZE_LIMIT / 1e6:.0f} MB (the part with the smallest fusion weight first: its probabilities "
-        "moved by at most 0.08, mean 1e-5, on its 2035 training files, no label changed; the fused ones by that "
-        "times its weight)"
+        f"{SIZE_LIMIT / 1e6:.0f} MB (the part with the smallest fusion weight first)"
         if settings.get("compacted")
         else ""
     )
+    dirs = " ".join(f"data/{c}" for c in corpora) if several else "../shared/data/ravdess-22k"
+    svm_text = (
+        f"The SVMs' support vectors are stored as float32 (probabilities move by about 1e-8){compacted}."
+        if "svm" in str(cl.get("kind", "svm"))
+        else ""
+    )
+    scored = set(next(iter(ev["prediction_modes"].values())).get("per_corpus") or corpora)
+    unscored = [corpus_name(c) for c in corpora if c not in scored]
+    if unscored:
+        svm_text = (f"{', '.join(unscored)}: no speaker in the held-out part (its speakers are in other "
+                    f"folds), so no score above. " + svm_text).strip()
+    voices = (
+        "acted English speech: North-American (RAVDESS, TESS, CREMA-D: 91 actors of varied ages and "
+        "ethnicities reading 12 sentences) and British (SAVEE, 4 men), studio or quiet-room quality"
+        if several
+        else "acted North-American English speech and song of 20 of RAVDESS's 24 professional actors, two read "
+        "sentences, studio quality"
+    )
     return f"""# Model card: {SHIPPED_NAME}
 
-The project's `full` recipe trained on real RAVDESS speech and song, actors
-{actors[0]:02d}-{actors[-1]:02d} ({data['n_files']} files). Rebuild it from the data with
+The project's `{ev.get('profile', 'full')}` recipe trained on real recordings of {data.get('corpus', 'RAVDESS')}
+({data['n_files']} files, {len(data['actors'])} speakers). Rebuild it from the data with
 
-    ./run_all.sh --build-model --data-dir ../shared/data/ravdess-22k
+    ./run_all.sh --build-model --data-dir {dirs}
+
+## Training data
+{_corpora_text(data)}
+
+RAVDESS actors 21-24 are absent from the data this was built on (the project's held-out check).
+Labels: the eight RAVDESS classes ({', '.join(settings['labels'])}); a corpus that lacks a class
+(calm exists only in RAVDESS; TESS and SAVEE have no calm, CREMA-D no calm and no surprised) adds
+no examples of it, and the loss weights each class by its pooled training count.
 
 ## Model
 - {model.get('model')} (convolutions {model.get('conv_filters')}, LSTM {model.get('lstm_units')}) on
@@ -289,35 +405,29 @@ The project's `full` recipe trained on real RAVDESS speech and song, actors
   ({cl.get('kind')}, on {cl.get('n_features')} pooled handcrafted features){fused_with}.
 {_parts_text(settings)}
 - Normalisation: {settings.get('normalisation')} ({settings.get('normalisation_description', '')}).
-- Labels: {', '.join(settings['labels'])}.
-- Trained for {tr.get('epochs_run', '?')} epochs (best {tr.get('best_epoch', '?')}); training actors
-  {sp.get('train')}, validation actors (early stopping only) {sp.get('val')}; no test part: every
-  actor we have is in the training data.
+- Trained for {tr.get('epochs_run', '?')} epochs (best {tr.get('best_epoch', '?')}); {len(sp.get('train', []))}
+  training speakers, validation speakers (early stopping and fusion weights only) {sp.get('val')}; no test
+  part: every speaker we have is in the training data.
 
-## Data and protocol
-RAVDESS (Livingstone & Russo 2018), actors {actors[0]:02d}-{actors[-1]:02d}; actors 21-24 are
-absent from the data this was built on. The scores below come from {ev['protocol']}:
-{ev['n_test_files']} files of actors {ev['test_actors']}, never seen in training or validation
-(that run stopped after {ev.get('training', {}).get('epochs_run', '?')} epochs, best
-{ev.get('training', {}).get('best_epoch', '?')}; the shipped weights were early-stopped on
-their own validation actors).
+## How well it does on voices it never heard
+The scores below come from {ev['protocol']}: {ev['n_test_files']} files of {len(ev['test_actors'])} speakers,
+never seen in training or validation (that run stopped after
+{ev.get('training', {}).get('epochs_run', '?')} epochs, best {ev.get('training', {}).get('best_epoch', '?')}).
+Each corpus's UAR averages recall over the classes it has; a prediction of a class the corpus
+lacks (calm on CREMA-D) counts as an error.
 
-| prediction mode | UAR | accuracy | macro F1 | files |
-|---|---|---|---|---|
-| per speaker ({modes['per_speaker']['description']}) {_fmt(modes['per_speaker'])}
-| single clip ({modes['single_clip']['description']}) {_fmt(modes['single_clip'])}
+{_scores_text(ev['prediction_modes'])}
 
-Chance UAR is 0.125 (eight classes). The shipped model itself was trained on those actors
-too, so these are the scores of its recipe, not of these weights on new actors. Built
+Chance UAR is one over the number of classes (0.125 for eight, 0.167 for six). The shipped
+model itself was trained on those speakers too, so these are the scores of its recipe, not of
+these weights on new speakers. Built
 {ev.get('built', '?')} in {ev['build_time_s'] / 60:.0f} minutes (both trainings) on a 2-core CPU.
-The SVMs' support vectors are stored as float32 (half the size; probabilities move by about
-1e-8){compacted}.
+{svm_text}
 
 ## Intended use and limits
 - For trying the model on your own recordings (the app, `python -m ser_utils.predict`) and
   for research and teaching; not for decisions about people.
-- Acted North-American English speech and song of 20 of RAVDESS's 24 professional actors, two read sentences,
-  studio quality: expect lower scores on spontaneous speech, other languages, accents,
+- Trained on {voices}: expect lower scores on spontaneous speech, other languages, accents,
   noise, children's voices or telephone audio.
 - Per-speaker mode needs several clips of one speaker (best: a few of each emotion);
   a single clip of an unknown speaker is standardised with training statistics and is less
@@ -325,10 +435,7 @@ The SVMs' support vectors are stored as float32 (half the size; probabilities mo
 - Eight acted categories only; mixed or subtle emotions are forced into one of them.
 
 ## Licence
-RAVDESS is licensed CC BY-NC-SA 4.0 (Livingstone SR, Russo FA (2018), "The Ryerson
-Audio-Visual Database of Emotional Speech and Song (RAVDESS)", PLoS ONE 13(5): e0196391).
-These weights are derived from it and inherit the licence: CC BY-NC-SA 4.0 (attribution,
-non-commercial, share alike).
+{_licence_text(data)}
 """
 
 
@@ -336,16 +443,19 @@ def main(argv: list[str] | None = None) -> int:
     """Command line (see the module docstring); returns the exit status."""
     root = config.project_root()
     ap = argparse.ArgumentParser(
-        prog="python -m ser_utils.build_model", description="Rebuild the shipped model from RAVDESS."
+        prog="python -m ser_utils.build_model", description="Rebuild the shipped model from real recordings."
     )
-    ap.add_argument("--data-dir", default=None, help="RAVDESS audio (default: data/ if it holds RAVDESS files)")
+    ap.add_argument(
+        "--data-dir", nargs="+", action="extend", default=None,
+        help="RAVDESS audio, or several corpora's folders (the multi profile); default: data/ if it holds RAVDESS",
+    )
     ap.add_argument("--out", default=str(root / "models" / SHIPPED_NAME), help="where the bundle goes")
     ap.add_argument(
         "--work-dir", default=str(root / "artifacts" / ".build-model"), help="training artifacts and feature cache"
     )
     args = ap.parse_args(argv)
     try:
-        build(args.data_dir, out_dir=args.out, work_dir=args.work_dir)
+        build(args.data_dir, out_dir=args.out, work_dir=args.work_dir)  # a list, or None
     except SERError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -250,6 +250,9 @@ def test_a_demo_corpus_bundle_is_flagged(tmp_path):
     )  # older bundles: the run's dataset.json
     assert "SYNTHETIC" in shipped.training_data(d, {"data": {"synthetic": True}})["description"]
     assert shipped.training_data(d, {"data": {"synthetic": False, "n_files": 3}})["synthetic"] is False
+    several = {"synthetic": False, "n_files": 9, "corpora": {"ravdess": 3, "crema-d": 6}}
+    text = shipped.training_data(d, {"data": several, "actors": {"train": [1, 1001], "val": [2]}})["description"]
+    assert text == "real recordings of CREMA-D and RAVDESS (9 files; trained on 3 speakers)"
 
 
 def test_predict_command_names_the_model_and_shouts_about_the_demo_corpus(tmp_path, capsys):

@@ -41,7 +41,7 @@ def corpus(tmp_path_factory):
 
 @pytest.mark.slow
 def test_build_trains_scores_both_modes_and_writes_the_card(corpus, tmp_path):
-    out = tmp_path / "models" / "ravdess-actors-01-20"
+    out = tmp_path / "models" / "ravdess-only"
     ev = build_model.build(
         corpus, out_dir=out, work_dir=tmp_path / "work", test_actors=(5,), overrides=TINY, log=lambda m: None
     )
@@ -64,6 +64,42 @@ def test_build_trains_scores_both_modes_and_writes_the_card(corpus, tmp_path):
         *PART_FILES.values(),  # the prediction modes' extra parts
     }
     assert set(settings["prediction_modes"]) >= {"min_speaker_clips", "per_speaker", "single_clip"}
+
+
+@pytest.fixture(scope="module")
+def crema(tmp_path_factory):
+    """A CREMA-D-named folder of 3 speakers (synthetic voices), 6 emotions x 2 sentences each."""
+    import soundfile as sf
+
+    root = tmp_path_factory.mktemp("crema-d") / "AudioWAV"
+    root.mkdir()
+    for i, actor in enumerate((1001, 1002, 1003)):
+        for code, emo in [("ANG", "05"), ("DIS", "07"), ("FEA", "06"), ("HAP", "03"), ("NEU", "01"), ("SAD", "04")]:
+            for k, sentence in enumerate(("DFA", "IEO")):
+                y = synth.synthesize(f"03-01-{emo}-01-0{k + 1}-01-{i + 1:02d}", seed=7, sample_rate=16000)
+                sf.write(root / f"{actor}_{sentence}_{code}_XX.wav", y, 16000)
+    return root.parent
+
+
+@pytest.mark.slow
+def test_build_of_several_corpora_holds_out_a_fold_of_each_and_scores_each(corpus, crema, tmp_path):
+    out = tmp_path / "models" / "four-corpora"
+    ev = build_model.build([corpus, crema], out_dir=out, work_dir=tmp_path / "work", overrides=TINY,
+                           log=lambda m: None)
+    assert ev["profile"] == "multi"
+    held = set(ev["test_actors"])
+    assert held & {1, 2, 3, 4, 5} and held & {1001, 1002, 1003}  # the first fold of each corpus
+    for mode in ("per_speaker", "single_clip"):
+        pc = ev["prediction_modes"][mode]["per_corpus"]
+        assert set(pc) == {"ravdess", "crema-d"} and len(pc["crema-d"]["classes"]) == 6
+    settings = json.loads((out / "bundle.json").read_text())
+    assert settings["classic"]["kind"] == "logreg"  # MULTI_OVERRIDES: no support vectors to ship
+    assert settings["actors"]["test"] == [] and held <= set(settings["actors"]["train"] + settings["actors"]["val"])
+    n_ravdess = len(list(corpus.rglob("*.wav")))
+    assert settings["data"]["corpora"] == {"crema-d": {"files": 36, "speakers": 3},
+                                           "ravdess": {"files": n_ravdess, "speakers": 5}}
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "most restrictive" in card and "| single clip | CREMA-D (6 classes) |" in card
 
 
 @pytest.mark.slow
@@ -104,6 +140,13 @@ def test_score_modes_forces_each_mode_through_the_bundles_own_modes(tmp_path, mo
     single = b.predict_paths(paths, mode="single_clip")
     acc = float((single["emotion"] == truth).mean())
     assert scores["single_clip"]["accuracy"] == pytest.approx(acc) and scores["single_clip"]["n"] == 4
+    assert "per_corpus" not in scores["single_clip"]
+    by_corpus = build_model.score_modes(b, paths, truth, corpora=["ravdess", "ravdess", "crema-d", "ravdess"])
+    for mode in ("per_speaker", "single_clip"):
+        pc = by_corpus[mode]["per_corpus"]
+        assert {c: v["n"] for c, v in pc.items()} == {"crema-d": 1, "ravdess": 3}
+        assert by_corpus[mode]["uar"] == pytest.approx(scores[mode]["uar"])
+    json.dumps(by_corpus)  # it goes into bundle.json
     with pytest.raises(DataError, match="corpus file names"):
         sf.write(tmp_path / "mine.wav", voice(1.5), SR)
         build_model.score_modes(b, [str(tmp_path / "mine.wav")], ["angry"])
@@ -130,3 +173,31 @@ def test_compact_stores_the_lightest_parts_support_vectors_as_float16_until_smal
     assert 0 < np.abs(p0 - p1).max() < 0.1
     settings["compacted"] = ["classic_single_clip.skops"]
     assert build_model.compact(tmp_path, settings, limit=1) == ["classic_single_clip.skops", "classic.skops"]
+
+
+def _multi_settings() -> dict:
+    scores = {"accuracy": 0.7, "uar": 0.71, "macro_f1": 0.69, "n": 3000}
+    per_corpus = {"crema-d": {**scores, "uar": 0.654, "classes": ["neutral"] * 6},
+                  "ravdess": {**scores, "uar": 0.732, "classes": ["neutral"] * 8}}
+    modes = {m: {**scores, "description": m, "per_corpus": per_corpus} for m in ("per_speaker", "single_clip")}
+    return {
+        "evaluation": {"protocol": "the first fold held out", "profile": "multi", "test_actors": [1, 1001],
+                       "n_test_files": 3000, "prediction_modes": modes, "build_time_s": 1800},
+        "data": {"synthetic": False, "corpus": "CREMA-D, RAVDESS, SAVEE, TESS", "n_files": 12751,
+                 "actors": [1, 1001, 2001, 3001],
+                 "corpora": {"crema-d": {"files": 7437, "speakers": 91}, "ravdess": {"files": 2035, "speakers": 20},
+                             "savee": {"files": 480, "speakers": 4}, "tess": {"files": 2799, "speakers": 2}}},
+        "labels": ["neutral", "calm"], "features": {"n_mels": 64, "sample_rate": 22050}, "n_frames": 164,
+    }
+
+
+def test_the_card_of_a_model_of_several_corpora_names_each_with_its_licence_and_scores():
+    card = build_model.model_card(_multi_settings())
+    for text in ("CC BY-NC-SA 4.0", "CC BY-NC-ND 4.0", "Open Database License", "research purposes",
+                 "most restrictive", "non-commercial", "| 7437 | 91 |", "--data-dir data/crema-d data/ravdess"):
+        assert text in card, text
+    assert "| single clip | CREMA-D (6 classes) | 0.654 |" in card
+    assert "| per speaker | RAVDESS (8 classes) | 0.732 |" in card
+    one = _multi_settings()
+    one["data"].pop("corpora")
+    assert "CC BY-NC-SA 4.0" in build_model.model_card(one) and "CC BY-NC-ND" not in build_model.model_card(one)

@@ -84,14 +84,11 @@ PROFILES: dict[str, dict[str, Any]] = {
 # Several corpora at once (issue 18): RAVDESS with CREMA-D, TESS and SAVEE
 # (`./run_all.sh --profile multi --data-dir A B C D`), still scored on the eight RAVDESS classes.
 # The `full` recipe, with what ~13,000 files (RAVDESS 2,035 + CREMA-D 7,442 + TESS 2,800 +
-# SAVEE 480) need to stay within ~30 minutes on 2 cores. Not measured at that size (estimated
-# from the idle `full` run of docs/experiments.md and the 2,207-file multi run of 2026-12-02):
-# scan ~0.5 min; features ~5-6 min (96 files/s handcrafted, 52 files/s encoder, shorter clips);
-# the CRNN ~5.6 ms per training file and epoch, so ~53 s per epoch on ~9,500 training files;
-# the classic and encoder heads ~42 s on 1,745 files, growing as n^1.3-n^1.8 (the SVM) to ~7-17
-# min on ~10,200; evaluation ~1.5 min. Hence 10 CRNN epochs (~9 min): each epoch makes 6-7x the
-# updates of a RAVDESS epoch, and the CRNN weighs 0.1-0.2 in the fused modes (measured on the
-# 2,207 files: crnn 0.1 / 0.2, classic 0.6 / 0.5, encoder 0.3 / 0.3).
+# SAVEE 480) need to stay within ~30 minutes on 2 cores. Measured 2026-12-03 on the four full
+# corpora (12,751 files used), cold cache, 2 cores: 23.1 min in all (features 4.1 min, training
+# 16.8 min: CRNN 10 epochs ~5 min, the svm+logreg classic part 160 s a fit, the encoder heads and the
+# fusion weights); docs/experiments.md "Session 6". 10 CRNN epochs: each makes 6-7x the updates of
+# a RAVDESS epoch, and the CRNN weighs 0-0.2 in the fused modes.
 PROFILES["multi"] = {
     **PROFILES["full"],
     # 5 folds dealt per corpus (ser_utils.prep.split): every corpus with >= 5 speakers (RAVDESS,

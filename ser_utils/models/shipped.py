@@ -1,7 +1,7 @@
 """Which model bundle to use, and what it was trained on.
 
-The project ships one bundle, ``models/ravdess-actors-01-20/`` (the ``full`` recipe on real
-RAVDESS, rebuilt by ``./run_all.sh --build-model``). :func:`find_model` picks, in order:
+The project ships one bundle, ``models/four-corpora/`` (the ``multi`` recipe on real
+RAVDESS, CREMA-D, TESS and SAVEE, rebuilt by ``./run_all.sh --build-model``). :func:`find_model` picks, in order:
 a folder given explicitly (``--model DIR``), else the newest bundle under the artifacts
 folder (what the last ``./run_all.sh`` trained), else the shipped one.
 :func:`training_data` says what a bundle learnt from, so that a bundle trained on the
@@ -25,7 +25,7 @@ from .settings import SETTINGS_FILE
 __all__ = ["DEMO_WARNING", "SHIPPED_NAME", "ModelChoice", "find_model", "newest_bundle", "shipped_dir", "training_data"]
 
 #: Folder name of the shipped bundle under ``<repo>/models/``.
-SHIPPED_NAME = "ravdess-actors-01-20"
+SHIPPED_NAME = "four-corpora"
 
 #: Said wherever a bundle trained on the synthetic demo corpus predicts.
 DEMO_WARNING = (
@@ -44,7 +44,7 @@ class ModelChoice:
 
 
 def shipped_dir() -> Path:
-    """``<repo>/models/ravdess-actors-01-20``."""
+    """``<repo>/models/four-corpora``."""
     return project_root() / "models" / SHIPPED_NAME
 
 
@@ -133,6 +133,11 @@ def training_data(folder: str | os.PathLike, settings: dict[str, Any]) -> dict[s
     synthetic = data.get("synthetic")
     n = data.get("n_files", "?")
     who = f"actors {', '.join(f'{a:02d}' for a in used)}" if used else "unknown actors"
+    corpora = sorted(str(c).upper() for c in (data.get("corpora") or {}))  # {corpus: files or {...}}
+    if synthetic is False and len(corpora) > 1:
+        names = ", ".join(corpora[:-1]) + " and " + corpora[-1]
+        text = f"real recordings of {names} ({n} files; trained on {len(used)} speakers)"
+        return {"synthetic": False, "description": text, "actors": used}
     if synthetic:
         text = f"the SYNTHETIC demo corpus ({n} generated files, {who}): not speech"
     elif synthetic is False:
