@@ -286,7 +286,9 @@ def _parts_text(settings: dict[str, Any]) -> str:
     lines = []
     if enc:
         lines.append(
-            f"- Pretrained encoder: {enc['encoder']} (OpenAI Whisper base, MIT licence; CTranslate2, "
+            f"- Pretrained encoder: {enc['encoder']}"
+            + (f", its first {enc['layers']} of 6 layers (a middle layer's output)" if enc.get("layers", 6) < 6 else "")
+            + " (OpenAI Whisper base, MIT licence; CTranslate2, "
             f"{enc['compute_type']}; `model.bin` SHA-256 `{enc['model_sha256']}`, checked before loading), "
             f"frozen; a logistic regression (C {enc.get('C')}) on the {' + '.join(enc['pool_stats'])} of its "
             f"frames ({enc.get('n_features')} values) per prediction mode."

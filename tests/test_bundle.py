@@ -352,3 +352,19 @@ def test_speaker_of_reads_every_corpus_name_and_none_for_others(tmp_path):
     assert speaker_of("OAF_back_angry.wav") == 2001 and speaker_of("YAF_dog_ps.wav") == 2002
     assert speaker_of("DC_a01.wav") == 3001 and speaker_of(tmp_path / "KL" / "h05.wav") == 3004
     assert speaker_of("hello.wav") is None and speaker_of("a01.wav") is None and speaker_of("notes.txt") is None
+
+
+def test_a_bundle_runs_the_encoder_with_the_layers_it_was_trained_with(monkeypatch):
+    from types import SimpleNamespace
+
+    from ser_utils.features import encoder as enc
+    from ser_utils.models.bundle import Bundle
+
+    seen = []
+    monkeypatch.setattr(enc, "extract_encoder", lambda manifest, *, settings, **kw: seen.append(settings))
+    info = {"encoder": "whisper-base", "model_sha256": enc.MODEL_BIN_SHA256, "compute_type": "int8",
+            "pool_stats": ["mean", "std"], "frame_pool": 4}
+    for stored, runs in (({**info, "layers": 3}, 3), (info, enc.N_LAYERS)):  # older bundles: all layers
+        fake = SimpleNamespace(settings={"encoder": stored}, parts=["encoder_single_clip"], folder="b")
+        Bundle.encoder_features(fake, ["a.wav"])
+        assert seen[-1]["layers"] == runs

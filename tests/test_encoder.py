@@ -156,6 +156,31 @@ def test_settings_are_checked():
         E.encoder_settings({"encoder_frame_pool": 0})
     with pytest.raises(FeatureError):
         E.encoder_settings({"encoder_pool_stats": ["mode"]})
+    assert s["layers"] == E.N_LAYERS == 6
+    with pytest.raises(FeatureError, match="encoder_layers"):
+        E.encoder_settings({"encoder_layers": 7})
+    # all layers keep the cache key the caches had before the option; fewer layers get their own
+    assert "layers" not in E._group_key(s) and E._group_key({**s, "layers": 3})["layers"] == 3
+
+
+@needs_weights
+def test_a_cut_encoder_gives_a_middle_layer_and_keeps_every_other_byte():
+    import ctranslate2
+
+    full = E.read_weights()["model.bin"]
+    cut = E.truncate_encoder(full, layers=3)
+    assert len(cut) < len(full) and cut[:20] == full[:20]
+    assert E.truncate_encoder(full, layers=E.N_LAYERS) == full  # nothing to remove: the same bytes
+    # the removed part is exactly the variables of encoder layers 3-5, in one piece of the file
+    assert full.find(b"encoder/layer_3/") > 0 and cut.find(b"encoder/layer_3/") == -1
+    assert cut.find(b"encoder/layer_2/") > 0 and cut.find(b"encoder/layer_norm/") > 0
+    y = _tone(1, 1.5)
+    middle = E.encode(y, model=E.load_model(layers=3))
+    last = E.encode(y, model=E.load_model())
+    assert middle.shape == last.shape and not np.allclose(middle, last)
+    with pytest.raises(FeatureError, match="encoder_layers"):
+        E.load_model(layers=0)
+    assert isinstance(E.load_model(layers=3), ctranslate2.models.Whisper)
 
 
 @needs_weights

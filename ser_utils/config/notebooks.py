@@ -44,6 +44,7 @@ NOTEBOOK_PARAMS: dict[str, tuple[str, ...]] = {
         "encoder",
         "encoder_compute_type",
         "encoder_frame_pool",
+        "encoder_layers",
         "encoder_pool_stats",
     ),
     "03_oversampling": (

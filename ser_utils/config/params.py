@@ -110,6 +110,15 @@ PARAMS: dict[str, Param] = {
     "encoder_frame_pool": _p(
         "features", 4, "int", "encoder frames averaged for the stored frame sequence (x 20 ms)", low=1, high=50
     ),
+    "encoder_layers": _p(
+        "features",
+        6,
+        "int",
+        "Whisper-base encoder layers run: 6 = all (its output); fewer = a middle layer's output, through the "
+        "final layer norm (docs/experiments.md, session 6)",
+        low=1,
+        high=6,
+    ),
     "encoder_pool_stats": _p(
         "features",
         ["mean", "std"],

@@ -44,6 +44,8 @@ import functools
 import hashlib
 import importlib.util
 import os
+import re
+import struct
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -67,6 +69,7 @@ __all__ = [
     "ENCODER_NAME",
     "MODEL_BIN_SHA256",
     "MODEL_BIN_SIZE",
+    "N_LAYERS",
     "N_MELS",
     "SAMPLE_RATE",
     "WEIGHT_PACKAGES",
@@ -80,6 +83,7 @@ __all__ = [
     "log_mel",
     "read_weights",
     "transcribe",
+    "truncate_encoder",
     "weight_folders",
 ]
 
@@ -102,6 +106,8 @@ N_FFT = 400
 HOP_LENGTH = 160
 N_MELS = 80
 D_MODEL = 512
+#: Encoder layers of Whisper base; :func:`truncate_encoder` keeps fewer.
+N_LAYERS = 6
 #: Whisper's input window: 30 s (the encoder takes at most this many mel frames).
 MAX_FRAMES = 3000
 #: Compute types of the CPU that the project allows.
@@ -217,17 +223,63 @@ def _check_compute_type(compute_type: str) -> str:
     return compute_type
 
 
+def _string_end(data: bytes, at: int) -> int:
+    (n,) = struct.unpack_from("<H", data, at)
+    return at + 2 + n
+
+
+def truncate_encoder(data: bytes, *, layers: int) -> bytes:
+    """A CTranslate2 Whisper ``model.bin`` without encoder layers ``layers`` and above.
+
+    CTranslate2's ``Whisper.encode`` returns the last encoder layer only, and builds as many
+    encoder layers as the file holds variables for (``encoder/layer_0`` ...). Without the top
+    ones it returns layer ``layers - 1``'s output, through the same final layer norm: a middle
+    layer, which carries more of how a voice sounds than the last (docs/experiments.md).
+    Every other byte is kept as it is.
+
+    Parameters
+    ----------
+    data : bytes
+        A verified ``model.bin`` (:func:`read_weights`), binary version 4 or above.
+    layers : int
+        Encoder layers to keep, 1 to :data:`N_LAYERS`.
+
+    Returns
+    -------
+    bytes
+    """
+    (version,) = struct.unpack_from("<I", data, 0)
+    if version < 4:
+        raise WeightsError(f"model.bin binary version {version}: only versions 4 and above can be cut")
+    count_at = _string_end(data, 4) + 4  # the spec name, its revision
+    (n,) = struct.unpack_from("<I", data, count_at)
+    keep, at = [], count_at + 4
+    for _ in range(n):
+        end = _string_end(data, at)
+        name = data[at + 2:end - 1].decode()
+        rank = data[end]
+        (nbytes,) = struct.unpack_from("<I", data, end + 1 + 4 * rank + 1)
+        stop = end + 1 + 4 * rank + 1 + 4 + nbytes
+        m = re.match(r"encoder/layer_(\d+)/", name)
+        if m is None or int(m[1]) < layers:
+            keep.append(data[at:stop])
+        at = stop
+    return data[:count_at] + struct.pack("<I", len(keep)) + b"".join(keep) + data[at:]
+
+
 @functools.lru_cache(maxsize=2)
-def _model(compute_type: str, threads: int) -> Any:
+def _model(compute_type: str, threads: int, layers: int = N_LAYERS) -> Any:
     import ctranslate2
 
     files = read_weights()
+    if layers < N_LAYERS:
+        files = {**files, "model.bin": truncate_encoder(files["model.bin"], layers=layers)}
     return ctranslate2.models.Whisper(
         ENCODER_NAME, device="cpu", compute_type=compute_type, files=files, inter_threads=threads, intra_threads=1
     )
 
 
-def load_model(*, compute_type: str = "int8", threads: int = 1) -> Any:
+def load_model(*, compute_type: str = "int8", threads: int = 1, layers: int = N_LAYERS) -> Any:
     """The verified Whisper-base model on the CPU, loaded once per process and settings.
 
     Parameters
@@ -236,6 +288,8 @@ def load_model(*, compute_type: str = "int8", threads: int = 1) -> Any:
         One of :data:`COMPUTE_TYPES` (``int8``: quantised weights, the fastest).
     threads : int
         Calls that may run at once (CTranslate2 ``inter_threads``; one core each).
+    layers : int
+        Encoder layers to run (:func:`truncate_encoder`); :data:`N_LAYERS` = all.
 
     Returns
     -------
@@ -248,7 +302,13 @@ def load_model(*, compute_type: str = "int8", threads: int = 1) -> Any:
     """
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise FeatureError(f"threads must be a positive integer, got {threads!r}")
-    return _model(_check_compute_type(compute_type), int(threads))
+    return _model(_check_compute_type(compute_type), int(threads), _check_layers(layers))
+
+
+def _check_layers(layers: Any) -> int:
+    if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or not 1 <= layers <= N_LAYERS:
+        raise FeatureError(f"encoder_layers must be an integer in 1-{N_LAYERS}, got {layers!r}")
+    return int(layers)
 
 
 @functools.lru_cache(maxsize=1)
@@ -372,13 +432,14 @@ def encoder_settings(cfg: Mapping[str, Any]) -> dict:
     ----------
     cfg : mapping
         May hold ``encoder_compute_type`` (default ``int8``), ``encoder_frame_pool``
-        (frames averaged for the stored sequence, default 4) and ``encoder_pool_stats``
-        (statistics of the pooled vector, default mean and std).
+        (frames averaged for the stored sequence, default 4), ``encoder_pool_stats``
+        (statistics of the pooled vector, default mean and std) and ``encoder_layers``
+        (encoder layers run, default all: :data:`N_LAYERS`).
 
     Returns
     -------
     dict
-        ``encoder``, ``model_sha256``, ``compute_type``, ``frame_pool``, ``pool_stats``.
+        ``encoder``, ``model_sha256``, ``compute_type``, ``frame_pool``, ``pool_stats``, ``layers``.
     """
     ct = _check_compute_type(cfg.get("encoder_compute_type", "int8"))
     fp = cfg.get("encoder_frame_pool", 4)
@@ -391,6 +452,7 @@ def encoder_settings(cfg: Mapping[str, Any]) -> dict:
         "compute_type": ct,
         "frame_pool": int(fp),
         "pool_stats": stats,
+        "layers": _check_layers(cfg.get("encoder_layers", N_LAYERS)),
     }
 
 
@@ -438,6 +500,8 @@ def _group_key(s: dict) -> dict:
         "sample_rate": SAMPLE_RATE,
         "ctranslate2": ctranslate2.__version__,
         "cache_version": _CACHE_VERSION,
+        # all layers: the key of the caches made before the option existed
+        **({"layers": s["layers"]} if s.get("layers", N_LAYERS) != N_LAYERS else {}),
     }
 
 
@@ -554,6 +618,7 @@ def extract_encoder(
             "encoder_compute_type": settings.get("compute_type", "int8"),
             "encoder_frame_pool": settings.get("frame_pool", 4),
             "encoder_pool_stats": settings.get("pool_stats", ["mean", "std"]),
+            "encoder_layers": settings.get("layers", N_LAYERS),
         }
     )
     index = manifest.reset_index(drop=True).copy()
@@ -582,7 +647,7 @@ def extract_encoder(
     threads = max(1, min(joblib.effective_n_jobs(int(n_jobs)), len(jobs)))
     write_errors = [0]
     if jobs:
-        model = load_model(compute_type=s["compute_type"], threads=threads)
+        model = load_model(compute_type=s["compute_type"], threads=threads, layers=s["layers"])
 
         def work(h: str, path: str) -> dict:
             rec = _compute(path, model, s["frame_pool"])

@@ -551,6 +551,7 @@ class Bundle:
                 "compute_type": info["compute_type"],
                 "pool_stats": info["pool_stats"],
                 "frame_pool": info.get("frame_pool", 4),
+                "layers": info.get("layers", enc.N_LAYERS),  # bundles before the option: all
             },
             cache_dir=None, n_jobs=1, progress=False, summary=False,
         )

@@ -268,6 +268,7 @@ def _fit_mode_parts(cfg: dict, prepared, *, model: Any, enc, fs, log) -> dict[st
             "C": cfg["encoder_C"],
             "n_features": int(enc.pooled.shape[1]),
             "frame_pool": int(enc.settings.get("frame_pool", 4)),
+            "layers": int(enc.settings.get("layers", 6)),  # encoder layers run (6: all)
         }
         if frame_heads:
             settings["frame_head"] = {k: cfg[k] for k in frame_head.HEAD_KEYS}

@@ -92,6 +92,7 @@ def evaluate_model(run: Run, prepared, bundle_obj) -> dict[str, Any]:
         out["min_speaker_clips"] = int(bundle_obj.prediction_modes["min_speaker_clips"])
     if bundle_obj.settings.get("encoder"):
         out["encoder"] = {k: bundle_obj.settings["encoder"][k] for k in ("encoder", "model_sha256", "compute_type")}
+        out["encoder"]["layers"] = bundle_obj.settings["encoder"].get("layers", 6)
     write_json(run.path("metrics"), out)
     modes_table = pd.DataFrame(out["prediction_modes"]).T[["uar", "accuracy", "macro_f1", "n", "description"]]
     return {
