@@ -34,7 +34,8 @@ def test_the_multi_profile_is_the_full_recipe_for_several_corpora():
     assert multi["epochs"] < full["epochs"]
     changed = {k for k in config.PARAMS if full[k] != multi[k]}
     assert changed <= {"n_folds", "balance", "epochs", "early_stopping_patience", "reduce_lr_patience",
-                       "classic_model"}, changed
+                       "classic_model", "encoder_layers"}, changed
+    assert full["encoder_layers"] == 3 and multi["encoder_layers"] == 6  # multi: as measured on four corpora
     assert config.resolve("multi", test_actors=[1, 1001, 2001, 3001])["test_actors"] == [1, 1001, 2001, 3001]
 
 
