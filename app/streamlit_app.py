@@ -37,7 +37,7 @@ with st.container(border=True):
     )
     if info["scores"]:
         st.caption(
-            f"Measured on unseen actors {info['scores_on']}: "
+            f"Measured on {info['scores_on']}: "
             + "; ".join(
                 f"{mode} UAR {v['uar']:.2f} (accuracy {v['accuracy']:.2f})" for mode, v in info["scores"].items()
             )

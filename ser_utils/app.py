@@ -248,7 +248,7 @@ def model_summary(model: LoadedModel) -> dict[str, Any]:
         "trained_on": model.data["description"],
         "recipe": recipe,
         "scores": scores,
-        "scores_on": (s.get("evaluation") or {}).get("test_actors"),
+        "scores_on": _held_out_text((s.get("evaluation") or {}).get("test_actors")),
         "min_speaker_clips": model.bundle.min_speaker_clips,
         "warning": shipped.DEMO_WARNING if model.synthetic else None,
     }
@@ -401,6 +401,15 @@ def clip_modes(
         note = (f"clips not marked as one speaker are scored one by one (per-speaker needs {n} clips "
                 "of one speaker)")
     return speakers, fm, note
+
+
+def _held_out_text(actors: list[int] | None) -> str | None:
+    """Who the recorded scores were measured on: a few actors by number, many as a count."""
+    if not actors:
+        return None
+    if len(actors) <= 8:
+        return f"unseen actors {', '.join(f'{int(a):02d}' for a in actors)}"
+    return f"{len(actors)} speakers it never heard"
 
 
 def predict(model: LoadedModel, clips: list[Clip], *, same_speaker: bool = True) -> Prediction:

@@ -388,3 +388,9 @@ def test_clips_of_different_modes_say_so_each(model):
     p = core.predict(model, [known, _clip(2.0, "mine.wav")], same_speaker=False)
     assert p.mode == "mixed" and [r.mode for r in p.clips] == ["per_speaker", "single_clip"]
     assert "per speaker for some clips" in p.mode_title and "not marked as one speaker" in p.note
+
+
+def test_the_held_out_speakers_are_named_when_few_and_counted_when_many():
+    assert core._held_out_text([17, 18, 19, 20]) == "unseen actors 17, 18, 19, 20"
+    assert core._held_out_text(list(range(1001, 1025))) == "24 speakers it never heard"
+    assert core._held_out_text(None) is None
